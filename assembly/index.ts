@@ -1,4 +1,96 @@
+// The firmware's side of the board ABI (docs/board-abi.md): every export the board calls.
+// This file only validates calls and routes them; the work happens in the capability modules.
 import "./abi/panic";
-import { boardTimeUs, boardConsoleWrite } from "./abi/board";
-export function fw_abi_version(): u32 { return 1; }
-export function fw_tick(): void { const t = boardTimeUs(); if (t < 0) boardConsoleWrite(0, 0); assert(t >= -5, "bad"); }
+import { boardTimeUs } from "./abi/board";
+import {
+  ABI_VERSION, OK, ERR_NOT_STARTED, ERR_BAD_DESCRIPTOR, ERR_UNSUPPORTED, ERR_CAPACITY,
+} from "./abi/version";
+import {
+  boardDescriptorBuffer, BOARD_DESCRIPTOR_BYTES, pulseEventBuffer, PULSE_EVENT_BYTES, PULSE_EVENT_CAPACITY,
+  adcSampleBuffer, ADC_SAMPLE_CAPACITY, temperatureBuffer, TEMPERATURE_CAPACITY,
+  consoleInputBuffer, CONSOLE_INPUT_CAPACITY, scratchBuffer,
+} from "./abi/buffers";
+import { parseDescriptor } from "./board/descriptor";
+import { pulseInit, pulseEdge, pulseAdvance } from "./pulse/meter";
+import { settingsInit } from "./settings";
+import { reporterInit, reporterTick } from "./reporter";
+import { statusReset, statusSet, statusFlags, STATUS_INPUT_REJECTED, STATUS_VOLATILE } from "./status";
+import { REGISTER_COUNT, registerName, registerValue, registerDecimals } from "./registers";
+import { lineFeed, linePrompt } from "./console/line";
+
+let started = false;
+
+export function fw_abi_version(): u32 { return ABI_VERSION; }
+
+export function fw_board_ptr(): usize { return boardDescriptorBuffer; }
+export function fw_board_capacity(): u32 { return BOARD_DESCRIPTOR_BYTES; }
+
+/** Start-up: the board has written its descriptor (`len` bytes) at fw_board_ptr(). */
+export function fw_start(len: u32): i32 {
+  if (len > BOARD_DESCRIPTOR_BYTES || !parseDescriptor(boardDescriptorBuffer, len)) return ERR_BAD_DESCRIPTOR;
+  statusReset(STATUS_VOLATILE);
+  settingsInit();
+  pulseInit();
+  reporterInit(boardTimeUs());
+  started = true;
+  linePrompt();
+  return OK;
+}
+
+/** Periodic tick (at least every 100 ms): time-driven work such as frames. */
+export function fw_tick(): i32 {
+  if (!started) return ERR_NOT_STARTED;
+  const now = boardTimeUs();
+  pulseAdvance(now);
+  reporterTick(now);
+  return OK;
+}
+
+export function fw_pulse_ptr(): usize { return pulseEventBuffer; }
+export function fw_pulse_capacity(): u32 { return PULSE_EVENT_CAPACITY; }
+
+/** A batch of `count` edge events; returns how many were refused (or a negative error). */
+export function fw_pulse_batch(count: u32): i32 {
+  if (!started) return ERR_NOT_STARTED;
+  if (count > PULSE_EVENT_CAPACITY) return ERR_CAPACITY;
+  let refused = 0;
+  for (let i: u32 = 0; i < count; i++) {
+    const event = pulseEventBuffer + i * PULSE_EVENT_BYTES;
+    if (!pulseEdge(<i32>load<u8>(event, 8), load<i64>(event), <i32>load<u8>(event, 9))) refused++;
+  }
+  if (refused > 0) statusSet(STATUS_INPUT_REJECTED);
+  return refused;
+}
+
+export function fw_adc_ptr(): usize { return adcSampleBuffer; }
+export function fw_adc_capacity(): u32 { return ADC_SAMPLE_CAPACITY; }
+/** A block of `frames` interleaved ADC frames. CT metering arrives with its own issue. */
+export function fw_adc_block(frames: u32): i32 {
+  if (!started) return ERR_NOT_STARTED;
+  return frames == 0 ? OK : ERR_UNSUPPORTED;
+}
+
+export function fw_temperature_ptr(): usize { return temperatureBuffer; }
+export function fw_temperature_capacity(): u32 { return TEMPERATURE_CAPACITY; }
+/** `count` temperature records. Heat metering arrives with its own issue. */
+export function fw_temperatures(count: u32): i32 {
+  if (!started) return ERR_NOT_STARTED;
+  return count == 0 ? OK : ERR_UNSUPPORTED;
+}
+
+export function fw_console_ptr(): usize { return consoleInputBuffer; }
+export function fw_console_capacity(): u32 { return CONSOLE_INPUT_CAPACITY; }
+export function fw_console_input(len: u32): i32 {
+  if (!started) return ERR_NOT_STARTED;
+  if (len > CONSOLE_INPUT_CAPACITY) return ERR_CAPACITY;
+  lineFeed(consoleInputBuffer, len);
+  return OK;
+}
+
+export function fw_status(): u32 { return statusFlags(); }
+export function fw_register_count(): i32 { return REGISTER_COUNT; }
+export function fw_scratch_ptr(): usize { return scratchBuffer; }
+/** Name of register `id` written at fw_scratch_ptr(); length, 0 if the board lacks it. */
+export function fw_register_name(id: i32): u32 { return started ? registerName(id, scratchBuffer) : 0; }
+export function fw_register_value(id: i32): i64 { return started ? registerValue(id) : 0; }
+export function fw_register_decimals(id: i32): i32 { return registerDecimals(id); }

@@ -1,0 +1,264 @@
+// Console commands (docs/console.md). Every command validates all of its input before it
+// changes anything, and every error says what to do instead.
+import { out, outByte, outLine, outBytes, outU64, outFixed, outFlush } from "./out";
+import { tokenEquals, tokenStartsWith, parseFixed, parsedValue } from "./parse";
+import { ABI_VERSION, FIRMWARE_VERSION } from "../abi/version";
+import { MAX_PULSE } from "../board/descriptor";
+import { nodeId, reportIntervalS, setNodeId, setReportIntervalS } from "../settings";
+import { statusFlags, statusSet, STATUS_CONFIG_CHANGED } from "../status";
+import { framesSent } from "../reporter";
+import { boardTimeUs } from "../abi/board";
+import {
+  pulseChannelPresent, pulseCountOf, pulseEnergyMicroWh, pulsePowerMilliW,
+  pulsePerPulseNumerator, pulsePerPulseDenominator, pulseSetMicroWhPerPulse, pulseSetPulsesPerKWh,
+  pulseFilterUs, pulseSetFilterUs, pulseTimeoutUs, pulseSetTimeoutUs,
+} from "../pulse/meter";
+
+const MAX_TOKENS = 4;
+const tokenPtr = memory.data(4 * MAX_TOKENS);
+const tokenLen = memory.data(4 * MAX_TOKENS);
+let tokenCount = 0;
+
+@inline function tp(i: i32): usize { return <usize>load<u32>(tokenPtr + (<usize>i << 2)); }
+@inline function tl(i: i32): u32 { return load<u32>(tokenLen + (<usize>i << 2)); }
+
+/** Split on spaces; false if there are more than MAX_TOKENS words. */
+function tokenize(ptr: usize, len: u32): bool {
+  tokenCount = 0;
+  let i: u32 = 0;
+  while (i < len) {
+    while (i < len && load<u8>(ptr + i) == 0x20) i++;
+    if (i == len) break;
+    const start = i;
+    while (i < len && load<u8>(ptr + i) != 0x20) i++;
+    if (tokenCount == MAX_TOKENS) return false;
+    store<u32>(tokenPtr + (<usize>tokenCount << 2), <u32>(ptr + start));
+    store<u32>(tokenLen + (<usize>tokenCount << 2), i - start);
+    tokenCount++;
+  }
+  return true;
+}
+
+function is(i: i32, word: string): bool { return i < tokenCount && tokenEquals(tp(i), tl(i), word); }
+
+export function reportLineTooLong(limit: u32): void {
+  out("error: line too long (at most ");
+  outU64(limit);
+  outLine(" characters); nothing was changed");
+}
+
+export function runCommand(ptr: usize, len: u32): void {
+  if (!tokenize(ptr, len)) {
+    outLine("error: too many words (try help)");
+  } else if (tokenCount == 0) {
+    return;
+  } else if (is(0, "help")) {
+    help();
+  } else if (is(0, "id")) {
+    if (noArguments(1)) id();
+  } else if (is(0, "status")) {
+    if (noArguments(1)) status();
+  } else if (is(0, "config")) {
+    if (noArguments(1)) config();
+  } else if (is(0, "set")) {
+    set();
+  } else {
+    out("error: unknown command '");
+    outBytes(tp(0), tl(0));
+    outLine("' (try help)");
+  }
+  outFlush();
+}
+
+function noArguments(expected: i32): bool {
+  if (tokenCount == expected) return true;
+  out("error: ");
+  outBytes(tp(0), tl(0));
+  outLine(" takes no arguments (try help)");
+  return false;
+}
+
+function help(): void {
+  if (tokenCount == 1) {
+    outLine("commands:");
+    outLine("  help [command]     this list, or details of one command");
+    outLine("  id                 firmware version, ABI version, node id");
+    outLine("  status             live values per channel and frames sent");
+    outLine("  config             current settings");
+    outLine("  set <key> <value>  change a setting (see help set)");
+    return;
+  }
+  if (is(1, "set")) {
+    outLine("set <key> <value>: keys and ranges:");
+    outLine("  node.id              1 .. 4294967294");
+    outLine("  report.interval_s    1 .. 3600 s between frames");
+    outLine("  pulseN.wh_per_pulse  0.000001 .. 1000000 Wh");
+    outLine("  pulseN.pulses_per_kwh  1 .. 1000000 (alternative to wh_per_pulse)");
+    outLine("  pulseN.filter_ms     0.1 .. 1000 ms the input must be steady to count");
+    outLine("  pulseN.timeout_s     1 .. 86400 s without pulses before power reads 0");
+  } else if (is(1, "id") || is(1, "status") || is(1, "config") || is(1, "help")) {
+    outBytes(tp(1), tl(1));
+    outLine(": takes no arguments; prints what 'help' lists for it");
+  } else {
+    out("error: no help for '");
+    outBytes(tp(1), tl(1));
+    outLine("' (try help)");
+  }
+}
+
+function id(): void {
+  out("activemeter firmware ");
+  out(FIRMWARE_VERSION);
+  out(", ABI ");
+  outU64(ABI_VERSION);
+  out(", node ");
+  outU64(nodeId);
+  outLine("");
+}
+
+function status(): void {
+  const now = boardTimeUs();
+  for (let ch = 0; ch < MAX_PULSE; ch++) {
+    if (!pulseChannelPresent(ch)) continue;
+    out("pulse");
+    outU64(ch + 1);
+    out(": count ");
+    outU64(pulseCountOf(ch));
+    out(", energy ");
+    outFixed(pulseEnergyMicroWh(ch), 6);
+    out(" Wh, power ");
+    outFixed(pulsePowerMilliW(ch, now), 3);
+    outLine(" W");
+  }
+  out("frames sent ");
+  outU64(framesSent);
+  out(", status flags 0x");
+  outHex(statusFlags());
+  outLine("");
+}
+
+function outHex(v: u32): void {
+  for (let shift = 12; shift >= 0; shift -= 4) {
+    const d = (v >> shift) & 0xf;
+    outByte(d < 10 ? 0x30 + d : 0x57 + d);
+  }
+}
+
+function config(): void {
+  out("node.id = ");
+  outU64(nodeId);
+  outLine("");
+  out("report.interval_s = ");
+  outU64(reportIntervalS);
+  outLine("");
+  for (let ch = 0; ch < MAX_PULSE; ch++) {
+    if (!pulseChannelPresent(ch)) continue;
+    showPulseEnergySetting(ch);
+    outLine("");
+    outPulseKey(ch, "filter_ms");
+    out(" = ");
+    outFixed(pulseFilterUs(ch), 3);
+    outLine("");
+    outPulseKey(ch, "timeout_s");
+    out(" = ");
+    outU64(pulseTimeoutUs(ch) / 1_000_000);
+    outLine("");
+  }
+}
+
+function outPulseKey(ch: i32, name: string): void {
+  out("pulse");
+  outU64(ch + 1);
+  out(".");
+  out(name);
+}
+
+function showPulseEnergySetting(ch: i32): void {
+  const den = pulsePerPulseDenominator(ch);
+  if (den == 1) {
+    outPulseKey(ch, "wh_per_pulse");
+    out(" = ");
+    outFixed(pulsePerPulseNumerator(ch), 6);
+  } else {
+    outPulseKey(ch, "pulses_per_kwh");
+    out(" = ");
+    outU64(den);
+  }
+}
+
+function rangeError(unitAndRange: string): void {
+  out("error: ");
+  outBytes(tp(1), tl(1));
+  out(" takes ");
+  out(unitAndRange);
+  out(", not '");
+  outBytes(tp(2), tl(2));
+  outLine("'; nothing was changed");
+}
+
+/** Parse argument 2 as a fixed-point number in [min, max] (both scaled); false after an error. */
+function argument(decimals: i32, maxWhole: i64, minScaled: i64, description: string): bool {
+  if (parseFixed(tp(2), tl(2), decimals, maxWhole) && parsedValue >= minScaled) return true;
+  rangeError(description);
+  return false;
+}
+
+function set(): void {
+  if (tokenCount != 3) {
+    outLine("error: usage: set <key> <value> (try help set)");
+    return;
+  }
+  if (is(1, "node.id")) {
+    if (!argument(0, 4294967294, 1, "a whole number from 1 to 4294967294")) return;
+    setNodeId(<u32>parsedValue);
+  } else if (is(1, "report.interval_s")) {
+    if (!argument(0, 3600, 1, "a whole number of seconds from 1 to 3600")) return;
+    setReportIntervalS(<u32>parsedValue);
+  } else if (!setPulseKey()) {
+    return;
+  }
+  statusSet(STATUS_CONFIG_CHANGED);
+  outLine("ok");
+}
+
+/** pulseN.<name>; false after printing an error. */
+function setPulseKey(): bool {
+  const key = tp(1);
+  const keyLen = tl(1);
+  const ch = keyLen > 7 ? <i32>load<u8>(key + 5) - 0x31 : -1;
+  if (!tokenStartsWith(key, keyLen, "pulse") || ch < 0 || ch >= MAX_PULSE || load<u8>(key + 6) != 0x2e) {
+    unknownKey();
+    return false;
+  }
+  if (!pulseChannelPresent(ch)) {
+    out("error: this board has no input ");
+    outBytes(key, 6);
+    outLine(" (see config)");
+    return false;
+  }
+  const name = key + 7;
+  const nameLen = keyLen - 7;
+  if (tokenEquals(name, nameLen, "wh_per_pulse")) {
+    if (!argument(6, 1_000_000, 1, "a number of Wh from 0.000001 to 1000000")) return false;
+    pulseSetMicroWhPerPulse(ch, parsedValue);
+  } else if (tokenEquals(name, nameLen, "pulses_per_kwh")) {
+    if (!argument(0, 1_000_000, 1, "a whole number from 1 to 1000000")) return false;
+    pulseSetPulsesPerKWh(ch, parsedValue);
+  } else if (tokenEquals(name, nameLen, "filter_ms")) {
+    if (!argument(3, 1000, 100, "a number of ms from 0.1 to 1000")) return false;
+    pulseSetFilterUs(ch, parsedValue);
+  } else if (tokenEquals(name, nameLen, "timeout_s")) {
+    if (!argument(0, 86400, 1, "a whole number of seconds from 1 to 86400")) return false;
+    pulseSetTimeoutUs(ch, parsedValue * 1_000_000);
+  } else {
+    unknownKey();
+    return false;
+  }
+  return true;
+}
+
+function unknownKey(): void {
+  out("error: unknown key '");
+  outBytes(tp(1), tl(1));
+  outLine("' (try help set)");
+}

@@ -1,0 +1,69 @@
+// Console output: text is collected in a static buffer and handed to the board's UART in
+// chunks, never one call per character.
+import { boardConsoleWrite } from "../abi/board";
+
+const OUT_CAPACITY: u32 = 256;
+const outBuffer = memory.data(<i32>OUT_CAPACITY);
+let used: u32 = 0;
+const digits = memory.data(24);
+
+export function outFlush(): void {
+  if (used > 0) boardConsoleWrite(outBuffer, used);
+  used = 0;
+}
+
+export function outByte(b: u32): void {
+  if (used == OUT_CAPACITY) outFlush();
+  store<u8>(outBuffer + used++, <u8>b);
+}
+
+export function out(s: string): void {
+  for (let i = 0; i < s.length; i++) outByte(<u32>s.charCodeAt(i));
+}
+
+export function outLine(s: string): void {
+  out(s);
+  out("\r\n");
+}
+
+/** Bytes from memory, with anything unprintable shown as '?'. */
+export function outBytes(ptr: usize, len: u32): void {
+  for (let i: u32 = 0; i < len; i++) {
+    const b = <u32>load<u8>(ptr + i);
+    outByte(b < 0x20 || b > 0x7e ? 0x3f : b);
+  }
+}
+
+export function outU64(value: u64): void {
+  let n = 0;
+  do {
+    store<u8>(digits + n++, <u8>(0x30 + value % 10));
+    value /= 10;
+  } while (value != 0);
+  while (n > 0) outByte(<u32>load<u8>(digits + --n));
+}
+
+export function outI64(value: i64): void {
+  if (value < 0) {
+    outByte(0x2d);
+    outU64(<u64>(-value));
+  } else {
+    outU64(<u64>value);
+  }
+}
+
+/** A fixed-point integer with `decimals` decimals, all of them printed ("12.500"). */
+export function outFixed(value: i64, decimals: i32): void {
+  if (decimals <= 0) { outI64(value); return; }
+  let scale: i64 = 1;
+  for (let d = 0; d < decimals; d++) scale *= 10;
+  if (value < 0) { outByte(0x2d); value = -value; }
+  outU64(<u64>(value / scale));
+  outByte(0x2e);
+  let frac = value % scale;
+  for (let d = decimals - 1; d >= 0; d--) {
+    let div: i64 = 1;
+    for (let k = 0; k < d; k++) div *= 10;
+    outByte(<u32>(0x30 + (frac / div) % 10));
+  }
+}

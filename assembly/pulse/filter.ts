@@ -1,0 +1,82 @@
+// Glitch filter for pulse inputs, driven by edge events with µs timestamps.
+// A level is accepted only after the input has stayed at it for `filterUs`; the state table
+// is in docs/pulse-filter.md. Acceptance is decided lazily, when the next edge arrives or
+// when time is advanced by a tick, so the result does not depend on how often ticks come.
+import { getI32, setI32, getI64, setI64 } from "../util/mem";
+import { MAX_PULSE } from "../board/descriptor";
+
+export const LEVEL_UNKNOWN: i32 = -1;
+
+/** What an input did, for the meter. */
+export const ACTION_NONE: i32 = 0;
+export const ACTION_RISE: i32 = 1; // accepted low -> high: one pulse
+export const ACTION_FALL: i32 = 2; // accepted high -> low
+export const ACTION_FIRST: i32 = 3; // first level accepted after start-up: never a pulse
+
+const acceptedLevel = memory.data(4 * MAX_PULSE);
+const rawLevel = memory.data(4 * MAX_PULSE);
+const rawSinceUs = memory.data(8 * MAX_PULSE);
+const lastEdgeUs = memory.data(8 * MAX_PULSE);
+const filterUsTable = memory.data(8 * MAX_PULSE);
+
+/** Time of the edge behind the last accepted transition (the end of its bounce). */
+export let acceptedEdgeUs: i64 = 0;
+/** Edges dropped since start-up: the same level twice ("ghost"), or time going backwards. */
+export let ghostEdges: u32 = 0;
+export let outOfOrderEdges: u32 = 0;
+
+export function filterReset(ch: i32, filterUs: i64): void {
+  setI32(acceptedLevel, ch, LEVEL_UNKNOWN);
+  setI32(rawLevel, ch, LEVEL_UNKNOWN);
+  setI64(rawSinceUs, ch, 0);
+  setI64(lastEdgeUs, ch, i64.MIN_VALUE);
+  setI64(filterUsTable, ch, filterUs);
+}
+
+export function filterSetTime(ch: i32, filterUs: i64): void {
+  setI64(filterUsTable, ch, filterUs);
+}
+
+export function filterTimeUs(ch: i32): i64 {
+  return getI64(filterUsTable, ch);
+}
+
+export function filterAcceptedLevel(ch: i32): i32 {
+  return getI32(acceptedLevel, ch);
+}
+
+/** Accept the raw level if it has been steady for the filter time by `nowUs`. */
+export function filterSettle(ch: i32, nowUs: i64): i32 {
+  const raw = getI32(rawLevel, ch);
+  const accepted = getI32(acceptedLevel, ch);
+  if (raw == LEVEL_UNKNOWN || raw == accepted) return ACTION_NONE;
+  const since = getI64(rawSinceUs, ch);
+  if (nowUs - since < getI64(filterUsTable, ch)) return ACTION_NONE;
+  setI32(acceptedLevel, ch, raw);
+  acceptedEdgeUs = since;
+  if (accepted == LEVEL_UNKNOWN) return ACTION_FIRST;
+  return raw == 1 ? ACTION_RISE : ACTION_FALL;
+}
+
+/**
+ * Record an edge. The caller must first call `filterSettle(ch, timeUs)` and act on its
+ * result, so that a level steady until this edge is accepted before the edge replaces it.
+ */
+export function filterEdge(ch: i32, timeUs: i64, level: i32): void {
+  if (timeUs < getI64(lastEdgeUs, ch)) {
+    outOfOrderEdges++;
+    return;
+  }
+  setI64(lastEdgeUs, ch, timeUs);
+  if (level == getI32(rawLevel, ch)) {
+    ghostEdges++;
+    return;
+  }
+  setI32(rawLevel, ch, level);
+  setI64(rawSinceUs, ch, timeUs);
+}
+
+/** Time of the last accepted edge (so callers can refuse events older than it). */
+export function filterLastEdgeUs(ch: i32): i64 {
+  return getI64(lastEdgeUs, ch);
+}

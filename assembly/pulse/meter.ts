@@ -1,0 +1,117 @@
+// Pulse metering: counts accepted rising edges, integrates energy exactly in integers and
+// derives power from the interval between pulses.
+import { getI64, setI64 } from "../util/mem";
+import { MAX_PULSE, KIND_PULSE, channelPresent, channelParam } from "../board/descriptor";
+import {
+  ACTION_RISE, filterReset, filterSettle, filterEdge, filterSetTime, filterTimeUs,
+  filterLastEdgeUs, acceptedEdgeUs,
+} from "./filter";
+
+const PARAM_FILTER_US: i32 = 0;
+const PARAM_MICRO_WH_PER_PULSE: i32 = 1;
+
+export const DEFAULT_TIMEOUT_S: i64 = 300;
+const MICRO_WH_PER_KWH: i64 = 1_000_000_000;
+
+const pulseCount = memory.data(8 * MAX_PULSE);
+const energyMicroWh = memory.data(8 * MAX_PULSE);
+// Energy per pulse as a fraction numerator/denominator µWh, so 1/800 kWh or 1/375 kWh stay
+// exact: the remainder of every division is carried to the next pulse.
+const perPulseNumerator = memory.data(8 * MAX_PULSE);
+const perPulseDenominator = memory.data(8 * MAX_PULSE);
+const energyRemainder = memory.data(8 * MAX_PULSE);
+const lastPulseUs = memory.data(8 * MAX_PULSE);
+const lastIntervalUs = memory.data(8 * MAX_PULSE);
+const timeoutUs = memory.data(8 * MAX_PULSE);
+
+/** Events refused by the meter (unknown input, bad level, older than the last edge). */
+export let rejectedPulseEvents: u32 = 0;
+
+export function pulseChannelPresent(ch: i32): bool {
+  return channelPresent(KIND_PULSE, ch);
+}
+
+/** Start-up: defaults from the board descriptor, registers at zero. */
+export function pulseInit(): void {
+  for (let ch = 0; ch < MAX_PULSE; ch++) {
+    filterReset(ch, <i64>channelParam(KIND_PULSE, ch, PARAM_FILTER_US));
+    setI64(pulseCount, ch, 0);
+    setI64(energyMicroWh, ch, 0);
+    setI64(energyRemainder, ch, 0);
+    setI64(perPulseNumerator, ch, <i64>channelParam(KIND_PULSE, ch, PARAM_MICRO_WH_PER_PULSE));
+    setI64(perPulseDenominator, ch, 1);
+    setI64(lastPulseUs, ch, -1);
+    setI64(lastIntervalUs, ch, 0);
+    setI64(timeoutUs, ch, DEFAULT_TIMEOUT_S * 1_000_000);
+  }
+}
+
+function countPulse(ch: i32, edgeUs: i64): void {
+  setI64(pulseCount, ch, getI64(pulseCount, ch) + 1);
+  const den = getI64(perPulseDenominator, ch);
+  const acc = getI64(energyRemainder, ch) + getI64(perPulseNumerator, ch);
+  setI64(energyMicroWh, ch, getI64(energyMicroWh, ch) + acc / den);
+  setI64(energyRemainder, ch, acc % den);
+  const previous = getI64(lastPulseUs, ch);
+  setI64(lastIntervalUs, ch, previous < 0 ? 0 : edgeUs - previous);
+  setI64(lastPulseUs, ch, edgeUs);
+}
+
+function settle(ch: i32, nowUs: i64): void {
+  if (filterSettle(ch, nowUs) == ACTION_RISE) countPulse(ch, acceptedEdgeUs);
+}
+
+/** One edge event from the board. False if refused (the event is dropped, nothing else changes). */
+export function pulseEdge(ch: i32, timeUs: i64, level: i32): bool {
+  if (!pulseChannelPresent(ch) || (level != 0 && level != 1) || timeUs < filterLastEdgeUs(ch)) {
+    rejectedPulseEvents++;
+    return false;
+  }
+  settle(ch, timeUs);
+  filterEdge(ch, timeUs, level);
+  return true;
+}
+
+/** Time has passed with no edge: accept levels that are now steady long enough. */
+export function pulseAdvance(nowUs: i64): void {
+  for (let ch = 0; ch < MAX_PULSE; ch++) {
+    if (pulseChannelPresent(ch) && nowUs >= filterLastEdgeUs(ch)) settle(ch, nowUs);
+  }
+}
+
+export function pulseCountOf(ch: i32): i64 { return getI64(pulseCount, ch); }
+export function pulseEnergyMicroWh(ch: i32): i64 { return getI64(energyMicroWh, ch); }
+
+/**
+ * Power in mW from the last interval between pulses. When no pulse has come for longer than
+ * that interval, the elapsed time bounds the power from above, so it decays smoothly; after
+ * the timeout it is zero. A single pulse after start-up gives no interval and no power.
+ */
+export function pulsePowerMilliW(ch: i32, nowUs: i64): i64 {
+  const last = getI64(lastPulseUs, ch);
+  const interval = getI64(lastIntervalUs, ch);
+  if (last < 0 || interval <= 0) return 0;
+  const since = nowUs - last;
+  if (since >= getI64(timeoutUs, ch)) return 0;
+  const span = since > interval ? since : interval;
+  // P[mW] = E[µWh] · 3.6e6 / Δt[µs]; E per pulse is num/den µWh.
+  return getI64(perPulseNumerator, ch) * 3_600_000 / (getI64(perPulseDenominator, ch) * span);
+}
+
+// Configuration (changed through the console). Each setter assumes a validated value.
+export function pulseSetMicroWhPerPulse(ch: i32, microWh: i64): void {
+  setI64(perPulseNumerator, ch, microWh);
+  setI64(perPulseDenominator, ch, 1);
+  setI64(energyRemainder, ch, 0);
+}
+export function pulseSetPulsesPerKWh(ch: i32, pulses: i64): void {
+  setI64(perPulseNumerator, ch, MICRO_WH_PER_KWH);
+  setI64(perPulseDenominator, ch, pulses);
+  setI64(energyRemainder, ch, 0);
+}
+export function pulsePerPulseNumerator(ch: i32): i64 { return getI64(perPulseNumerator, ch); }
+export function pulsePerPulseDenominator(ch: i32): i64 { return getI64(perPulseDenominator, ch); }
+export function pulseSetFilterUs(ch: i32, us: i64): void { filterSetTime(ch, us); }
+export function pulseFilterUs(ch: i32): i64 { return filterTimeUs(ch); }
+export function pulseSetTimeoutUs(ch: i32, us: i64): void { setI64(timeoutUs, ch, us); }
+export function pulseTimeoutUs(ch: i32): i64 { return getI64(timeoutUs, ch); }

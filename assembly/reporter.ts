@@ -1,0 +1,28 @@
+// Sends a frame every report interval, on a fixed grid from start-up (no drift).
+import { boardRadioSend } from "./abi/board";
+import { encodeFrame, frameBuffer } from "./frame/encoder";
+import { nodeId, reportIntervalS } from "./settings";
+import { statusFlags } from "./status";
+
+export let framesSent: u32 = 0;
+let frameCounter: u32 = 0;
+let nextReportUs: i64 = 0;
+let eventCounter: u32 = 0;
+
+export function reporterInit(nowUs: i64): void {
+  framesSent = 0;
+  frameCounter = 0;
+  nextReportUs = nowUs + <i64>reportIntervalS * 1_000_000;
+}
+
+export function reporterTick(nowUs: i64): void {
+  if (nowUs < nextReportUs) return;
+  frameCounter++;
+  const len = encodeFrame(nodeId, frameCounter, statusFlags(), eventCounter);
+  boardRadioSend(frameBuffer, len);
+  framesSent++;
+  // Keep to the grid; after a long gap (ticks missed) skip the missed slots, one frame only.
+  const intervalUs = <i64>reportIntervalS * 1_000_000;
+  nextReportUs += intervalUs;
+  if (nextReportUs <= nowUs) nextReportUs = nowUs + intervalUs;
+}

@@ -1,0 +1,14 @@
+// Status flags: conditions a gateway must know about, carried in every frame.
+// Bit meanings are part of the frame format (docs/frames.md).
+export const STATUS_INPUT_REJECTED: u32 = 1 << 0; // the board delivered invalid events since start-up
+export const STATUS_VOLATILE: u32 = 1 << 1; // registers are not persisted (no store in this firmware)
+export const STATUS_CONFIG_CHANGED: u32 = 1 << 2; // configuration changed since start-up
+export const STATUS_SENSOR_FAULT: u32 = 1 << 3; // a temperature sensor reads an impossible value
+export const STATUS_STORE_CORRUPT: u32 = 1 << 4; // flash contents were invalid at start-up
+
+let flags: u32 = 0;
+
+export function statusSet(flag: u32): void { flags |= flag; }
+export function statusClear(flag: u32): void { flags &= ~flag; }
+export function statusFlags(): u32 { return flags; }
+export function statusReset(initial: u32): void { flags = initial; }
