@@ -49,6 +49,8 @@ export function fw_tick(): i32 {
 export function fw_pulse_ptr(): usize { return pulseEventBuffer; }
 export function fw_pulse_capacity(): u32 { return PULSE_EVENT_CAPACITY; }
 
+const PULSE_FLAG_POWER_UP: u8 = 1;
+
 /** A batch of `count` edge events; returns how many were refused (or a negative error). */
 export function fw_pulse_batch(count: u32): i32 {
   if (!started) return ERR_NOT_STARTED;
@@ -56,7 +58,8 @@ export function fw_pulse_batch(count: u32): i32 {
   let refused = 0;
   for (let i: u32 = 0; i < count; i++) {
     const event = pulseEventBuffer + i * PULSE_EVENT_BYTES;
-    if (!pulseEdge(<i32>load<u8>(event, 8), load<i64>(event), <i32>load<u8>(event, 9))) refused++;
+    const flags = load<u8>(event, 10);
+    if (!pulseEdge(<i32>load<u8>(event, 8), load<i64>(event), <i32>load<u8>(event, 9), (flags & PULSE_FLAG_POWER_UP) != 0)) refused++;
   }
   if (refused > 0) statusSet(STATUS_INPUT_REJECTED);
   return refused;

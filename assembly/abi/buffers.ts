@@ -4,7 +4,7 @@
 export const BOARD_DESCRIPTOR_BYTES: u32 = 512;
 export const boardDescriptorBuffer: usize = memory.data(<i32>BOARD_DESCRIPTOR_BYTES, 8);
 
-/** Pulse edge events: 16 bytes each (u64 time µs, u8 input, u8 level, 6 bytes reserved). */
+/** Pulse edge events: 16 bytes each (u64 time µs, u8 input, u8 level, u8 flags, 5 reserved). */
 export const PULSE_EVENT_BYTES: u32 = 16;
 export const PULSE_EVENT_CAPACITY: u32 = 256;
 export const pulseEventBuffer: usize = memory.data(<i32>(PULSE_EVENT_BYTES * PULSE_EVENT_CAPACITY), 8);

@@ -45,6 +45,17 @@ export function filterAcceptedLevel(ch: i32): i32 {
   return getI32(acceptedLevel, ch);
 }
 
+/**
+ * The level the board read at power-up (not an edge). Adopted at once: a high level is never
+ * counted because its rise was not seen; a low level lets the very next rise count.
+ */
+export function filterAdopt(ch: i32, timeUs: i64, level: i32): void {
+  setI32(acceptedLevel, ch, level);
+  setI32(rawLevel, ch, level);
+  setI64(rawSinceUs, ch, timeUs);
+  setI64(lastEdgeUs, ch, timeUs);
+}
+
 /** Accept the raw level if it has been steady for the filter time by `nowUs`. */
 export function filterSettle(ch: i32, nowUs: i64): i32 {
   const raw = getI32(rawLevel, ch);

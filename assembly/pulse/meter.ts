@@ -4,7 +4,7 @@ import { getI64, setI64 } from "../util/mem";
 import { MAX_PULSE, KIND_PULSE, channelPresent, channelParam } from "../board/descriptor";
 import {
   ACTION_RISE, filterReset, filterSettle, filterEdge, filterSetTime, filterTimeUs,
-  filterLastEdgeUs, acceptedEdgeUs,
+  filterLastEdgeUs, filterAdopt, filterAcceptedLevel, LEVEL_UNKNOWN, acceptedEdgeUs,
 } from "./filter";
 
 const PARAM_FILTER_US: i32 = 0;
@@ -61,11 +61,22 @@ function settle(ch: i32, nowUs: i64): void {
   if (filterSettle(ch, nowUs) == ACTION_RISE) countPulse(ch, acceptedEdgeUs);
 }
 
-/** One edge event from the board. False if refused (the event is dropped, nothing else changes). */
-export function pulseEdge(ch: i32, timeUs: i64, level: i32): bool {
+/**
+ * One event from the board: an edge, or (`powerUpLevel`) the level read at power-up, which is
+ * only taken before any other event. False if refused (dropped; nothing else changes).
+ */
+export function pulseEdge(ch: i32, timeUs: i64, level: i32, powerUpLevel: bool): bool {
   if (!pulseChannelPresent(ch) || (level != 0 && level != 1) || timeUs < filterLastEdgeUs(ch)) {
     rejectedPulseEvents++;
     return false;
+  }
+  if (powerUpLevel) {
+    if (filterAcceptedLevel(ch) != LEVEL_UNKNOWN) {
+      rejectedPulseEvents++;
+      return false;
+    }
+    filterAdopt(ch, timeUs, level);
+    return true;
   }
   settle(ch, timeUs);
   filterEdge(ch, timeUs, level);

@@ -1,0 +1,55 @@
+// The `activemeter` command: dispatches to subcommands, turns known errors into one-line
+// messages and exit codes (2 = bad input or usage), never a stack trace for user mistakes.
+import { simCommand, UsageError } from "./sim.js";
+import { decodeCommand } from "./decode.js";
+import { demoCommand } from "./demo.js";
+import { ScenarioError } from "../sim/scenario.js";
+import { BoardError, listBoards, loadBoard } from "../board/board.js";
+import { FirmwareError } from "../firmware/firmware.js";
+
+const HELP = `usage: activemeter <command> [options]
+
+commands:
+  demo       the simulated apartment meter feeding the gateway decoder, live table (npm start)
+  sim        play a scenario file through the release firmware (--help for options)
+  decode     decode frames given as hex to JSON
+  boards     list the board definitions, or check one: activemeter boards [NAME|FILE]
+  help       this text
+
+Run 'activemeter <command> --help' for the options of a command.`;
+
+function boardsCommand(argv: string[]): number {
+  if (argv.length === 0) {
+    for (const name of listBoards()) console.log(name);
+    return 0;
+  }
+  for (const arg of argv) {
+    const board = loadBoard(arg);
+    console.log(`${arg}: ok (${board.name}: ${board.channels.map((c) => c.name).join(", ")})`);
+  }
+  return 0;
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const [command, ...rest] = argv;
+  try {
+    switch (command) {
+      case "sim": return await simCommand(rest);
+      case "decode": return decodeCommand(rest);
+      case "demo": return await demoCommand(rest);
+      case "boards": return boardsCommand(rest);
+      case undefined: case "help": case "-h": case "--help":
+        console.log(HELP);
+        return command === undefined ? 2 : 0;
+      default:
+        process.stderr.write(`activemeter: unknown command '${command}' (try activemeter help)\n`);
+        return 2;
+    }
+  } catch (e) {
+    const known = e instanceof ScenarioError || e instanceof BoardError || e instanceof UsageError || e instanceof FirmwareError ||
+      (e as { code?: string }).code?.startsWith("ERR_PARSE_ARGS");
+    if (!known && !(e instanceof Error && e.message.startsWith("--"))) throw e;
+    process.stderr.write(`activemeter: ${(e as Error).message}\n`);
+    return 2;
+  }
+}

@@ -1,0 +1,143 @@
+// Host side of the board ABI: loads the release firmware module and calls it exactly as a
+// board shell on a chip would (docs/board-abi.md). The board's behaviour comes from `BoardHooks`.
+import fs from "node:fs";
+import crypto from "node:crypto";
+import { firmwarePath } from "../paths.js";
+
+export const ABI_VERSION = 1;
+const PULSE_EVENT_BYTES = 16;
+
+export interface BoardHooks {
+  timeUs(): bigint;
+  consoleWrite(bytes: Uint8Array): void;
+  radioSend(frame: Uint8Array): void;
+  log(level: number, text: string): void;
+  panic(code: number, text: string): void;
+}
+
+/** An edge, or with `powerUp` the level the board read at power-up. */
+export interface PulseEvent { timeUs: number; input: number; level: number; powerUp?: boolean }
+
+export interface FirmwareImage { bytes: Uint8Array; sha256: string; module: WebAssembly.Module }
+
+export class FirmwareError extends Error {}
+
+/** Read and compile the release firmware (build/firmware.wasm by default). */
+export function loadFirmwareImage(file = firmwarePath): FirmwareImage {
+  if (!fs.existsSync(file)) throw new FirmwareError(`firmware not built: ${file} is missing (run 'npm run build')`);
+  const bytes = new Uint8Array(fs.readFileSync(file));
+  const sha256 = crypto.createHash("sha256").update(bytes).digest("hex");
+  return { bytes, sha256, module: new WebAssembly.Module(bytes) };
+}
+
+const ERRORS: Record<number, string> = {
+  [-1]: "firmware not started",
+  [-2]: "board descriptor refused",
+  [-3]: "ABI version mismatch",
+  [-4]: "not supported by this firmware version",
+  [-5]: "batch larger than the buffer",
+};
+
+export function describeStatus(code: number): string {
+  return ERRORS[code] ?? `error ${code}`;
+}
+
+/** One running firmware instance (one power-up of the chip). */
+export class Firmware {
+  private readonly exports: Record<string, any>;
+  private readonly memory: WebAssembly.Memory;
+
+  constructor(image: FirmwareImage, hooks: BoardHooks) {
+    let memory: WebAssembly.Memory | undefined;
+    const bytesAt = (ptr: number, len: number) => new Uint8Array(memory!.buffer, ptr, len).slice();
+    const text = (ptr: number, len: number) => Buffer.from(bytesAt(ptr, len)).toString("latin1");
+    const board = {
+      time_us: () => hooks.timeUs(),
+      console_write: (ptr: number, len: number) => hooks.consoleWrite(bytesAt(ptr, len)),
+      radio_send: (ptr: number, len: number) => hooks.radioSend(bytesAt(ptr, len)),
+      log: (level: number, ptr: number, len: number) => hooks.log(level, text(ptr, len)),
+      panic: (code: number, ptr: number, len: number) => {
+        hooks.panic(code, text(ptr, len));
+        throw new FirmwareError(`firmware panic ${code}: ${text(ptr, len)}`);
+      },
+    };
+    const instance = new WebAssembly.Instance(image.module, { board });
+    this.exports = instance.exports as Record<string, any>;
+    memory = this.exports.memory as WebAssembly.Memory;
+    this.memory = memory;
+    const abi = this.exports.fw_abi_version();
+    if (abi !== ABI_VERSION) throw new FirmwareError(`firmware speaks board ABI ${abi}, this board shell speaks ${ABI_VERSION}: refusing to run it`);
+  }
+
+  private bytes(ptr: number, len: number): Uint8Array {
+    return new Uint8Array(this.memory.buffer, ptr, len);
+  }
+
+  private check(code: number, what: string): void {
+    if (code < 0) throw new FirmwareError(`${what}: ${describeStatus(code)}`);
+  }
+
+  start(descriptor: Uint8Array): void {
+    if (descriptor.length > this.exports.fw_board_capacity()) throw new FirmwareError("board descriptor too large");
+    this.bytes(this.exports.fw_board_ptr(), descriptor.length).set(descriptor);
+    this.check(this.exports.fw_start(descriptor.length), "start-up");
+  }
+
+  tick(): void {
+    this.check(this.exports.fw_tick(), "tick");
+  }
+
+  /** Deliver edge events in batches no larger than the firmware's buffer; returns how many it refused. */
+  pulseEvents(events: readonly PulseEvent[]): number {
+    const capacity: number = this.exports.fw_pulse_capacity();
+    const ptr: number = this.exports.fw_pulse_ptr();
+    let refused = 0;
+    for (let first = 0; first < events.length; first += capacity) {
+      const batch = events.slice(first, first + capacity);
+      const view = new DataView(this.memory.buffer, ptr, batch.length * PULSE_EVENT_BYTES);
+      batch.forEach((e, i) => {
+        view.setBigInt64(i * PULSE_EVENT_BYTES, BigInt(e.timeUs), true);
+        view.setUint8(i * PULSE_EVENT_BYTES + 8, e.input);
+        view.setUint8(i * PULSE_EVENT_BYTES + 9, e.level);
+        view.setUint8(i * PULSE_EVENT_BYTES + 10, e.powerUp ? 1 : 0);
+      });
+      const result = this.exports.fw_pulse_batch(batch.length);
+      this.check(result, "pulse batch");
+      refused += result;
+    }
+    return refused;
+  }
+
+  consoleInput(data: Uint8Array): void {
+    const capacity: number = this.exports.fw_console_capacity();
+    for (let first = 0; first < data.length; first += capacity) {
+      const chunk = data.subarray(first, first + capacity);
+      this.bytes(this.exports.fw_console_ptr(), chunk.length).set(chunk);
+      this.check(this.exports.fw_console_input(chunk.length), "console input");
+    }
+  }
+
+  status(): number {
+    return this.exports.fw_status() >>> 0;
+  }
+
+  /** Every register the board has, by name, as an exact integer and its decimals. */
+  registersRaw(): Map<string, { value: bigint; decimals: number }> {
+    const out = new Map<string, { value: bigint; decimals: number }>();
+    const count: number = this.exports.fw_register_count();
+    for (let id = 0; id < count; id++) {
+      const len: number = this.exports.fw_register_name(id);
+      if (len === 0) continue;
+      const name = Buffer.from(this.bytes(this.exports.fw_scratch_ptr(), len)).toString("latin1");
+      out.set(name, { value: this.exports.fw_register_value(id) as bigint, decimals: this.exports.fw_register_decimals(id) });
+    }
+    return out;
+  }
+
+  /** Registers as numbers in the unit their name ends with, at full internal resolution. */
+  registers(): Record<string, number> {
+    const out: Record<string, number> = {};
+    for (const [name, { value, decimals }] of this.registersRaw()) out[name] = Number(value) / 10 ** decimals;
+    return out;
+  }
+}
