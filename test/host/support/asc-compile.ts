@@ -20,7 +20,9 @@ export async function compileHarness(harnessFile: string, nowUs: () => bigint = 
   const { error } = await asc.main(
     [harnessFile, "--runtime", "stub", "-O3", "--shrinkLevel", "1",
       "--initialMemory", "1", "--maximumMemory", "1", "--outFile", "harness.wasm",
-      "--use", "abort=assembly/abi/panic/abortToPanic", "--baseDir", projectRoot],
+      "--use", "abort=assembly/abi/panic/abortToPanic", "--baseDir", projectRoot,
+      // An empty config: the project's asconfig.json would add the whole firmware as an entry.
+      "--config", "test/harness/asconfig.json"],
     {
       writeFile: (name: string, contents: Uint8Array | string) => { outputs.set(path.basename(name), contents); },
       stderr: { write: (s: string) => { stderr.push(String(s)); return true; } } as any,
