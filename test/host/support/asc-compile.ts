@@ -8,6 +8,7 @@ import path from "node:path";
 export const projectRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../../../..");
 
 export interface CompiledHarness {
+  binary: Uint8Array;
   exports: Record<string, any>;
   memory: WebAssembly.Memory;
   boardOutput: { console: string; frames: Uint8Array[]; logs: string[] };
@@ -18,7 +19,7 @@ export async function compileHarness(harnessFile: string, nowUs: () => bigint = 
   const outputs = new Map<string, Uint8Array | string>();
   const stderr: string[] = [];
   const { error } = await asc.main(
-    [harnessFile, "--runtime", "stub", "-O3", "--shrinkLevel", "1",
+    [harnessFile, "assembly/abi/panic.ts", "--runtime", "stub", "-O3", "--shrinkLevel", "1",
       "--initialMemory", "1", "--maximumMemory", "1", "--outFile", "harness.wasm",
       "--use", "abort=assembly/abi/panic/abortToPanic", "--baseDir", projectRoot,
       // An empty config: the project's asconfig.json would add the whole firmware as an entry.
@@ -46,5 +47,5 @@ export async function compileHarness(harnessFile: string, nowUs: () => bigint = 
   const imports: WebAssembly.Imports = { board };
   const instance = await WebAssembly.instantiate(module, imports);
   memory = instance.exports.memory as WebAssembly.Memory;
-  return { exports: instance.exports as Record<string, any>, memory, boardOutput };
+  return { binary, exports: instance.exports as Record<string, any>, memory, boardOutput };
 }
