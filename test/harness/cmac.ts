@@ -1,5 +1,7 @@
 // Harness for test/host/cmac.test.ts and host/bench/cmac-bench.ts: thin wrappers around
 // assembly/crypto/{aes128,cmac}.ts plus one I/O buffer the host writes keys/messages into.
+// The abort handler named by --use abort=... must be in the program even without asconfig.json's entries.
+import "../../assembly/abi/panic";
 import {
   AES_SBOX, aesEncryptBlock, aesExpandKey, aesSelectKeySlot, aesClearKeySlot,
 } from "../../assembly/crypto/aes128";
