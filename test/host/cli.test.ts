@@ -111,3 +111,16 @@ test("demo (npm start) runs the apartment and shows the gateway receiving frames
   assert.match(r.stdout, /pulse2 heat meter\s+15\s+150\.000 Wh/);
   assert.match(r.stdout, /frames received 12, rejected 0, last counter 12/);
 });
+
+test("every shipped example scenario runs", async () => {
+  const fs = await import("node:fs");
+  const path = await import("node:path");
+  const { projectRoot } = await import("./support/asc-compile.js");
+  const dir = path.join(projectRoot, "examples");
+  const files = fs.readdirSync(dir).filter((f) => f.endsWith(".json"));
+  assert.ok(files.length >= 3);
+  for (const f of files) {
+    const r = runCli(["sim", "--scenario", path.join(dir, f), "--json"]);
+    assert.equal(r.status, 0, `${f}: ${r.stderr}`);
+  }
+});
