@@ -78,11 +78,11 @@ export async function demoCommand(argv: string[]): Promise<number> {
     const regs = twin.registers();
     const lines: string[] = [];
     lines.push(`activemeter demo: ${scenario.board.name}, node ${last?.node ?? scenario.board.node_id}, simulated ${clock(twin.clockUs)} at ${speed === "max" ? "max" : speed + "x"} speed`);
-    lines.push(`${"channel".padEnd(16)}${"count".padStart(10)}${"energy (firmware)".padStart(20)}${"power".padStart(12)}${"energy (gateway)".padStart(20)}`);
+    lines.push(`${"channel".padEnd(22)}${"count".padStart(10)}${"energy (firmware)".padStart(20)}${"power".padStart(12)}${"energy (gateway)".padStart(20)}`);
     for (const name of scenario.pulse.keys()) {
       const label = `${name} ${LABELS[name] ?? ""}`.trim();
       lines.push(
-        `${label.padEnd(16)}${String(regs[`${name}.count`]).padStart(10)}` +
+        `${label.padEnd(22)}${String(regs[`${name}.count`]).padStart(10)}` +
         `${(regs[`${name}.wh`].toFixed(3) + " Wh").padStart(20)}${(regs[`${name}.power_w`].toFixed(1) + " W").padStart(12)}` +
         `${((last?.registers[`${name}.wh`] ?? 0).toFixed(1) + " Wh").padStart(20)}`,
       );
