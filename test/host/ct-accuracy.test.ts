@@ -192,11 +192,12 @@ test("Vrms and frequency readings, including off-nominal 49.7 Hz", async (t) => 
   }
 });
 
-test("no-load creep: 110 % voltage, ADC and clamp noise, one simulated hour: registers do not move", async (t) => {
-  const mains: MainsSpec = { vrms: 253, hz: 50, harmonics: [[3, 0.03, 0], [5, 0.04, 0]] };
+test("no-load creep: 115 % voltage, ADC and clamp noise, one simulated hour: registers do not move", async (t) => {
+  // IEC 62053-21 tests no-load at 115 % of nominal voltage (issue 3 asks 110 %): 264.5 V covers both.
+  const mains: MainsSpec = { vrms: 264.5, hz: 50, harmonics: [[3, 0.03, 0], [5, 0.04, 0]] };
   const r = run(DEVKITC, mains, [undefined, { irms: 0, phi_deg: 0, noise_a: 0.05 }], 3600, { seed: 11 });
   t.diagnostic(`after ${r.meteredSeconds} s: import ${r.importMicroWh} µWh, export ${r.exportMicroWh} µWh`);
-  table.push(`no-load 1 h at 253 V: import ${r.importMicroWh.join("/")} µWh, export ${r.exportMicroWh.join("/")} µWh`);
+  table.push(`no-load 1 h at 264.5 V: import ${r.importMicroWh.join("/")} µWh, export ${r.exportMicroWh.join("/")} µWh`);
   assert.deepEqual(r.importMicroWh, [0, 0]);
   assert.deepEqual(r.exportMicroWh, [0, 0]);
   assert.equal(Number(ct.ctRealPowerMilliW(0)), 0);
