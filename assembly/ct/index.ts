@@ -7,7 +7,7 @@ import {
   windowSequence, voltageGainMicro, voltagePhaseMilliDeg, startThresholdPpm, addFrames,
   chDelayVoltage, chGainMicro, chPhaseMilliDeg, chPowerOffsetMilliW, chIrmsOffsetMilliA, chPowerFactorMilli,
   regImportMicroWh, regExportMicroWh, outRealMilliW, outApparentMilliVA, outIrmsMilliA, getI32, getI64,
-  CHANNEL_STATE_BYTES,
+  CHANNEL_STATE_BYTES, restartVoltageState, resetChannelMeasurement,
 } from "./state";
 import { scanVoltage, accumulateDelayCurrent, accumulateDelayVoltage, segmentBoundary, crossingQ16, BOUNDARY_NONE } from "./sample";
 import { closeCycle } from "./cycle";
@@ -53,6 +53,15 @@ export function ctProcessBlock(samplesPtr: usize, frames: i32): void {
     if (segmentBoundary != BOUNDARY_NONE) closeCycle(segmentBoundary, crossingQ16);
     pos = end;
   }
+}
+
+/**
+ * The sample stream had a gap (power loss, ADC restart): drop the unfinished cycle and window
+ * (at most ~1 s of unregistered energy), keep registers and calibration. Frame counters restart.
+ */
+export function ctRestart(): void {
+  restartVoltageState();
+  for (let ch = 0; ch < MAX_CT_CHANNELS; ch++) resetChannelMeasurement(ch);
 }
 
 // ---- readings (updated once per window, about every second) ----------------------------------------

@@ -107,6 +107,13 @@ export function closeVoltageWindow(vrms: i64, freq: i64): void {
   windowFramesDone = 0; windowSumSqV = 0; windowRampV2 = 0; vrmsMilliV = vrms; frequencyMilliHz = freq; windowSequence++;
 }
 
+/** After a gap in the samples: drop the partial cycle and window, keep registers and calibration. */
+export function restartVoltageState(): void {
+  const sequence = windowSequence;
+  resetVoltageState();
+  windowSequence = sequence;
+}
+
 export function resetVoltageState(): void {
   cycleFrames = 0; cycleSumV = 0; cycleSumVV = 0; cycleSumNV = 0; vPrev = 0; vBeforeCycle = 0; armed = false; zeroCode = 0;
   framesTotal = 0; framesMetered = 0;

@@ -229,6 +229,13 @@ test("registers: restore, calibration setters and remainder carry", async () => 
   assert.equal(r.exportMicroWh[0], 7);
   assert.ok(Math.abs(e0) < 0.5, `restored register grew by ${e0.toFixed(3)} % off`);
   assert.ok(Math.abs(e1 - 1) < 0.1, `+1 % gain on ct2 gave ${e1.toFixed(3)} %`);
+  // A gap in the stream (e.g. an outage): ctRestart keeps the registers and metering goes on.
+  ct.ctRestart();
+  assert.equal(Number(ct.ctFramesProcessed()), 0);
+  const r2 = run(DEVKITC, MAINS_50, [load, load], 10, { configure: false });
+  const e2 = (r2.importMicroWh[0] - r.importMicroWh[0] - analyticWatts(MAINS_50, load) * r2.meteredSeconds / 3600 * 1e6)
+    / (analyticWatts(MAINS_50, load) * r2.meteredSeconds / 3600 * 1e6) * 100;
+  assert.ok(Math.abs(e2) < 0.5, `after ctRestart: ${e2.toFixed(3)} %`);
 });
 
 
