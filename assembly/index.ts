@@ -8,15 +8,17 @@ import {
 import {
   boardDescriptorBuffer, BOARD_DESCRIPTOR_BYTES, pulseEventBuffer, PULSE_EVENT_BYTES, PULSE_EVENT_CAPACITY,
   adcSampleBuffer, ADC_SAMPLE_CAPACITY, temperatureBuffer, TEMPERATURE_CAPACITY,
-  consoleInputBuffer, CONSOLE_INPUT_CAPACITY, scratchBuffer,
+  consoleInputBuffer, CONSOLE_INPUT_CAPACITY, scratchBuffer, TEMPERATURE_RECORD_BYTES,
 } from "./abi/buffers";
 import { parseDescriptor } from "./board/descriptor";
 import { pulseInit, pulseEdge, pulseAdvance } from "./pulse/meter";
+import { heatInit, heatFlowEdge, heatAdvance, heatTemperatures, FLOW_INPUT_FIRST } from "./heat/meter";
 import { settingsInit } from "./settings";
 import { reporterInit, reporterTick } from "./reporter";
 import { statusReset, statusSet, statusFlags, STATUS_INPUT_REJECTED, STATUS_VOLATILE } from "./status";
 import { REGISTER_COUNT, registerName, registerValue, registerDecimals } from "./registers";
 import { lineFeed, linePrompt } from "./console/line";
+import { authSetKey, authInit, KEY_BYTES } from "./frame/auth";
 
 let started = false;
 
@@ -31,7 +33,9 @@ export function fw_start(len: u32): i32 {
   statusReset(STATUS_VOLATILE);
   settingsInit();
   pulseInit();
+  heatInit();
   reporterInit(boardTimeUs());
+  authInit();
   started = true;
   linePrompt();
   return OK;
@@ -42,6 +46,7 @@ export function fw_tick(): i32 {
   if (!started) return ERR_NOT_STARTED;
   const now = boardTimeUs();
   pulseAdvance(now);
+  heatAdvance(now);
   reporterTick(now);
   return OK;
 }
@@ -58,8 +63,13 @@ export function fw_pulse_batch(count: u32): i32 {
   let refused = 0;
   for (let i: u32 = 0; i < count; i++) {
     const event = pulseEventBuffer + i * PULSE_EVENT_BYTES;
-    const flags = load<u8>(event, 10);
-    if (!pulseEdge(<i32>load<u8>(event, 8), load<i64>(event), <i32>load<u8>(event, 9), (flags & PULSE_FLAG_POWER_UP) != 0)) refused++;
+    const input = <i32>load<u8>(event, 8);
+    const powerUp = (load<u8>(event, 10) & PULSE_FLAG_POWER_UP) != 0;
+    // Inputs 0..3 are pulse1..4, 8..9 the flow inputs of heat1..2 (docs/board-abi.md).
+    const accepted = input >= FLOW_INPUT_FIRST
+      ? heatFlowEdge(input - FLOW_INPUT_FIRST, load<i64>(event), <i32>load<u8>(event, 9), powerUp)
+      : pulseEdge(input, load<i64>(event), <i32>load<u8>(event, 9), powerUp);
+    if (!accepted) refused++;
   }
   if (refused > 0) statusSet(STATUS_INPUT_REJECTED);
   return refused;
@@ -75,10 +85,17 @@ export function fw_adc_block(frames: u32): i32 {
 
 export function fw_temperature_ptr(): usize { return temperatureBuffer; }
 export function fw_temperature_capacity(): u32 { return TEMPERATURE_CAPACITY; }
-/** `count` temperature records. Heat metering arrives with its own issue. */
+/** `count` temperature records (u8 circuit, 3 reserved, i32 supply m°C, i32 return m°C); returns how many were refused. */
 export function fw_temperatures(count: u32): i32 {
   if (!started) return ERR_NOT_STARTED;
-  return count == 0 ? OK : ERR_UNSUPPORTED;
+  if (count > TEMPERATURE_CAPACITY) return ERR_CAPACITY;
+  let refused = 0;
+  for (let i: u32 = 0; i < count; i++) {
+    const record = temperatureBuffer + i * TEMPERATURE_RECORD_BYTES;
+    if (!heatTemperatures(<i32>load<u8>(record), load<i32>(record, 4), load<i32>(record, 8))) refused++;
+  }
+  if (refused > 0) statusSet(STATUS_INPUT_REJECTED);
+  return refused;
 }
 
 export function fw_console_ptr(): usize { return consoleInputBuffer; }
@@ -87,6 +104,17 @@ export function fw_console_input(len: u32): i32 {
   if (!started) return ERR_NOT_STARTED;
   if (len > CONSOLE_INPUT_CAPACITY) return ERR_CAPACITY;
   lineFeed(consoleInputBuffer, len);
+  return OK;
+}
+
+/**
+ * Load the node's 128-bit frame key: the board wrote 16 bytes at fw_scratch_ptr(). The key is
+ * wiped from there at once and can never be read back. Call after fw_start.
+ */
+export function fw_set_key(len: u32): i32 {
+  if (!started) return ERR_NOT_STARTED;
+  if (len != KEY_BYTES) return ERR_CAPACITY;
+  authSetKey(scratchBuffer);
   return OK;
 }
 

@@ -5,6 +5,7 @@ export const STATUS_VOLATILE: u32 = 1 << 1; // registers are not persisted (no s
 export const STATUS_CONFIG_CHANGED: u32 = 1 << 2; // configuration changed since start-up
 export const STATUS_SENSOR_FAULT: u32 = 1 << 3; // a temperature sensor reads an impossible value
 export const STATUS_STORE_CORRUPT: u32 = 1 << 4; // flash contents were invalid at start-up
+export const STATUS_UNAUTHENTICATED: u32 = 1 << 5; // no frame key loaded: frames carry a CRC only
 
 let flags: u32 = 0;
 

@@ -2,10 +2,12 @@
 // values as varints in frame units, integrity trailer.
 import { writeVarint } from "./varint";
 import { crc32 } from "./crc32";
+import { authHasKey, authSign, MAC_BYTES } from "./auth";
 import { FRAME_REGISTER_COUNT, registerExists, registerValue, registerDecimals } from "../registers";
 
 export const FRAME_VERSION: u8 = 1;
 export const SUITE_CRC32: u8 = 0;
+export const SUITE_CMAC64: u8 = 1;
 /** Frame units keep one decimal: 0.1 Wh, 0.1 L (10 MWh fits a 4-byte varint). */
 const FRAME_DECIMALS: i32 = 1;
 export const FRAME_CAPACITY: u32 = 160;
@@ -22,7 +24,8 @@ function frameValue(id: i32): u64 {
 export function encodeFrame(nodeId: u32, counter: u32, status: u32, eventCounter: u32): u32 {
   let n: u32 = 0;
   store<u8>(frameBuffer + n++, FRAME_VERSION);
-  store<u8>(frameBuffer + n++, SUITE_CRC32);
+  const authenticated = authHasKey();
+  store<u8>(frameBuffer + n++, authenticated ? SUITE_CMAC64 : SUITE_CRC32);
   n += writeVarint(frameBuffer + n, nodeId);
   n += writeVarint(frameBuffer + n, counter);
   n += writeVarint(frameBuffer + n, status);
@@ -34,6 +37,10 @@ export function encodeFrame(nodeId: u32, counter: u32, status: u32, eventCounter
   n += writeVarint(frameBuffer + n, bitmap);
   for (let id = 0; id < FRAME_REGISTER_COUNT; id++) {
     if ((bitmap >> id) & 1) n += writeVarint(frameBuffer + n, frameValue(id));
+  }
+  if (authenticated) {
+    authSign(frameBuffer, n);
+    return n + MAC_BYTES;
   }
   store<u32>(frameBuffer + n, crc32(frameBuffer, n));
   return n + 4;

@@ -1,26 +1,61 @@
 // `activemeter decode HEX…`: decode frames to JSON, one object per line.
 import fs from "node:fs";
+import { parseArgs } from "node:util";
 import { decodeFrame, hexToBytes, FrameError } from "../frame/codec.js";
+import { Keyring, TestKeys, KeyringError } from "../frame/keyring.js";
+import type { KeyLookup } from "../frame/keyring.js";
+import { UsageError } from "./sim.js";
 
-export const DECODE_HELP = `usage: activemeter decode [HEX ...]
+export const DECODE_HELP = `usage: activemeter decode [--keys FILE] [--require-auth] [HEX ...]
 
 Decodes activemeter frames (docs/frames.md) given as hex, one JSON object per frame on stdout.
 With no HEX arguments, reads one frame per line from standard input (blank lines and lines
-starting with # are skipped). A corrupted, truncated or unknown frame is reported on stderr
-with the reason, and the exit status is 1 if any frame was rejected.`;
+starting with # are skipped). A corrupted, forged, truncated or unknown frame is reported on
+stderr with the reason, and the exit status is 1 if any frame was rejected.
+
+  --keys FILE      keyring {"keys": {"<node id>": "<32 hex digits>"}} to verify AES-CMAC frames;
+                   without it the documented per-node test keys are used (docs/frames.md)
+  --require-auth   refuse frames that carry only a CRC (suite 0)`;
+
+export function loadKeys(file: string | undefined): KeyLookup {
+  if (file === undefined) return new TestKeys();
+  let text: string;
+  try {
+    text = fs.readFileSync(file, "utf8");
+  } catch (e) {
+    throw new UsageError(`cannot read keyring ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+  }
+  try {
+    return Keyring.parse(text, file);
+  } catch (e) {
+    if (e instanceof KeyringError) throw new UsageError(e.message);
+    throw e;
+  }
+}
 
 export function decodeCommand(argv: string[]): number {
-  if (argv.includes("-h") || argv.includes("--help")) {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    options: { keys: { type: "string" }, "require-auth": { type: "boolean" }, help: { type: "boolean", short: "h" } },
+    allowPositionals: true,
+    strict: true,
+  });
+  if (values.help) {
     console.log(DECODE_HELP);
     return 0;
   }
-  const inputs = argv.length > 0
-    ? argv
+  const keys = loadKeys(values.keys);
+  const inputs = positionals.length > 0
+    ? positionals
     : fs.readFileSync(0, "utf8").split(/\r?\n/).map((l) => l.trim()).filter((l) => l !== "" && !l.startsWith("#"));
+  if (inputs.length === 0) {
+    process.stderr.write("no frames given (try activemeter decode --help)\n");
+    return 2;
+  }
   let rejected = 0;
   inputs.forEach((hex, i) => {
     try {
-      const frame = decodeFrame(hexToBytes(hex));
+      const frame = decodeFrame(hexToBytes(hex), { keys, requireAuthentication: values["require-auth"] });
       process.stdout.write(JSON.stringify(frame) + "\n");
     } catch (e) {
       if (!(e instanceof FrameError)) throw e;
@@ -28,9 +63,5 @@ export function decodeCommand(argv: string[]): number {
       process.stderr.write(`frame ${i + 1}: rejected: ${e.message}\n`);
     }
   });
-  if (inputs.length === 0) {
-    process.stderr.write("no frames given (try activemeter decode --help)\n");
-    return 2;
-  }
   return rejected > 0 ? 1 : 0;
 }

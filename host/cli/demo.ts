@@ -4,6 +4,7 @@ import { parseArgs } from "node:util";
 import { parseScenario } from "../sim/scenario.js";
 import { Twin } from "../sim/twin.js";
 import { decodeFrame, FrameError } from "../frame/codec.js";
+import { TestKeys } from "../frame/keyring.js";
 import type { Frame } from "../frame/codec.js";
 import { paced, parseSpeed } from "./pace.js";
 
@@ -57,13 +58,14 @@ export async function demoCommand(argv: string[]): Promise<number> {
     ? parseScenario((await import("node:fs")).readFileSync(values.scenario, "utf8"), values.scenario)
     : parseScenario(apartmentScenario(seconds), "built-in apartment scenario");
 
+  const keys = new TestKeys();
   let received = 0;
   let rejected = 0;
   let last: Frame | undefined;
   const twin = new Twin(scenario, undefined, {
     frame: (bytes) => {
       try {
-        last = decodeFrame(bytes);
+        last = decodeFrame(bytes, { keys, requireAuthentication: true });
         received++;
       } catch (e) {
         if (!(e instanceof FrameError)) throw e;

@@ -83,6 +83,13 @@ export class Firmware {
     this.check(this.exports.fw_start(descriptor.length), "start-up");
   }
 
+  /** Load the node's 16-byte frame key (write-only: the firmware never gives it back). */
+  setKey(key: Uint8Array): void {
+    if (key.length !== 16) throw new FirmwareError(`a frame key is 16 bytes, not ${key.length}`);
+    this.bytes(this.exports.fw_scratch_ptr(), 16).set(key);
+    this.check(this.exports.fw_set_key(16), "set key");
+  }
+
   tick(): void {
     this.check(this.exports.fw_tick(), "tick");
   }

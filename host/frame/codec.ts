@@ -3,14 +3,17 @@
 import { crc32 } from "./crc32.js";
 import { decodeVarint, encodeVarint, VarintError } from "./varint.js";
 import { FRAME_REGISTERS, FRAME_VALUE_SCALE, registerIdByName } from "./registers.js";
+import type { KeyLookup } from "./keyring.js";
+import { AesCmac } from "../crypto/cmac.js";
 
 export const FRAME_VERSION = 1;
 export const SUITE_CRC32 = 0;
+export const SUITE_CMAC64 = 1;
 export const SUITE_NAMES: Record<number, string> = { 0: "crc32", 1: "aes128-cmac64" };
 const HEADER_BYTES = 2;
-const CRC_BYTES = 4;
+const TRAILER_BYTES: Record<number, number> = { 0: 4, 1: 8 };
 /** The smallest frame: header, five one-byte varints, CRC. */
-export const MIN_FRAME_BYTES = HEADER_BYTES + 5 + CRC_BYTES;
+export const MIN_FRAME_BYTES = HEADER_BYTES + 5 + 4;
 export const MAX_FRAME_BYTES = 250;
 
 export const STATUS_FLAGS: Record<number, string> = {
@@ -19,11 +22,14 @@ export const STATUS_FLAGS: Record<number, string> = {
   2: "config_changed",
   3: "sensor_fault",
   4: "store_corrupt",
+  5: "unauthenticated",
 };
 
 export interface Frame {
   version: number;
   suite: string;
+  /** True when the MAC was verified with the node's key (suite 1). */
+  authenticated: boolean;
   node: number;
   counter: number;
   status: number;
@@ -43,21 +49,49 @@ export function statusNames(status: number): string[] {
   return names;
 }
 
+export interface DecodeOptions {
+  /** Keys for authenticated frames (suite 1); without them such frames are refused. */
+  keys?: KeyLookup;
+  /** Refuse frames that carry only a CRC (suite 0). Gateways metering for real set this. */
+  requireAuthentication?: boolean;
+}
+
+function hex32(n: number): string {
+  return "0x" + n.toString(16).padStart(8, "0");
+}
+
+/** Check the trailer (CRC or MAC); returns the end of the frame body. */
+function checkTrailer(bytes: Uint8Array, suite: number, options: DecodeOptions): number {
+  const end = bytes.length - TRAILER_BYTES[suite];
+  if (suite === SUITE_CRC32) {
+    if (options.requireAuthentication) throw new FrameError("unauthenticated frame (suite 0, CRC only) refused: this gateway requires AES-CMAC");
+    const stored = new DataView(bytes.buffer, bytes.byteOffset + end, 4).getUint32(0, true);
+    const computed = crc32(bytes, 0, end);
+    if (stored !== computed) throw new FrameError(`CRC mismatch: frame says ${hex32(stored)}, content gives ${hex32(computed)} (corrupted or truncated frame)`);
+    return end;
+  }
+  let node: number;
+  try {
+    [node] = decodeVarint(bytes, HEADER_BYTES, end, "node id");
+  } catch (e) {
+    throw new FrameError((e as Error).message);
+  }
+  const engine = options.keys?.cmacFor(node);
+  if (!engine) throw new FrameError(`no key for node ${node}: add it to the keyring (--keys FILE)`);
+  if (!engine.verify64(bytes.subarray(0, end), bytes.subarray(end))) {
+    throw new FrameError(`MAC mismatch for node ${node}: forged, corrupted, or signed with another key`);
+  }
+  return end;
+}
+
 /** Decode one frame; throws FrameError saying exactly what is wrong. */
-export function decodeFrame(bytes: Uint8Array): Frame {
+export function decodeFrame(bytes: Uint8Array, options: DecodeOptions = {}): Frame {
   if (bytes.length < MIN_FRAME_BYTES) throw new FrameError(`frame too short: ${bytes.length} bytes, at least ${MIN_FRAME_BYTES} needed`);
   if (bytes.length > MAX_FRAME_BYTES) throw new FrameError(`frame too long: ${bytes.length} bytes, at most ${MAX_FRAME_BYTES}`);
   if (bytes[0] !== FRAME_VERSION) throw new FrameError(`unsupported frame version ${bytes[0]} (this decoder reads version ${FRAME_VERSION})`);
-  if (bytes[1] !== SUITE_CRC32) {
-    const name = SUITE_NAMES[bytes[1]];
-    throw new FrameError(name ? `authentication suite ${bytes[1]} (${name}) is not supported by this decoder yet` : `unknown authentication suite ${bytes[1]}`);
-  }
-  const end = bytes.length - CRC_BYTES;
-  const stored = new DataView(bytes.buffer, bytes.byteOffset + end, CRC_BYTES).getUint32(0, true);
-  const computed = crc32(bytes, 0, end);
-  if (stored !== computed) {
-    throw new FrameError(`CRC mismatch: frame says 0x${stored.toString(16).padStart(8, "0")}, content gives 0x${computed.toString(16).padStart(8, "0")} (corrupted or truncated frame)`);
-  }
+  const suite = bytes[1];
+  if (TRAILER_BYTES[suite] === undefined) throw new FrameError(`unknown authentication suite ${suite}`);
+  const end = checkTrailer(bytes, suite, options);
   try {
     let at = HEADER_BYTES;
     let node: number, counter: number, status: number, eventCounter: number, bitmap: number;
@@ -79,7 +113,7 @@ export function decodeFrame(bytes: Uint8Array): Frame {
     }
     if (at !== end) throw new FrameError(`${end - at} unexpected byte(s) after the last register`);
     return {
-      version: FRAME_VERSION, suite: SUITE_NAMES[SUITE_CRC32], node, counter, status,
+      version: FRAME_VERSION, suite: SUITE_NAMES[suite], authenticated: suite === SUITE_CMAC64, node, counter, status,
       status_flags: statusNames(status), event_counter: eventCounter, registers,
     };
   } catch (e) {
@@ -94,8 +128,9 @@ export interface FrameFields {
   registers: Record<string, number>;
 }
 
-export function encodeFrame(fields: FrameFields): Uint8Array {
-  const out: number[] = [FRAME_VERSION, SUITE_CRC32];
+/** Encode a frame: with a 16-byte `key`, authenticated (suite 1); without, CRC-32 (suite 0). */
+export function encodeFrame(fields: FrameFields, key?: Uint8Array): Uint8Array {
+  const out: number[] = [FRAME_VERSION, key ? SUITE_CMAC64 : SUITE_CRC32];
   const values: [number, number][] = [];
   for (const [name, value] of Object.entries(fields.registers)) {
     const id = registerIdByName.get(name);
@@ -111,9 +146,10 @@ export function encodeFrame(fields: FrameFields): Uint8Array {
   encodeVarint(fields.event_counter ?? 0, out);
   encodeVarint(values.reduce((m, [id]) => m + 2 ** id, 0), out);
   for (const [, raw] of values) encodeVarint(raw, out);
-  const bytes = new Uint8Array(out.length + CRC_BYTES);
+  const bytes = new Uint8Array(out.length + (key ? 8 : 4));
   bytes.set(out);
-  new DataView(bytes.buffer).setUint32(out.length, crc32(bytes, 0, out.length), true);
+  if (key) bytes.set(new AesCmac(key).mac64(bytes.subarray(0, out.length)), out.length);
+  else new DataView(bytes.buffer).setUint32(out.length, crc32(bytes, 0, out.length), true);
   return bytes;
 }
 

@@ -4,6 +4,7 @@ import { Firmware, loadFirmwareImage } from "../firmware/firmware.js";
 import type { FirmwareImage, PulseEvent } from "../firmware/firmware.js";
 import { channelNumber, packDescriptor } from "../board/board.js";
 import { bytesToHex } from "../frame/codec.js";
+import { testKey } from "../frame/keyring.js";
 import type { Scenario } from "./scenario.js";
 import { ScenarioError } from "./scenario.js";
 import { PulseTrain } from "./pulse-train.js";
@@ -42,6 +43,11 @@ export function checkSupported(scenario: Scenario): void {
   }
 }
 
+export interface TwinOptions {
+  /** The node's frame key; default the documented test key of the board's node id. Null: no key. */
+  key?: Uint8Array | null;
+}
+
 export interface TwinObserver {
   /** A frame left the radio at simulated time `timeUs`. */
   frame?(frame: Uint8Array, timeUs: number): void;
@@ -56,7 +62,8 @@ export class Twin {
   private readonly trains: { train: PulseTrain; input: number }[] = [];
   private readonly endUs: number;
 
-  constructor(readonly scenario: Scenario, readonly image: FirmwareImage = loadFirmwareImage(), private readonly observer: TwinObserver = {}) {
+  constructor(readonly scenario: Scenario, readonly image: FirmwareImage = loadFirmwareImage(), private readonly observer: TwinObserver = {},
+    private readonly options: TwinOptions = {}) {
     checkSupported(scenario);
     const board = scenario.board;
     this.flash = new NorFlash(board.flash.sector_bytes, board.flash.sectors);
@@ -81,6 +88,8 @@ export class Twin {
       panic: () => {},
     });
     fw.start(packDescriptor(this.scenario.board));
+    const key = this.options.key === undefined ? testKey(this.scenario.board.node_id) : this.options.key;
+    if (key) fw.setKey(key);
     // The board reads every pulse input once at power-up and reports it as a level, not an
     // edge: the level just before now, so an edge at this very microsecond still is an edge.
     fw.pulseEvents(this.trains.map(({ train, input }) => ({ timeUs: this.clockUs, input, level: train.levelAt(this.clockUs - 1), powerUp: true })));

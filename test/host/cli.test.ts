@@ -124,3 +124,20 @@ test("every shipped example scenario runs", async () => {
     assert.equal(r.status, 0, `${f}: ${r.stderr}`);
   }
 });
+
+test("decode verifies the twin's frames out of the box (test keys) and uses --keys for everything else", async () => {
+  const r = runCli(["sim", "--scenario", scenarioFile(base), "--json"]);
+  const frames: string[] = JSON.parse(r.stdout).frames;
+  const ok = runCli(["decode", "--require-auth", ...frames]);
+  assert.equal(ok.status, 0, ok.stderr);
+  assert.ok(ok.stdout.trim().split("\n").every((l) => JSON.parse(l).authenticated === true));
+  const fs = await import("node:fs");
+  const keyring = scenarioFile({ keys: { "8193": "000102030405060708090a0b0c0d0e0f" } });
+  const wrong = runCli(["decode", "--keys", keyring, frames[0]]);
+  assert.equal(wrong.status, 1);
+  assert.match(wrong.stderr, /MAC mismatch for node 8193/);
+  fs.writeFileSync(keyring, "{ broken");
+  const broken = runCli(["decode", "--keys", keyring, frames[0]]);
+  assert.equal(broken.status, 2);
+  assert.match(broken.stderr, /not valid JSON/);
+});

@@ -3,12 +3,22 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import zlib from "node:zlib";
-import { decodeFrame, encodeFrame, hexToBytes, bytesToHex, FrameError, crc32 } from "../../host/frame/index.js";
+import { decodeFrame, encodeFrame, hexToBytes, bytesToHex, FrameError, crc32, Keyring, TestKeys, testKey } from "../../host/frame/index.js";
 import { readVectors } from "./support/cli.js";
 import { Random } from "../../host/sim/random.js";
 
-interface Vector { name: string; hex: string; decoded: { node: number; counter: number; status: number; event_counter: number; registers: Record<string, number> } }
-const vectors = readVectors<{ valid: Vector[] }>("frames.json").valid;
+interface Vector { name: string; hex: string; key: string | null; decoded: { node: number; counter: number; status: number; event_counter: number; registers: Record<string, number> } }
+const file = readVectors<{ valid: Vector[]; authenticated: Vector[] }>("frames.json");
+const vectors = file.valid;
+const authVectors = file.authenticated;
+const fromHex = (hex: string) => Uint8Array.from(hex.match(/../g)!.map((b) => parseInt(b, 16)));
+
+/** A keyring holding exactly the keys the vectors were made with. */
+function vectorKeys(): Keyring {
+  const ring = new Keyring();
+  for (const v of authVectors) ring.set(v.decoded.node, fromHex(v.key!));
+  return ring;
+}
 
 test("CRC-32 matches the catalogued check value and node's zlib.crc32", () => {
   assert.equal(crc32(new TextEncoder().encode("123456789")), 0xcbf43926);
@@ -31,12 +41,55 @@ for (const v of vectors) {
   });
 }
 
-test("frame sizes: the full esp32-devkitc report at 10 MWh and 20 years of counters", () => {
-  const full = hexToBytes(vectors.find((v) => v.name === "devkitc-full-20-years")!.hex);
-  const four = hexToBytes(vectors.find((v) => v.name === "four-registers-10mwh")!.hex);
-  // CRC-32 (4 bytes) today; swapping it for the 8-byte MAC must keep 60 and 38 bytes.
-  assert.ok(full.length + 4 <= 60, `full report ${full.length} bytes + 4 for the MAC exceeds 60`);
-  assert.ok(four.length + 4 <= 38, `four-register report ${four.length} bytes + 4 for the MAC exceeds 38`);
+for (const v of authVectors) {
+  test(`authenticated golden frame '${v.name}' verifies with its key and encodes back byte for byte`, () => {
+    const frame = decodeFrame(hexToBytes(v.hex), { keys: vectorKeys(), requireAuthentication: true });
+    assert.equal(frame.authenticated, true);
+    assert.equal(frame.suite, "aes128-cmac64");
+    assert.equal(frame.counter, v.decoded.counter);
+    assert.deepEqual(frame.registers, v.decoded.registers);
+    assert.equal(bytesToHex(encodeFrame({ ...v.decoded }, fromHex(v.key!))), v.hex);
+  });
+}
+
+test("the documented test key is what the vectors used", () => {
+  const v = authVectors.find((x) => x.name === "auth-pv-test-key")!;
+  assert.equal(bytesToHex(testKey(4097)), v.key);
+  assert.equal(decodeFrame(hexToBytes(v.hex), { keys: new TestKeys() }).authenticated, true);
+});
+
+test("frame sizes with the MAC: full esp32-devkitc report <= 60 bytes, four registers <= 38", () => {
+  const full = hexToBytes(authVectors.find((v) => v.name === "auth-devkitc-full-20-years")!.hex);
+  const four = hexToBytes(authVectors.find((v) => v.name === "auth-four-registers-10mwh")!.hex);
+  assert.ok(full.length <= 60, `full report is ${full.length} bytes`);
+  assert.ok(four.length <= 38, `four-register report is ${four.length} bytes`);
+});
+
+test("authenticated frames: wrong key, missing key, any bit flip and a CRC-only frame under requireAuthentication are refused", () => {
+  const keys = vectorKeys();
+  for (const v of authVectors) {
+    const bytes = hexToBytes(v.hex);
+    for (let bit = 0; bit < bytes.length * 8; bit++) {
+      const copy = bytes.slice();
+      copy[bit >> 3] ^= 1 << (bit & 7);
+      assert.throws(() => decodeFrame(copy, { keys }), FrameError, `${v.name} bit ${bit}`);
+    }
+  }
+  const own = hexToBytes(authVectors.find((v) => v.name === "auth-own-key")!.hex);
+  assert.throws(() => decodeFrame(own, { keys: new TestKeys() }), /MAC mismatch for node 77/);
+  assert.throws(() => decodeFrame(own), /no key for node 77/);
+  assert.throws(() => decodeFrame(hexToBytes(vectors[1].hex), { requireAuthentication: true }), /unauthenticated frame/);
+  // A forger who recomputes a CRC cannot pass as suite 1, nor as suite 0 under requireAuthentication.
+  const forged = encodeFrame({ node: 4097, counter: 99, registers: { "pulse1.wh": 1 } });
+  assert.throws(() => decodeFrame(forged, { keys, requireAuthentication: true }), FrameError);
+});
+
+test("keyring files: clear errors for malformed entries", () => {
+  assert.throws(() => Keyring.parse("[]"), /must be an object/);
+  assert.throws(() => Keyring.parse('{"keys": {"x": "00"}}'), /'x' is not a node id/);
+  assert.throws(() => Keyring.parse('{"keys": {"5": "00"}}'), /key of node 5 must be 32 hex digits/);
+  assert.throws(() => Keyring.parse('{"keys": {}, "extra": 1}'), /must be an object/);
+  assert.equal(Keyring.parse('{"keys": {"5": "000102030405060708090a0b0c0d0e0f"}}').size, 1);
 });
 
 test("every single-bit flip of every golden frame is rejected", () => {
@@ -80,7 +133,8 @@ test("clear messages for the usual mistakes", () => {
 
 test("random and mutated input never escapes as anything but FrameError (100 000 cases)", () => {
   const random = new Random(11);
-  const seeds = vectors.map((v) => hexToBytes(v.hex));
+  const seeds = [...vectors, ...authVectors].map((v) => hexToBytes(v.hex));
+  const keys = vectorKeys();
   let rejected = 0;
   for (let n = 0; n < 100_000; n++) {
     let data: Uint8Array;
@@ -92,7 +146,7 @@ test("random and mutated input never escapes as anything but FrameError (100 000
       for (let f = 0; f < flips && data.length > 0; f++) data[random.int(0, data.length - 1)] = random.int(0, 255);
     }
     try {
-      decodeFrame(data);
+      decodeFrame(data, { keys });
     } catch (e) {
       assert.ok(e instanceof FrameError, `non-FrameError escaped: ${e}`);
       rejected++;

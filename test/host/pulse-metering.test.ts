@@ -6,6 +6,7 @@ import assert from "node:assert/strict";
 import { parseScenario } from "../../host/sim/scenario.js";
 import { Twin } from "../../host/sim/twin.js";
 import { decodeFrame } from "../../host/frame/codec.js";
+import { TestKeys } from "../../host/frame/keyring.js";
 
 interface PulseDef { hz: number; on_ms?: number; bounce_ms?: number; start_s?: number; stop_s?: number; ghost_prob?: number }
 
@@ -98,7 +99,8 @@ test("frames: one per report interval, consecutive counters, absolute values tha
   const twin = run(scenario(100, { pulse1: p }));
   assert.equal(twin.frames.length, 10);
   twin.frames.forEach((bytes, i) => {
-    const frame = decodeFrame(bytes);
+    const frame = decodeFrame(bytes, { keys: new TestKeys(), requireAuthentication: true });
+    assert.equal(frame.authenticated, true);
     assert.equal(frame.counter, i + 1);
     assert.equal(frame.node, 4097);
     assert.ok(frame.status_flags.includes("volatile_registers"));
