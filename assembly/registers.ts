@@ -3,11 +3,12 @@
 // exists on a board when its channel does. Values are integers with a fixed number of decimals.
 import { KIND_CT, KIND_PULSE, KIND_HEAT, channelPresent } from "./board/descriptor";
 import { pulseCountOf, pulseEnergyMicroWh, pulsePowerMilliW } from "./pulse/meter";
+import { heatEnergyHeatMicroWh, heatEnergyCoolMicroWh, heatVolumeMilliL, heatPowerMilliW } from "./heat/meter";
 import { boardTimeUs } from "./abi/board";
 
 /** Ids below this travel in frames (cumulative billing registers). */
 export const FRAME_REGISTER_COUNT: i32 = 18;
-export const REGISTER_COUNT: i32 = 30;
+export const REGISTER_COUNT: i32 = 32;
 
 // id ranges
 const CT_ENERGY_FIRST = 0; // ctN.import_wh, ctN.export_wh  (N = 1..4)
@@ -16,8 +17,10 @@ const HEAT_FIRST = 12; // heatN.heat_wh, heatN.cool_wh, heatN.volume_l (N = 1..2
 const PULSE_COUNT_FIRST = 18; // pulseN.count
 const PULSE_POWER_FIRST = 22; // pulseN.power_w
 const CT_POWER_FIRST = 26; // ctN.power_w
+const HEAT_POWER_FIRST = 30; // heatN.power_w
 
 function kindOf(id: i32): u8 {
+  if (id >= HEAT_POWER_FIRST) return KIND_HEAT;
   if (id < PULSE_WH_FIRST) return KIND_CT;
   if (id < HEAT_FIRST) return KIND_PULSE;
   if (id < PULSE_COUNT_FIRST) return KIND_HEAT;
@@ -32,7 +35,8 @@ function channelOf(id: i32): i32 {
   if (id < PULSE_COUNT_FIRST) return (id - HEAT_FIRST) / 3;
   if (id < PULSE_POWER_FIRST) return id - PULSE_COUNT_FIRST;
   if (id < CT_POWER_FIRST) return id - PULSE_POWER_FIRST;
-  return id - CT_POWER_FIRST;
+  if (id < HEAT_POWER_FIRST) return id - CT_POWER_FIRST;
+  return id - HEAT_POWER_FIRST;
 }
 
 function suffixOf(id: i32): string {
@@ -69,7 +73,12 @@ export function registerValue(id: i32): i64 {
   if (id >= PULSE_WH_FIRST && id < HEAT_FIRST) return pulseEnergyMicroWh(ch);
   if (id >= PULSE_COUNT_FIRST && id < PULSE_POWER_FIRST) return pulseCountOf(ch);
   if (id >= PULSE_POWER_FIRST && id < CT_POWER_FIRST) return pulsePowerMilliW(ch, boardTimeUs());
-  return 0; // CT and heat metering are not in this firmware version yet.
+  if (id >= HEAT_FIRST && id < PULSE_COUNT_FIRST) {
+    const r = (id - HEAT_FIRST) % 3;
+    return r == 0 ? heatEnergyHeatMicroWh(ch) : r == 1 ? heatEnergyCoolMicroWh(ch) : heatVolumeMilliL(ch);
+  }
+  if (id >= HEAT_POWER_FIRST) return heatPowerMilliW(ch, boardTimeUs());
+  return 0; // CT metering is not in this firmware version yet.
 }
 
 /** Write the register's name ("pulse1.wh") as ASCII at `out`; returns its length (0 if absent). */

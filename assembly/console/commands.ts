@@ -3,7 +3,7 @@
 import { out, outByte, outLine, outBytes, outU64, outFixed, outFlush } from "./out";
 import { tokenEquals, tokenStartsWith, parseFixed, parsedValue } from "./parse";
 import { ABI_VERSION, FIRMWARE_VERSION } from "../abi/version";
-import { MAX_PULSE } from "../board/descriptor";
+import { MAX_PULSE, MAX_HEAT } from "../board/descriptor";
 import { nodeId, reportIntervalS, setNodeId, setReportIntervalS } from "../settings";
 import { statusFlags, statusSet, STATUS_CONFIG_CHANGED } from "../status";
 import { framesSent } from "../reporter";
@@ -13,6 +13,12 @@ import {
   pulsePerPulseNumerator, pulsePerPulseDenominator, pulseSetMicroWhPerPulse, pulseSetPulsesPerKWh,
   pulseFilterUs, pulseSetFilterUs, pulseTimeoutUs, pulseSetTimeoutUs,
 } from "../pulse/meter";
+import {
+  heatChannelPresent, heatEnergyHeatMicroWh, heatEnergyCoolMicroWh, heatVolumeMilliL, heatPowerMilliW,
+  heatSensorFault, heatCutoffMilliK, heatSetCutoffMilliK, heatDtminMilliK, heatSetDtminMilliK,
+  heatPressureKPa, heatSetPressureKPa, heatMillilitresPerPulse, heatSetMillilitresPerPulse, heatFlowInSupply,
+} from "../heat/meter";
+import { HEAT_MIN_KPA } from "../heat/coefficient";
 
 const MAX_TOKENS = 4;
 const tokenPtr = memory.data(4 * MAX_TOKENS);
@@ -96,6 +102,10 @@ function help(): void {
     outLine("  pulseN.pulses_per_kwh  1 .. 1000000 (alternative to wh_per_pulse)");
     outLine("  pulseN.filter_ms     0.1 .. 1000 ms the input must be steady to count");
     outLine("  pulseN.timeout_s     1 .. 86400 s without pulses before power reads 0");
+    outLine("  heatN.l_per_pulse    0.001 .. 1000 L per flow pulse");
+    outLine("  heatN.cutoff_k       0 .. 5 K: smaller |supply - return| counts no energy");
+    outLine("  heatN.dtmin_k        0.1 .. 20 K declared minimum temperature difference");
+    outLine("  heatN.pressure_bar   6 .. 25 bar nominal pressure of the circuit");
   } else if (is(1, "id") || is(1, "status") || is(1, "config") || is(1, "help")) {
     outBytes(tp(1), tl(1));
     outLine(": takes no arguments; prints what 'help' lists for it");
@@ -130,11 +140,30 @@ function status(): void {
     outFixed(pulsePowerMilliW(ch, now), 3);
     outLine(" W");
   }
+  for (let c = 0; c < MAX_HEAT; c++) {
+    if (!heatChannelPresent(c)) continue;
+    out("heat");
+    outU64(c + 1);
+    out(": heat ");
+    outFixed(heatEnergyHeatMicroWh(c), 6);
+    out(" Wh, cool ");
+    outFixed(heatEnergyCoolMicroWh(c), 6);
+    out(" Wh, volume ");
+    outFixed(heatVolumeMilliL(c), 3);
+    out(" L, power ");
+    outSignedFixed(heatPowerMilliW(c, now), 3);
+    outLine(heatSensorFault(c) ? " W, sensor fault" : " W");
+  }
   out("frames sent ");
   outU64(framesSent);
   out(", status flags 0x");
   outHex(statusFlags());
   outLine("");
+}
+
+function outSignedFixed(v: i64, decimals: i32): void {
+  if (v < 0) outByte(0x2d);
+  outFixed(v < 0 ? -v : v, decimals);
 }
 
 function outHex(v: u32): void {
@@ -164,6 +193,34 @@ function config(): void {
     outU64(pulseTimeoutUs(ch) / 1_000_000);
     outLine("");
   }
+  for (let c = 0; c < MAX_HEAT; c++) {
+    if (heatChannelPresent(c)) configHeat(c);
+  }
+}
+
+function outHeatKey(c: i32, name: string): void {
+  out("heat");
+  outU64(c + 1);
+  out(".");
+  out(name);
+  out(" = ");
+}
+
+function configHeat(c: i32): void {
+  outHeatKey(c, "l_per_pulse");
+  outFixed(heatMillilitresPerPulse(c), 3);
+  outLine("");
+  outHeatKey(c, "cutoff_k");
+  outFixed(heatCutoffMilliK(c), 3);
+  outLine("");
+  outHeatKey(c, "dtmin_k");
+  outFixed(heatDtminMilliK(c), 3);
+  outLine("");
+  outHeatKey(c, "pressure_bar");
+  outFixed(heatPressureKPa(c), 2);
+  outLine("");
+  outHeatKey(c, "flow_sensor_pipe");
+  outLine(heatFlowInSupply(c) ? "supply (board)" : "return (board)");
 }
 
 function outPulseKey(ch: i32, name: string): void {
@@ -214,7 +271,7 @@ function set(): void {
   } else if (is(1, "report.interval_s")) {
     if (!argument(0, 3600, 1, "a whole number of seconds from 1 to 3600")) return;
     setReportIntervalS(<u32>parsedValue);
-  } else if (!setPulseKey()) {
+  } else if (tokenStartsWith(tp(1), tl(1), "heat") ? !setHeatKey() : !setPulseKey()) {
     return;
   }
   statusSet(STATUS_CONFIG_CHANGED);
@@ -250,6 +307,43 @@ function setPulseKey(): bool {
   } else if (tokenEquals(name, nameLen, "timeout_s")) {
     if (!argument(0, 86400, 1, "a whole number of seconds from 1 to 86400")) return false;
     pulseSetTimeoutUs(ch, parsedValue * 1_000_000);
+  } else {
+    unknownKey();
+    return false;
+  }
+  return true;
+}
+
+/** heatN.<name>; false after printing an error. */
+function setHeatKey(): bool {
+  const key = tp(1);
+  const keyLen = tl(1);
+  const c = keyLen > 6 ? <i32>load<u8>(key + 4) - 0x31 : -1;
+  if (c < 0 || c >= MAX_HEAT || load<u8>(key + 5) != 0x2e) {
+    unknownKey();
+    return false;
+  }
+  if (!heatChannelPresent(c)) {
+    out("error: this board has no heat circuit ");
+    outBytes(key, 5);
+    outLine(" (see config)");
+    return false;
+  }
+  const name = key + 6;
+  const nameLen = keyLen - 6;
+  if (tokenEquals(name, nameLen, "l_per_pulse")) {
+    if (!argument(3, 1000, 1, "a number of litres from 0.001 to 1000")) return false;
+    heatSetMillilitresPerPulse(c, parsedValue);
+  } else if (tokenEquals(name, nameLen, "cutoff_k")) {
+    if (!argument(3, 5, 0, "a number of kelvin from 0 to 5")) return false;
+    heatSetCutoffMilliK(c, <i32>parsedValue);
+  } else if (tokenEquals(name, nameLen, "dtmin_k")) {
+    if (!argument(3, 20, 100, "a number of kelvin from 0.1 to 20")) return false;
+    heatSetDtminMilliK(c, <i32>parsedValue);
+  } else if (tokenEquals(name, nameLen, "pressure_bar")) {
+    // kPa = bar with two decimals; the IF97 tables cover 6..25 bar
+    if (!argument(2, 25, HEAT_MIN_KPA, "a number of bar from 6 to 25")) return false;
+    heatSetPressureKPa(c, <i32>parsedValue);
   } else {
     unknownKey();
     return false;

@@ -2,8 +2,9 @@
 // A level is accepted only after the input has stayed at it for `filterUs`; the state table
 // is in docs/pulse-filter.md. Acceptance is decided lazily, when the next edge arrives or
 // when time is advanced by a tick, so the result does not depend on how often ticks come.
+// One filter slot per edge input: pulse inputs first, then the heat circuits' flow inputs.
 import { getI32, setI32, getI64, setI64 } from "../util/mem";
-import { MAX_PULSE } from "../board/descriptor";
+import { MAX_PULSE, MAX_HEAT } from "../board/descriptor";
 
 export const LEVEL_UNKNOWN: i32 = -1;
 
@@ -12,12 +13,18 @@ export const ACTION_NONE: i32 = 0;
 export const ACTION_RISE: i32 = 1; // accepted low -> high: one pulse
 export const ACTION_FALL: i32 = 2; // accepted high -> low
 export const ACTION_FIRST: i32 = 3; // first level accepted after start-up: never a pulse
+/** filterEvent refused the event (bad level, time going backwards, late power-up level). */
+export const EVENT_REFUSED: i32 = -1;
 
-const acceptedLevel = memory.data(4 * MAX_PULSE);
-const rawLevel = memory.data(4 * MAX_PULSE);
-const rawSinceUs = memory.data(8 * MAX_PULSE);
-const lastEdgeUs = memory.data(8 * MAX_PULSE);
-const filterUsTable = memory.data(8 * MAX_PULSE);
+/** Slots 0..MAX_PULSE-1 are pulseN; slot FLOW_FILTER_FIRST + c is the flow input of heat circuit c. */
+export const FLOW_FILTER_FIRST: i32 = MAX_PULSE;
+const FILTER_SLOTS: i32 = MAX_PULSE + MAX_HEAT;
+
+const acceptedLevel = memory.data(4 * FILTER_SLOTS);
+const rawLevel = memory.data(4 * FILTER_SLOTS);
+const rawSinceUs = memory.data(8 * FILTER_SLOTS);
+const lastEdgeUs = memory.data(8 * FILTER_SLOTS);
+const filterUsTable = memory.data(8 * FILTER_SLOTS);
 
 /** Time of the edge behind the last accepted transition (the end of its bounce). */
 export let acceptedEdgeUs: i64 = 0;
@@ -90,4 +97,22 @@ export function filterEdge(ch: i32, timeUs: i64, level: i32): void {
 /** Time of the last accepted edge (so callers can refuse events older than it). */
 export function filterLastEdgeUs(ch: i32): i64 {
   return getI64(lastEdgeUs, ch);
+}
+
+/**
+ * One event from the board for slot `ch`: an edge, or (`powerUpLevel`) the level read at
+ * power-up, which is only taken before any other event. Returns the action of the level that
+ * was steady until this edge (ACTION_RISE: count a pulse stamped `acceptedEdgeUs`), or
+ * EVENT_REFUSED (dropped; nothing changes).
+ */
+export function filterEvent(ch: i32, timeUs: i64, level: i32, powerUpLevel: bool): i32 {
+  if ((level != 0 && level != 1) || timeUs < getI64(lastEdgeUs, ch)) return EVENT_REFUSED;
+  if (powerUpLevel) {
+    if (getI32(acceptedLevel, ch) != LEVEL_UNKNOWN) return EVENT_REFUSED;
+    filterAdopt(ch, timeUs, level);
+    return ACTION_NONE;
+  }
+  const action = filterSettle(ch, timeUs);
+  filterEdge(ch, timeUs, level);
+  return action;
 }

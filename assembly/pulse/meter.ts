@@ -3,8 +3,8 @@
 import { getI64, setI64 } from "../util/mem";
 import { MAX_PULSE, KIND_PULSE, channelPresent, channelParam } from "../board/descriptor";
 import {
-  ACTION_RISE, filterReset, filterSettle, filterEdge, filterSetTime, filterTimeUs,
-  filterLastEdgeUs, filterAdopt, filterAcceptedLevel, LEVEL_UNKNOWN, acceptedEdgeUs,
+  ACTION_RISE, EVENT_REFUSED, filterReset, filterSettle, filterEvent, filterSetTime, filterTimeUs,
+  filterLastEdgeUs, acceptedEdgeUs,
 } from "./filter";
 
 const PARAM_FILTER_US: i32 = 0;
@@ -66,20 +66,12 @@ function settle(ch: i32, nowUs: i64): void {
  * only taken before any other event. False if refused (dropped; nothing else changes).
  */
 export function pulseEdge(ch: i32, timeUs: i64, level: i32, powerUpLevel: bool): bool {
-  if (!pulseChannelPresent(ch) || (level != 0 && level != 1) || timeUs < filterLastEdgeUs(ch)) {
+  const action = pulseChannelPresent(ch) ? filterEvent(ch, timeUs, level, powerUpLevel) : EVENT_REFUSED;
+  if (action == EVENT_REFUSED) {
     rejectedPulseEvents++;
     return false;
   }
-  if (powerUpLevel) {
-    if (filterAcceptedLevel(ch) != LEVEL_UNKNOWN) {
-      rejectedPulseEvents++;
-      return false;
-    }
-    filterAdopt(ch, timeUs, level);
-    return true;
-  }
-  settle(ch, timeUs);
-  filterEdge(ch, timeUs, level);
+  if (action == ACTION_RISE) countPulse(ch, acceptedEdgeUs);
   return true;
 }
 
