@@ -6,6 +6,7 @@ import { firmwarePath } from "../paths.js";
 
 export const ABI_VERSION = 1;
 const PULSE_EVENT_BYTES = 16;
+const TEMPERATURE_RECORD_BYTES = 12;
 
 export interface BoardHooks {
   timeUs(): bigint;
@@ -17,6 +18,9 @@ export interface BoardHooks {
 
 /** An edge, or with `powerUp` the level the board read at power-up. */
 export interface PulseEvent { timeUs: number; input: number; level: number; powerUp?: boolean }
+
+/** A temperature pair of heat circuit `circuit` (0 = heat1), in m°C. */
+export interface TemperatureRecord { circuit: number; supplyMilliC: number; returnMilliC: number }
 
 export interface FirmwareImage { bytes: Uint8Array; sha256: string; module: WebAssembly.Module }
 
@@ -110,6 +114,27 @@ export class Firmware {
       });
       const result = this.exports.fw_pulse_batch(batch.length);
       this.check(result, "pulse batch");
+      refused += result;
+    }
+    return refused;
+  }
+
+  /** Deliver temperature records in batches no larger than the firmware's buffer; returns how many it refused. */
+  temperatures(records: readonly TemperatureRecord[]): number {
+    const capacity: number = this.exports.fw_temperature_capacity();
+    const ptr: number = this.exports.fw_temperature_ptr();
+    let refused = 0;
+    for (let first = 0; first < records.length; first += capacity) {
+      const batch = records.slice(first, first + capacity);
+      const view = new DataView(this.memory.buffer, ptr, batch.length * TEMPERATURE_RECORD_BYTES);
+      batch.forEach((r, i) => {
+        const at = i * TEMPERATURE_RECORD_BYTES;
+        view.setUint32(at, r.circuit & 0xff, true); // u8 circuit + 3 reserved zero bytes
+        view.setInt32(at + 4, r.supplyMilliC, true);
+        view.setInt32(at + 8, r.returnMilliC, true);
+      });
+      const result = this.exports.fw_temperatures(batch.length);
+      this.check(result, "temperatures");
       refused += result;
     }
     return refused;

@@ -3,11 +3,13 @@
 import { Firmware, loadFirmwareImage } from "../firmware/firmware.js";
 import type { FirmwareImage, PulseEvent } from "../firmware/firmware.js";
 import { channelNumber, packDescriptor } from "../board/board.js";
+import type { HeatChannel } from "../board/board.js";
 import { bytesToHex } from "../frame/codec.js";
 import { testKey } from "../frame/keyring.js";
 import type { Scenario } from "./scenario.js";
 import { ScenarioError } from "./scenario.js";
 import { PulseTrain } from "./pulse-train.js";
+import { HeatCircuit, TEMPERATURE_PERIOD_US, boardForScenario } from "./heat-circuit.js";
 import { NorFlash } from "./flash.js";
 import { Random } from "./random.js";
 
@@ -31,7 +33,6 @@ export interface Report {
 const NOT_YET: [string, (s: Scenario) => boolean, string][] = [
   ["mains", (s) => s.mains !== undefined, "CT metering"],
   ["ct", (s) => s.ct.size > 0, "CT metering"],
-  ["heat", (s) => s.heat.size > 0, "heat metering"],
   ["outages", (s) => s.outages.length > 0, "power-cut persistence"],
 ];
 
@@ -60,6 +61,7 @@ export class Twin {
   readonly flash: NorFlash;
   private firmware: Firmware;
   private readonly trains: { train: PulseTrain; input: number }[] = [];
+  private readonly heat: HeatCircuit[] = [];
   private readonly endUs: number;
 
   constructor(readonly scenario: Scenario, readonly image: FirmwareImage = loadFirmwareImage(), private readonly observer: TwinObserver = {},
@@ -71,6 +73,9 @@ export class Twin {
     for (const [name, spec] of scenario.pulse) {
       const input = channelNumber(name) - 1;
       this.trains.push({ train: new PulseTrain(spec, input, new Random(scenario.seed, 1 + input)), input });
+    }
+    for (const [name, spec] of scenario.heat) {
+      this.heat.push(new HeatCircuit(name, spec, board.channels.find((c) => c.name === name && c.kind === "heat") as HeatChannel));
     }
     this.firmware = this.powerUp();
     this.typeLines(scenario.console);
@@ -87,12 +92,14 @@ export class Twin {
       log: () => {},
       panic: () => {},
     });
-    fw.start(packDescriptor(this.scenario.board));
+    fw.start(packDescriptor(boardForScenario(this.scenario.board, this.scenario.heat)));
     const key = this.options.key === undefined ? testKey(this.scenario.board.node_id) : this.options.key;
     if (key) fw.setKey(key);
     // The board reads every pulse input once at power-up and reports it as a level, not an
     // edge: the level just before now, so an edge at this very microsecond still is an edge.
     fw.pulseEvents(this.trains.map(({ train, input }) => ({ timeUs: this.clockUs, input, level: train.levelAt(this.clockUs - 1), powerUp: true })));
+    fw.pulseEvents(this.heat.map((h) => ({ timeUs: this.clockUs, input: h.input, level: h.levelAt(this.clockUs - 1), powerUp: true })));
+    fw.temperatures(this.heat.map((h) => h.temperature()));
     return fw;
   }
 
@@ -109,7 +116,12 @@ export class Twin {
     const until = Math.min(this.clockUs + STEP_US, this.endUs);
     const events: PulseEvent[] = [];
     for (const { train } of this.trains) train.take(until, events);
-    if (this.trains.length > 1) events.sort((a, b) => a.timeUs - b.timeUs);
+    for (const h of this.heat) h.take(until, events);
+    if (this.trains.length + this.heat.length > 1) events.sort((a, b) => a.timeUs - b.timeUs);
+    // The sensor pair is read once per second, before that step's edges are handed over.
+    if (this.heat.length > 0 && Math.floor(until / TEMPERATURE_PERIOD_US) > Math.floor(this.clockUs / TEMPERATURE_PERIOD_US)) {
+      this.firmware.temperatures(this.heat.map((h) => h.temperature()));
+    }
     this.clockUs = until;
     if (events.length > 0) this.firmware.pulseEvents(events);
     this.firmware.tick();

@@ -49,7 +49,7 @@ const invalid: [string, object | string, RegExp][] = [
   ["unknown pulse field", { ...base, pulse: { pulse1: { hz: 1, width_ms: 3 } } }, /unknown field 'pulse\.pulse1\.width_ms'/],
   ["on longer than period", { ...base, pulse: { pulse1: { hz: 20, on_ms: 60 } } }, /shorter than the pulse period/],
   ["CT not yet supported", { ...base, ct: { ct1: { irms: 5 } } }, /uses 'ct'.*no CT metering yet/],
-  ["heat not yet supported", { ...base, board: "esp32-devkitc", heat: { heat1: { flow_m3h: 0.5, supply_c: 60, return_c: 40 } } }, /uses 'heat'/],
+  ["heat flow pulses shorter than the flow filter", { ...base, board: "esp32-devkitc", heat: { heat1: { flow_m3h: 500, supply_c: 60, return_c: 40 } } }, /flow pulse every 7\.200 ms.*filter time/],
   ["outages not yet supported", { ...base, outages: [{ at_s: 3, off_s: 1 }] }, /uses 'outages'/],
 ];
 for (const [what, content, message] of invalid) {
