@@ -147,7 +147,7 @@ test("sensor fault (200 °C supply, −30 °C return): status flag in frames, no
   }
 });
 
-test("a fault in the middle: energy stops while the sensor reads 200 °C and resumes when it reads 70 °C again", () => {
+test("a fault in the middle: energy stops while the sensor reads 200 °C and resumes when it reads 70 °C again", (t) => {
   const h = { flow_m3h: 0.6, supply_c: 70, return_c: 40, stop_s: 895 }; // a pulse every 6 s
   const s = scenario(900, { heat1: h });
   const twin = new Twin(s);
@@ -169,6 +169,7 @@ test("a fault in the middle: energy stops while the sensor reads 200 °C and res
   assert.equal(twin.status() & STATUS_SENSOR_FAULT, 0, "flag down once the readings are valid again");
   const withFlag = twin.frames.map((b) => decodeFrame(b, { keys: new TestKeys() })).filter((f) => f.status_flags.includes("sensor_fault")).map((f) => f.counter);
   assert.deepEqual([withFlag[0], withFlag.at(-1)], [31, 60], "frames at 310 s … 600 s carry sensor_fault");
+  t.diagnostic(measured.at(-1)!);
 });
 
 test("heat registers travel in frames: the last frame equals the registers truncated to 0.1", () => {
