@@ -13,12 +13,14 @@ import {
 import { parseDescriptor } from "./board/descriptor";
 import { pulseInit, pulseEdge, pulseAdvance } from "./pulse/meter";
 import { heatInit, heatFlowEdge, heatAdvance, heatTemperatures, FLOW_INPUT_FIRST } from "./heat/meter";
+import { ctMeterInit, ctMeterActive, ctMeterColumns, ctMeterBlock } from "./ct/meter";
 import { settingsInit } from "./settings";
 import { reporterInit, reporterTick } from "./reporter";
 import { statusReset, statusSet, statusFlags, STATUS_INPUT_REJECTED, STATUS_VOLATILE } from "./status";
 import { REGISTER_COUNT, registerName, registerValue, registerDecimals } from "./registers";
 import { lineFeed, linePrompt } from "./console/line";
 import { authSetKey, authInit, KEY_BYTES } from "./frame/auth";
+import { storeInit, storeTick, storePowerFail, storeIdentity } from "./store/index";
 
 let started = false;
 
@@ -34,6 +36,8 @@ export function fw_start(len: u32): i32 {
   settingsInit();
   pulseInit();
   heatInit();
+  ctMeterInit();
+  storeInit(); // after the defaults: flash overrides them
   reporterInit(boardTimeUs());
   authInit();
   started = true;
@@ -47,6 +51,7 @@ export function fw_tick(): i32 {
   const now = boardTimeUs();
   pulseAdvance(now);
   heatAdvance(now);
+  storeTick(now);
   reporterTick(now);
   return OK;
 }
@@ -77,10 +82,18 @@ export function fw_pulse_batch(count: u32): i32 {
 
 export function fw_adc_ptr(): usize { return adcSampleBuffer; }
 export function fw_adc_capacity(): u32 { return ADC_SAMPLE_CAPACITY; }
-/** A block of `frames` interleaved ADC frames. CT metering arrives with its own issue. */
+/**
+ * A block of `frames` interleaved ADC frames [v, ct1, …] continuing the previous block (CT
+ * metering, assembly/ct/meter.ts). -4 when the board has no CT metering (no voltage reference,
+ * or its parameters were refused: status `ct_fault`), -5 when the block overruns the buffer.
+ */
 export function fw_adc_block(frames: u32): i32 {
   if (!started) return ERR_NOT_STARTED;
-  return frames == 0 ? OK : ERR_UNSUPPORTED;
+  if (frames == 0) return OK;
+  if (!ctMeterActive()) return ERR_UNSUPPORTED;
+  if (frames > ADC_SAMPLE_CAPACITY / <u32>ctMeterColumns()) return ERR_CAPACITY;
+  ctMeterBlock(adcSampleBuffer, <i32>frames);
+  return OK;
 }
 
 export function fw_temperature_ptr(): usize { return temperatureBuffer; }
@@ -115,6 +128,20 @@ export function fw_set_key(len: u32): i32 {
   if (!started) return ERR_NOT_STARTED;
   if (len != KEY_BYTES) return ERR_CAPACITY;
   authSetKey(scratchBuffer);
+  return OK;
+}
+
+/** The board's supply monitor says power is about to fail: commit every register now. */
+export function fw_power_fail(): i32 {
+  if (!started) return ERR_NOT_STARTED;
+  return storePowerFail() ? OK : ERR_UNSUPPORTED;
+}
+
+/** The SHA-256 of this firmware module (32 bytes at fw_scratch_ptr()), computed by the board. */
+export function fw_set_identity(len: u32): i32 {
+  if (!started) return ERR_NOT_STARTED;
+  if (len != 32) return ERR_CAPACITY;
+  storeIdentity(scratchBuffer);
   return OK;
 }
 

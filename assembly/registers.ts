@@ -1,14 +1,20 @@
 // Register table: every value the firmware exposes by id, to the board (twin, tests) and to
 // frames. Ids are global and stable across boards (docs/frames.md lists them); a register
 // exists on a board when its channel does. Values are integers with a fixed number of decimals.
-import { KIND_CT, KIND_PULSE, KIND_HEAT, channelPresent } from "./board/descriptor";
+import { KIND_VOLTAGE, KIND_CT, KIND_PULSE, KIND_HEAT, channelPresent } from "./board/descriptor";
 import { pulseCountOf, pulseEnergyMicroWh, pulsePowerMilliW } from "./pulse/meter";
 import { heatEnergyHeatMicroWh, heatEnergyCoolMicroWh, heatVolumeMilliL, heatPowerMilliW } from "./heat/meter";
+import {
+  ctMeterImportMicroWh, ctMeterExportMicroWh, ctMeterPowerMilliW, ctMeterVrmsMilliV, ctMeterFrequencyMilliHz,
+  ctMeterIrmsMilliA, ctMeterPowerFactorMilli, ctMeterRestore,
+} from "./ct/meter";
 import { boardTimeUs } from "./abi/board";
+import { pulseRestoreEnergy, pulseRestoreCount } from "./pulse/meter";
+import { heatRestore } from "./heat/meter";
 
 /** Ids below this travel in frames (cumulative billing registers). */
 export const FRAME_REGISTER_COUNT: i32 = 18;
-export const REGISTER_COUNT: i32 = 32;
+export const REGISTER_COUNT: i32 = 42;
 
 // id ranges
 const CT_ENERGY_FIRST = 0; // ctN.import_wh, ctN.export_wh  (N = 1..4)
@@ -18,8 +24,13 @@ const PULSE_COUNT_FIRST = 18; // pulseN.count
 const PULSE_POWER_FIRST = 22; // pulseN.power_w
 const CT_POWER_FIRST = 26; // ctN.power_w
 const HEAT_POWER_FIRST = 30; // heatN.power_w
+const VOLTAGE_FIRST = 32; // v.vrms_v, v.hz (live readings of the CT metering)
+const CT_IRMS_FIRST = 34; // ctN.irms_a
+const CT_PF_FIRST = 38; // ctN.pf (signed: negative while exporting)
 
 function kindOf(id: i32): u8 {
+  if (id >= CT_IRMS_FIRST) return KIND_CT;
+  if (id >= VOLTAGE_FIRST) return KIND_VOLTAGE;
   if (id >= HEAT_POWER_FIRST) return KIND_HEAT;
   if (id < PULSE_WH_FIRST) return KIND_CT;
   if (id < HEAT_FIRST) return KIND_PULSE;
@@ -36,7 +47,10 @@ function channelOf(id: i32): i32 {
   if (id < PULSE_POWER_FIRST) return id - PULSE_COUNT_FIRST;
   if (id < CT_POWER_FIRST) return id - PULSE_POWER_FIRST;
   if (id < HEAT_POWER_FIRST) return id - CT_POWER_FIRST;
-  return id - HEAT_POWER_FIRST;
+  if (id < VOLTAGE_FIRST) return id - HEAT_POWER_FIRST;
+  if (id < CT_IRMS_FIRST) return 0;
+  if (id < CT_PF_FIRST) return id - CT_IRMS_FIRST;
+  return id - CT_PF_FIRST;
 }
 
 function suffixOf(id: i32): string {
@@ -47,18 +61,20 @@ function suffixOf(id: i32): string {
     return r == 0 ? "heat_wh" : r == 1 ? "cool_wh" : "volume_l";
   }
   if (id < PULSE_POWER_FIRST) return "count";
-  return "power_w";
+  if (id < VOLTAGE_FIRST) return "power_w";
+  if (id < CT_IRMS_FIRST) return id == VOLTAGE_FIRST ? "vrms_v" : "hz";
+  return id < CT_PF_FIRST ? "irms_a" : "pf";
 }
 
 function prefixOf(kind: u8): string {
-  return kind == KIND_CT ? "ct" : kind == KIND_PULSE ? "pulse" : "heat";
+  return kind == KIND_CT ? "ct" : kind == KIND_PULSE ? "pulse" : kind == KIND_VOLTAGE ? "v" : "heat";
 }
 
 export function registerExists(id: i32): bool {
   return id >= 0 && id < REGISTER_COUNT && channelPresent(kindOf(id), channelOf(id));
 }
 
-/** Decimal places of the integer value: µWh (6) for energy, mL (3) for volume, mW (3) for power. */
+/** Decimal places of the integer value: µWh (6) for energy, mL (3) for volume, mW, mV, mHz, mA, PF × 1000 (3). */
 export function registerDecimals(id: i32): i32 {
   if (id < HEAT_FIRST) return 6;
   if (id < PULSE_COUNT_FIRST) return (id - HEAT_FIRST) % 3 == 2 ? 3 : 6;
@@ -77,16 +93,21 @@ export function registerValue(id: i32): i64 {
     const r = (id - HEAT_FIRST) % 3;
     return r == 0 ? heatEnergyHeatMicroWh(ch) : r == 1 ? heatEnergyCoolMicroWh(ch) : heatVolumeMilliL(ch);
   }
+  if (id >= CT_PF_FIRST) return ctMeterPowerFactorMilli(ch);
+  if (id >= CT_IRMS_FIRST) return ctMeterIrmsMilliA(ch);
+  if (id >= VOLTAGE_FIRST) return id == VOLTAGE_FIRST ? ctMeterVrmsMilliV() : ctMeterFrequencyMilliHz();
   if (id >= HEAT_POWER_FIRST) return heatPowerMilliW(ch, boardTimeUs());
-  return 0; // CT metering is not in this firmware version yet.
+  if (id >= CT_POWER_FIRST) return ctMeterPowerMilliW(ch);
+  return (id & 1) == 0 ? ctMeterImportMicroWh(ch) : ctMeterExportMicroWh(ch); // ctN.import_wh, ctN.export_wh
 }
 
 /** Write the register's name ("pulse1.wh") as ASCII at `out`; returns its length (0 if absent). */
 export function registerName(id: i32, out: usize): u32 {
   if (!registerExists(id)) return 0;
   let n: u32 = 0;
-  n = writeAscii(prefixOf(kindOf(id)), out, n);
-  store<u8>(out + n++, <u8>(0x31 + channelOf(id)));
+  const kind = kindOf(id);
+  n = writeAscii(prefixOf(kind), out, n);
+  if (kind != KIND_VOLTAGE) store<u8>(out + n++, <u8>(0x31 + channelOf(id))); // "v" has no number
   store<u8>(out + n++, 0x2e);
   return writeAscii(suffixOf(id), out, n);
 }
@@ -94,4 +115,48 @@ export function registerName(id: i32, out: usize): u32 {
 function writeAscii(s: string, out: usize, at: u32): u32 {
   for (let i = 0; i < s.length; i++) store<u8>(out + at++, <u8>s.charCodeAt(i));
   return at;
+}
+
+// Persistence (assembly/store/journal.ts): which registers are journalled, their unit class,
+// and how a restored value goes back into its module.
+export const UNIT_ENERGY: i32 = 0;
+export const UNIT_VOLUME: i32 = 1;
+export const UNIT_COUNT: i32 = 2;
+/** Cumulative registers: the frame registers and the pulse counts. */
+const PERSISTENT_END = PULSE_POWER_FIRST;
+
+export function persistentRegisterCount(): i32 {
+  let n = 0;
+  for (let id = 0; id < PERSISTENT_END; id++) if (registerExists(id)) n++;
+  return n;
+}
+
+/** The i-th persistent register that exists on this board. */
+export function persistentRegisterId(i: i32): i32 {
+  for (let id = 0; id < PERSISTENT_END; id++) {
+    if (registerExists(id) && i-- == 0) return id;
+  }
+  return -1;
+}
+
+export function registerUnitClass(id: i32): i32 {
+  if (id >= HEAT_FIRST && id < PULSE_COUNT_FIRST && (id - HEAT_FIRST) % 3 == 2) return UNIT_VOLUME;
+  if (id >= PULSE_COUNT_FIRST && id < PULSE_POWER_FIRST) return UNIT_COUNT;
+  return UNIT_ENERGY;
+}
+
+/** Put a persisted value back at start-up (before any metering). */
+export function registersRestore(id: i32, value: i64): void {
+  if (!registerExists(id) || id >= PERSISTENT_END || value < 0) return;
+  const ch = channelOf(id);
+  if (id < PULSE_WH_FIRST) {
+    if ((id & 1) == 0) ctMeterRestore(ch, value, ctMeterExportMicroWh(ch));
+    else ctMeterRestore(ch, ctMeterImportMicroWh(ch), value);
+  } else if (id < HEAT_FIRST) {
+    pulseRestoreEnergy(ch, value);
+  } else if (id < PULSE_COUNT_FIRST) {
+    heatRestore(ch, (id - HEAT_FIRST) % 3, value);
+  } else {
+    pulseRestoreCount(ch, value);
+  }
 }

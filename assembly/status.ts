@@ -6,6 +6,7 @@ export const STATUS_CONFIG_CHANGED: u32 = 1 << 2; // configuration changed since
 export const STATUS_SENSOR_FAULT: u32 = 1 << 3; // a temperature sensor reads an impossible value
 export const STATUS_STORE_CORRUPT: u32 = 1 << 4; // flash contents were invalid at start-up
 export const STATUS_UNAUTHENTICATED: u32 = 1 << 5; // no frame key loaded: frames carry a CRC only
+export const STATUS_CT_FAULT: u32 = 1 << 6; // the board's ADC/CT parameters were refused: CT metering is off
 
 let flags: u32 = 0;
 

@@ -20,3 +20,15 @@ export declare function boardLog(level: u32, ptr: usize, len: u32): void;
 /** A fatal firmware error; the board records it and resets the chip. Never returns. */
 @external("board", "panic")
 export declare function boardPanic(code: u32, ptr: usize, len: u32): void;
+
+/** Read `len` bytes of the storage partition at `offset` into memory; 0 or a negative error. */
+@external("board", "flash_read")
+export declare function boardFlashRead(offset: u32, ptr: usize, len: u32): i32;
+
+/** NOR program: stored bits can only go from 1 to 0. 0 or a negative error. */
+@external("board", "flash_program")
+export declare function boardFlashProgram(offset: u32, ptr: usize, len: u32): i32;
+
+/** Erase one sector of the storage partition to 0xFF. 0 or a negative error. */
+@external("board", "flash_erase")
+export declare function boardFlashErase(sector: u32): i32;

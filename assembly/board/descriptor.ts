@@ -42,6 +42,10 @@ export function channelPresent(kind: u8, index: i32): bool {
   if (index < 0 || index >= 4) return false;
   return getI32(present, slot(kind, index)) != 0;
 }
+/** The channel's ADC input (voltage, CT) or GPIO (pulse, heat flow). */
+export function channelInput(kind: u8, index: i32): i32 {
+  return getI32(inputs, slot(kind, index));
+}
 export function channelFlags(kind: u8, index: i32): i32 {
   return getI32(flags, slot(kind, index));
 }

@@ -8,6 +8,7 @@ import { nodeId, reportIntervalS, setNodeId, setReportIntervalS } from "../setti
 import { statusFlags, statusSet, STATUS_CONFIG_CHANGED } from "../status";
 import { framesSent } from "../reporter";
 import { boardTimeUs } from "../abi/board";
+import { storeRecordChanges, storeSaveConfig, storeActive } from "../store/index";
 import {
   pulseChannelPresent, pulseCountOf, pulseEnergyMicroWh, pulsePowerMilliW,
   pulsePerPulseNumerator, pulsePerPulseDenominator, pulseSetMicroWhPerPulse, pulseSetPulsesPerKWh,
@@ -19,6 +20,7 @@ import {
   heatPressureKPa, heatSetPressureKPa, heatMillilitresPerPulse, heatSetMillilitresPerPulse, heatFlowInSupply,
 } from "../heat/meter";
 import { HEAT_MIN_KPA } from "../heat/coefficient";
+import { ctHelpSetLines, ctStatusLines, ctConfigLines, isCtKey, ctSetKey } from "./ct-keys";
 
 const MAX_TOKENS = 4;
 const tokenPtr = memory.data(4 * MAX_TOKENS);
@@ -68,12 +70,25 @@ export function runCommand(ptr: usize, len: u32): void {
     if (noArguments(1)) config();
   } else if (is(0, "set")) {
     set();
+  } else if (is(0, "save")) {
+    if (noArguments(1)) save();
   } else {
     out("error: unknown command '");
     outBytes(tp(0), tl(0));
     outLine("' (try help)");
   }
+  storeRecordChanges(); // every change of a setting goes into the event log
   outFlush();
+}
+
+function save(): void {
+  if (!storeActive()) {
+    outLine("error: this board has no storage partition; settings last until power-off");
+  } else if (storeSaveConfig()) {
+    outLine("ok: settings saved");
+  } else {
+    outLine("error: flash write failed; settings are unchanged in flash (try save again)");
+  }
 }
 
 function noArguments(expected: i32): bool {
@@ -92,6 +107,7 @@ function help(): void {
     outLine("  status             live values per channel and frames sent");
     outLine("  config             current settings");
     outLine("  set <key> <value>  change a setting (see help set)");
+    outLine("  save               write the settings to flash (they apply at once, save keeps them)");
     return;
   }
   if (is(1, "set")) {
@@ -106,6 +122,7 @@ function help(): void {
     outLine("  heatN.cutoff_k       0 .. 5 K: smaller |supply - return| counts no energy");
     outLine("  heatN.dtmin_k        0.1 .. 20 K declared minimum temperature difference");
     outLine("  heatN.pressure_bar   6 .. 25 bar nominal pressure of the circuit");
+    ctHelpSetLines();
   } else if (is(1, "id") || is(1, "status") || is(1, "config") || is(1, "help")) {
     outBytes(tp(1), tl(1));
     outLine(": takes no arguments; prints what 'help' lists for it");
@@ -154,6 +171,7 @@ function status(): void {
     outSignedFixed(heatPowerMilliW(c, now), 3);
     outLine(heatSensorFault(c) ? " W, sensor fault" : " W");
   }
+  ctStatusLines();
   out("frames sent ");
   outU64(framesSent);
   out(", status flags 0x");
@@ -196,6 +214,7 @@ function config(): void {
   for (let c = 0; c < MAX_HEAT; c++) {
     if (heatChannelPresent(c)) configHeat(c);
   }
+  ctConfigLines();
 }
 
 function outHeatKey(c: i32, name: string): void {
@@ -271,6 +290,8 @@ function set(): void {
   } else if (is(1, "report.interval_s")) {
     if (!argument(0, 3600, 1, "a whole number of seconds from 1 to 3600")) return;
     setReportIntervalS(<u32>parsedValue);
+  } else if (isCtKey(tp(1), tl(1))) {
+    if (!ctSetKey(tp(1), tl(1), tp(2), tl(2))) return;
   } else if (tokenStartsWith(tp(1), tl(1), "heat") ? !setHeatKey() : !setPulseKey()) {
     return;
   }

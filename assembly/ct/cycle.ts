@@ -2,7 +2,7 @@
 // starting threshold, registers). Energy is summed per whole mains cycle and registered per
 // window of whole cycles: every sample counts exactly once, a partial cycle adds no ripple.
 import {
-  ctChannelCount, sampleRateHz, cycleFrames, cycleSumV, cycleSumVV, cycleSumNV, vPrev, vBeforeCycle,
+  ctChannelCount, sampleRateHz, minCycleFrames, cycleFrames, cycleSumV, cycleSumVV, cycleSumNV, vPrev, vBeforeCycle,
   windowFrames, windowFramesDone, windowSumSqV, windowRampV2, previousWindowFrames, NO_MEAN, coefficientsDirty, coefficientHz, startThresholdPpm, frequencyTuned, setFrequencyTuned,
   crossHaveRef, crossCount, crossRefQ16, crossLastQ16,
   startVoltageCycle, noteCrossing, loseCrossings, restartCrossings, addVoltageWindow, closeVoltageWindow,
@@ -60,7 +60,10 @@ export function closeCycle(boundary: i32, crossingQ16: i64): void {
   // The next crossing is detected against this cycle's mean voltage (the tracked bias).
   const mean = sumV >= 0 ? (sumV + (n >> 1)) / n : -((-sumV + (n >> 1)) / n);
   startVoltageCycle(<i32>mean);
-  if (windowFramesDone >= windowFrames) closeWindow();
+  // A window is the whole cycles reaching (sample rate − half the shortest cycle) frames: 50 cycles
+  // at 50 Hz, 60 at 60 Hz, ending on the same crossing every second. (With "≥ sample rate" a crossing
+  // that noise moves one frame earlier would add a cycle, and window ends would wander through the second.)
+  if (windowFramesDone >= windowFrames - (minCycleFrames >> 1)) closeWindow();
   if (coefficientsDirty) updateCoefficients(coefficientHz);
 }
 
@@ -76,6 +79,10 @@ function closeWindow(): void {
     // Follow the mains frequency with the phase-correction coefficients (0.01 Hz steps).
     if (hz >= 40.0 && hz <= 70.0 && Math.abs(hz - coefficientHz) > 0.01) retuneCoefficients(hz);
   }
+  // No voltage (no zero crossings in the window, e.g. the mains reference is off or below the
+  // crossing hysteresis): what the clamps carry is not energy delivered at this point, and the
+  // correlation of ADC noise with a current would creep. Nothing registers.
+  const voltagePresent = frequencyMilliHz > 0;
   const milliWPerFine = 1.0 / (frames * finePerMilliWFrame());
   for (let ch = 0; ch < ctChannelCount; ch++) {
     const energyFine = getI64(wnEnergyFine, ch) - biasRampFine(ch);
@@ -86,7 +93,7 @@ function closeWindow(): void {
     const apparentMilliVA = vrmsMilliV * irmsMilliA / 1000.0; // mV·mA = µVA
     // No-load creep: |P| below startThresholdPpm of Vrms × rated current registers nothing.
     const thresholdMilliW = vrmsMilliV / 1000.0 * <f64>getI32(chRatedMilliA, ch) / 1000.0 * <f64>startThresholdPpm / 1e6 * 1000.0;
-    if (Math.abs(realMilliW) >= thresholdMilliW && energyFine != 0) registerEnergy(ch, energyFine);
+    if (voltagePresent && Math.abs(realMilliW) >= thresholdMilliW && energyFine != 0) registerEnergy(ch, energyFine);
     else realMilliW = 0;
     setI64(outRealMilliW, ch, <i64>Math.round(realMilliW));
     setI64(outApparentMilliVA, ch, <i64>Math.round(apparentMilliVA));

@@ -4,6 +4,7 @@ import { writeVarint } from "./varint";
 import { crc32 } from "./crc32";
 import { authHasKey, authSign, MAC_BYTES } from "./auth";
 import { FRAME_REGISTER_COUNT, registerExists, registerValue, registerDecimals } from "../registers";
+import { storeFrameValue } from "../store/index";
 
 export const FRAME_VERSION: u8 = 1;
 export const SUITE_CRC32: u8 = 0;
@@ -13,9 +14,12 @@ const FRAME_DECIMALS: i32 = 1;
 export const FRAME_CAPACITY: u32 = 160;
 export const frameBuffer: usize = memory.data(<i32>FRAME_CAPACITY, 8);
 
-/** Value in frame units: truncated, so a frame never shows more than was measured. */
+/**
+ * Value in frame units: the persisted value (so frames never go back after a power cut),
+ * truncated, so a frame never shows more than was measured.
+ */
 function frameValue(id: i32): u64 {
-  let v = registerValue(id);
+  let v = storeFrameValue(id, registerValue(id));
   for (let d = registerDecimals(id); d > FRAME_DECIMALS; d--) v /= 10;
   return v < 0 ? 0 : <u64>v;
 }

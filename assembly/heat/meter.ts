@@ -174,3 +174,8 @@ export function heatPressureKPa(c: i32): i32 { return getI32(pressureKPa, c); }
 export function heatSetMillilitresPerPulse(c: i32, mL: i64): void { setI64(millilitresPerPulse, c, mL); }
 export function heatMillilitresPerPulse(c: i32): i64 { return getI64(millilitresPerPulse, c); }
 export function heatFlowInSupply(c: i32): bool { return (channelFlags(KIND_HEAT, c) & FLAG_FLOW_IN_SUPPLY) != 0; }
+
+/** Start-up: a persisted value back (assembly/store). `which`: 0 heat, 1 cooling, 2 volume. */
+export function heatRestore(c: i32, which: i32, value: i64): void {
+  setI64(which == 0 ? heatMicroWh : which == 1 ? coolMicroWh : volumeMilliL, c, value);
+}

@@ -118,3 +118,13 @@ export function pulseSetFilterUs(ch: i32, us: i64): void { filterSetTime(ch, us)
 export function pulseFilterUs(ch: i32): i64 { return filterTimeUs(ch); }
 export function pulseSetTimeoutUs(ch: i32, us: i64): void { setI64(timeoutUs, ch, us); }
 export function pulseTimeoutUs(ch: i32): i64 { return getI64(timeoutUs, ch); }
+
+/** Start-up: persisted values back (assembly/store). The power interval starts afresh. */
+export function pulseRestoreEnergy(ch: i32, microWh: i64): void { setI64(energyMicroWh, ch, microWh); }
+export function pulseRestoreCount(ch: i32, count: i64): void { setI64(pulseCount, ch, count); }
+
+/** Energy per pulse as numerator/denominator µWh (configuration store). */
+export function pulseSetFraction(ch: i32, numerator: i64, denominator: i64): void {
+  setI64(perPulseNumerator, ch, numerator);
+  setI64(perPulseDenominator, ch, denominator);
+}

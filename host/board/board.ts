@@ -19,6 +19,8 @@ export interface Board {
   name: string; chip: string; description?: string; adc: AdcSpec;
   flash: { sector_bytes: number; sectors: number };
   report_interval_s: number; node_id: number; channels: Channel[];
+  /** A supply monitor warns this long before the supply collapses (absent or 0: no warning). */
+  supply_monitor_holdup_ms?: number;
 }
 
 export class BoardError extends Error {}

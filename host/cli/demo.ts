@@ -10,9 +10,10 @@ import { paced, parseSpeed } from "./pace.js";
 
 export const DEMO_HELP = `usage: activemeter demo [--speed N|max] [--seconds S] [--scenario FILE]
 
-Runs a simulated apartment meter (board esp32-devkitc): a PV inverter's S0 output on pulse1
-(1000 imp/kWh, 3.6 kW, with contact bounce) and a heat meter's energy pulse output on pulse2
-(10 Wh per pulse, 4.5 kW). Its frames go through the gateway's frame decoder; the table shows
+Runs a simulated apartment meter (board esp32-devkitc) on 230 V 50 Hz mains: a CT clamp on the
+grid feed (ct1: 6 A at 25° lag, importing 1.25 kW), a CT clamp on the PV inverter's feed (ct2:
+3.6 kW exported, 15.65 A), the same inverter's S0 output on pulse1 (1000 imp/kWh, with contact
+bounce) and a heat meter's energy pulse output on pulse2 (10 Wh per pulse, 4.5 kW). Its frames go through the gateway's frame decoder; the table shows
 the firmware's registers beside what the gateway received. Ctrl-C stops it cleanly.
 
   --speed N|max    simulated seconds per real second (default 60)
@@ -26,6 +27,11 @@ export function apartmentScenario(seconds: number): string {
     seconds,
     seed: 1,
     console: ["set pulse2.wh_per_pulse 10"],
+    mains: { vrms: 230, hz: 50, harmonics: [[3, 0.02, 0], [5, 0.015, 0]] },
+    ct: {
+      ct1: { irms: 6.0, phi_deg: 25, harmonics: [[3, 0.25, 0], [5, 0.1, 0]], noise_a: 0.02 },
+      ct2: { irms: 3600 / 230, phi_deg: 180, harmonics: [[5, 0.03, 0]], noise_a: 0.02 },
+    },
     pulse: {
       pulse1: { hz: 1.0, on_ms: 40, bounce_ms: 3 },
       pulse2: { hz: 0.125, on_ms: 100, bounce_ms: 2 },
@@ -33,7 +39,7 @@ export function apartmentScenario(seconds: number): string {
   });
 }
 
-const LABELS: Record<string, string> = { pulse1: "PV production", pulse2: "heat meter" };
+const LABELS: Record<string, string> = { ct1: "grid", ct2: "PV inverter", pulse1: "PV production", pulse2: "heat meter" };
 
 function clock(us: number): string {
   const s = Math.floor(us / 1e6);
@@ -81,6 +87,18 @@ export async function demoCommand(argv: string[]): Promise<number> {
     const lines: string[] = [];
     lines.push(`activemeter demo: ${scenario.board.name}, node ${last?.node ?? scenario.board.node_id}, simulated ${clock(twin.clockUs)} at ${speed === "max" ? "max" : speed + "x"} speed`);
     lines.push(`${"channel".padEnd(22)}${"count".padStart(10)}${"energy (firmware)".padStart(20)}${"power".padStart(12)}${"energy (gateway)".padStart(20)}`);
+    for (const name of scenario.ct.keys()) {
+      // a clamp: one row per direction; power is signed (> 0 import)
+      for (const direction of ["import", "export"]) {
+        const label = `${name} ${LABELS[name] ?? ""} ${direction}`.replace(/ +/g, " ");
+        const watts = regs[`${name}.power_w`];
+        const power = (direction === "import") === (watts >= 0) ? (watts.toFixed(1) + " W").padStart(12) : "".padStart(12);
+        lines.push(
+          `${label.padEnd(22)}${"".padStart(10)}${(regs[`${name}.${direction}_wh`].toFixed(3) + " Wh").padStart(20)}${power}` +
+          `${((last?.registers[`${name}.${direction}_wh`] ?? 0).toFixed(1) + " Wh").padStart(20)}`,
+        );
+      }
+    }
     for (const name of scenario.pulse.keys()) {
       const label = `${name} ${LABELS[name] ?? ""}`.trim();
       lines.push(

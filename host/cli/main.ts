@@ -13,6 +13,7 @@ commands:
   demo       the simulated apartment meter feeding the gateway decoder, live table (npm start)
   sim        play a scenario file through the release firmware (--help for options)
   decode     decode frames given as hex to JSON
+  gateway    receive frames (UDP, serial, hex), verify, store in SQLite, publish to MQTT
   boards     list the board definitions, or check one: activemeter boards [NAME|FILE]
   help       this text
 
@@ -36,6 +37,7 @@ export async function main(argv: string[]): Promise<number> {
     switch (command) {
       case "sim": return await simCommand(rest);
       case "decode": return decodeCommand(rest);
+      case "gateway": return await (await import("./gateway.js")).gatewayCommand(rest); // loads SQLite, serial, MQTT only here
       case "demo": return await demoCommand(rest);
       case "boards": return boardsCommand(rest);
       case undefined: case "help": case "-h": case "--help":

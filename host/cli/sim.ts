@@ -2,9 +2,10 @@
 import { parseArgs } from "node:util";
 import { readScenario } from "../sim/scenario.js";
 import { Twin } from "../sim/twin.js";
+import { AbiRecording } from "../firmware/recorder.js";
 import { paced, parseSpeed } from "./pace.js";
 
-export const SIM_HELP = `usage: activemeter sim --scenario FILE [--json] [--speed N|max]
+export const SIM_HELP = `usage: activemeter sim --scenario FILE [--json] [--speed N|max] [--record FILE]
 
 Plays a scenario file (format activemeter-scenario/1, see docs/scenarios.md) through the
 release firmware build/firmware.wasm on a simulated board and reports what it measured.
@@ -12,6 +13,12 @@ release firmware build/firmware.wasm on a simulated board and reports what it me
   --scenario FILE   the scenario to play (required)
   --json            print exactly one JSON report on stdout (format activemeter-report/1)
   --speed N|max     N simulated seconds per real second, or as fast as possible (default max)
+  --record FILE     write everything fed through the board ABI to FILE, for
+                    build/native/activemeter-native replay FILE (docs/native.md)
+  --udp [HOST:]PORT send each frame as a UDP datagram as it leaves the radio (activemeter gateway --udp)
+  --serial PATH     write each frame COBS-framed to a serial port or pty (activemeter gateway --serial)
+  --baud N          serial speed (default 115200)
+  --frames-out FILE write each frame as a hex line to FILE (activemeter gateway --hex FILE)
   -h, --help        this text
 
 Exit status: 0 when the scenario ran; 2 with a one-line reason on stderr when the file is invalid.`;
@@ -19,7 +26,7 @@ Exit status: 0 when the scenario ran; 2 with a one-line reason on stderr when th
 export async function simCommand(argv: string[]): Promise<number> {
   const { values } = parseArgs({
     args: argv,
-    options: { scenario: { type: "string" }, json: { type: "boolean" }, speed: { type: "string" }, help: { type: "boolean", short: "h" } },
+    options: { scenario: { type: "string" }, json: { type: "boolean" }, speed: { type: "string" }, udp: { type: "string" }, serial: { type: "string" }, baud: { type: "string" }, "frames-out": { type: "string" }, record: { type: "string" }, help: { type: "boolean", short: "h" } },
     strict: true,
   });
   if (values.help) {
@@ -29,9 +36,18 @@ export async function simCommand(argv: string[]): Promise<number> {
   if (!values.scenario) throw new UsageError("sim needs --scenario FILE (see activemeter sim --help)");
   const speed = parseSpeed(values.speed, "max");
   const scenario = readScenario(values.scenario);
-  const twin = new Twin(scenario);
+  const recording = values.record ? new AbiRecording(values.record) : undefined;
+  const baud = values.baud === undefined ? 115200 : Number(values.baud);
+  if (!Number.isInteger(baud) || baud <= 0) throw new UsageError(`--baud must be a positive integer, not '${values.baud}'`);
+  const feeding = values.udp !== undefined || values.serial !== undefined || values["frames-out"] !== undefined;
+  const feed = feeding ? await (await import("../gateway/feed.js")).openFrameFeed({ udp: values.udp, serial: values.serial, baud, framesOut: values["frames-out"] }).catch((e: Error) => {
+    throw new UsageError(e.message);
+  }) : undefined;
+  const twin = new Twin(scenario, undefined, { frame: (f) => feed?.send(f) }, { recorder: recording });
   await paced(speed, () => twin.clockUs, () => twin.done, () => twin.step());
+  await feed?.close().catch((e: Error) => { throw new UsageError(e.message); });
   const report = twin.report();
+  recording?.close(report);
   if (values.json) {
     process.stdout.write(JSON.stringify(report) + "\n");
   } else {

@@ -3,6 +3,8 @@
 import fs from "node:fs";
 import crypto from "node:crypto";
 import { firmwarePath } from "../paths.js";
+import { recordExports, recordImports } from "./recorder.js";
+import type { AbiRecorder } from "./recorder.js";
 
 export const ABI_VERSION = 1;
 const PULSE_EVENT_BYTES = 16;
@@ -14,6 +16,15 @@ export interface BoardHooks {
   radioSend(frame: Uint8Array): void;
   log(level: number, text: string): void;
   panic(code: number, text: string): void;
+  /** The storage partition (absent: a board without flash; the firmware then runs volatile). */
+  flash?: BoardFlash;
+}
+
+/** Flash operations as the board's driver performs them; each returns 0 or a negative error. */
+export interface BoardFlash {
+  read(offset: number, len: number): Uint8Array | null;
+  program(offset: number, bytes: Uint8Array): number;
+  erase(sector: number): number;
 }
 
 /** An edge, or with `powerUp` the level the board read at power-up. */
@@ -46,12 +57,16 @@ export function describeStatus(code: number): string {
   return ERRORS[code] ?? `error ${code}`;
 }
 
-/** One running firmware instance (one power-up of the chip). */
+/**
+ * One running firmware instance (one power-up of the chip). With a `recorder`, everything that
+ * crosses the ABI is recorded (host/firmware/recorder.ts): all board writes into the firmware's
+ * memory go through `put`/`wrote`, all calls through the (wrapped) exports and imports.
+ */
 export class Firmware {
   private readonly exports: Record<string, any>;
   private readonly memory: WebAssembly.Memory;
 
-  constructor(image: FirmwareImage, hooks: BoardHooks) {
+  constructor(image: FirmwareImage, hooks: BoardHooks, private readonly recorder?: AbiRecorder) {
     let memory: WebAssembly.Memory | undefined;
     const bytesAt = (ptr: number, len: number) => new Uint8Array(memory!.buffer, ptr, len).slice();
     const text = (ptr: number, len: number) => Buffer.from(bytesAt(ptr, len)).toString("latin1");
@@ -60,13 +75,23 @@ export class Firmware {
       console_write: (ptr: number, len: number) => hooks.consoleWrite(bytesAt(ptr, len)),
       radio_send: (ptr: number, len: number) => hooks.radioSend(bytesAt(ptr, len)),
       log: (level: number, ptr: number, len: number) => hooks.log(level, text(ptr, len)),
+      flash_read: (offset: number, ptr: number, len: number) => {
+        const data = hooks.flash?.read(offset >>> 0, len >>> 0);
+        if (!data) return -1;
+        new Uint8Array(memory!.buffer, ptr, len).set(data);
+        return 0;
+      },
+      flash_program: (offset: number, ptr: number, len: number) => hooks.flash ? hooks.flash.program(offset >>> 0, bytesAt(ptr, len)) : -1,
+      flash_erase: (sector: number) => hooks.flash ? hooks.flash.erase(sector >>> 0) : -1,
       panic: (code: number, ptr: number, len: number) => {
         hooks.panic(code, text(ptr, len));
         throw new FirmwareError(`firmware panic ${code}: ${text(ptr, len)}`);
       },
     };
-    const instance = new WebAssembly.Instance(image.module, { board });
-    this.exports = instance.exports as Record<string, any>;
+    recorder?.powerUp(image);
+    const imports = recorder ? recordImports(board, () => memory!, recorder) : board;
+    const instance = new WebAssembly.Instance(image.module, { board: imports });
+    this.exports = recorder ? recordExports(instance.exports, recorder) : instance.exports as Record<string, any>;
     memory = this.exports.memory as WebAssembly.Memory;
     this.memory = memory;
     const abi = this.exports.fw_abi_version();
@@ -77,21 +102,44 @@ export class Firmware {
     return new Uint8Array(this.memory.buffer, ptr, len);
   }
 
+  /** The board writes `data` into the firmware's memory at `ptr`. */
+  private put(ptr: number, data: Uint8Array): void {
+    this.bytes(ptr, data.length).set(data);
+    this.recorder?.write(ptr, data);
+  }
+
+  /** The board has written `len` bytes at `ptr` in place (through a view): tell the recorder. */
+  private wrote(ptr: number, len: number): void {
+    this.recorder?.write(ptr, this.bytes(ptr, len));
+  }
+
   private check(code: number, what: string): void {
     if (code < 0) throw new FirmwareError(`${what}: ${describeStatus(code)}`);
   }
 
   start(descriptor: Uint8Array): void {
     if (descriptor.length > this.exports.fw_board_capacity()) throw new FirmwareError("board descriptor too large");
-    this.bytes(this.exports.fw_board_ptr(), descriptor.length).set(descriptor);
+    this.put(this.exports.fw_board_ptr(), descriptor);
     this.check(this.exports.fw_start(descriptor.length), "start-up");
   }
 
   /** Load the node's 16-byte frame key (write-only: the firmware never gives it back). */
   setKey(key: Uint8Array): void {
     if (key.length !== 16) throw new FirmwareError(`a frame key is 16 bytes, not ${key.length}`);
-    this.bytes(this.exports.fw_scratch_ptr(), 16).set(key);
+    this.put(this.exports.fw_scratch_ptr(), key);
     this.check(this.exports.fw_set_key(16), "set key");
+  }
+
+  /** The firmware module's SHA-256 (32 bytes), for the event log's firmware identity. */
+  setIdentity(sha256: Uint8Array): void {
+    if (sha256.length !== 32) throw new FirmwareError(`a firmware identity is 32 bytes, not ${sha256.length}`);
+    this.put(this.exports.fw_scratch_ptr(), sha256);
+    this.check(this.exports.fw_set_identity(32), "set identity");
+  }
+
+  /** The supply monitor fired: the firmware commits its registers. False if it has no store. */
+  powerFail(): boolean {
+    return this.exports.fw_power_fail() === 0;
   }
 
   tick(): void {
@@ -112,6 +160,7 @@ export class Firmware {
         view.setUint8(i * PULSE_EVENT_BYTES + 9, e.level);
         view.setUint8(i * PULSE_EVENT_BYTES + 10, e.powerUp ? 1 : 0);
       });
+      this.wrote(ptr, batch.length * PULSE_EVENT_BYTES);
       const result = this.exports.fw_pulse_batch(batch.length);
       this.check(result, "pulse batch");
       refused += result;
@@ -133,6 +182,7 @@ export class Firmware {
         view.setInt32(at + 4, r.supplyMilliC, true);
         view.setInt32(at + 8, r.returnMilliC, true);
       });
+      this.wrote(ptr, batch.length * TEMPERATURE_RECORD_BYTES);
       const result = this.exports.fw_temperatures(batch.length);
       this.check(result, "temperatures");
       refused += result;
@@ -140,11 +190,28 @@ export class Firmware {
     return refused;
   }
 
+  /** u16 codes the firmware's ADC buffer holds (fw_adc_capacity). */
+  get adcCapacity(): number {
+    return this.exports.fw_adc_capacity();
+  }
+
+  /**
+   * One block of interleaved ADC frames [v, ct1, …] (whole frames, `columns` codes each),
+   * continuing the previous block; written at fw_adc_ptr() as DMA would, then fw_adc_block.
+   */
+  adcBlock(samples: Uint16Array, columns: number): void {
+    if (samples.length % columns !== 0) throw new FirmwareError(`ADC block of ${samples.length} codes is not whole frames of ${columns}`);
+    const ptr: number = this.exports.fw_adc_ptr();
+    new Uint16Array(this.memory.buffer, ptr, samples.length).set(samples);
+    this.wrote(ptr, samples.length * 2);
+    this.check(this.exports.fw_adc_block(samples.length / columns), "ADC block");
+  }
+
   consoleInput(data: Uint8Array): void {
     const capacity: number = this.exports.fw_console_capacity();
     for (let first = 0; first < data.length; first += capacity) {
       const chunk = data.subarray(first, first + capacity);
-      this.bytes(this.exports.fw_console_ptr(), chunk.length).set(chunk);
+      this.put(this.exports.fw_console_ptr(), chunk);
       this.check(this.exports.fw_console_input(chunk.length), "console input");
     }
   }

@@ -23,6 +23,7 @@ export const STATUS_FLAGS: Record<number, string> = {
   3: "sensor_fault",
   4: "store_corrupt",
   5: "unauthenticated",
+  6: "ct_fault",
 };
 
 export interface Frame {
@@ -39,7 +40,15 @@ export interface Frame {
   registers: Record<string, number>;
 }
 
-export class FrameError extends Error {}
+/** Why a frame was refused, for counting (gateways) without parsing messages. */
+export type FrameRejection = "too_short" | "too_long" | "bad_version" | "bad_suite" | "crc_mismatch" | "mac_mismatch"
+  | "unknown_node" | "unauthenticated" | "malformed" | "bad_hex";
+
+export class FrameError extends Error {
+  constructor(message: string, readonly reason: FrameRejection = "malformed") {
+    super(message);
+  }
+}
 
 export function statusNames(status: number): string[] {
   const names: string[] = [];
@@ -64,10 +73,10 @@ function hex32(n: number): string {
 function checkTrailer(bytes: Uint8Array, suite: number, options: DecodeOptions): number {
   const end = bytes.length - TRAILER_BYTES[suite];
   if (suite === SUITE_CRC32) {
-    if (options.requireAuthentication) throw new FrameError("unauthenticated frame (suite 0, CRC only) refused: this gateway requires AES-CMAC");
+    if (options.requireAuthentication) throw new FrameError("unauthenticated frame (suite 0, CRC only) refused: this gateway requires AES-CMAC", "unauthenticated");
     const stored = new DataView(bytes.buffer, bytes.byteOffset + end, 4).getUint32(0, true);
     const computed = crc32(bytes, 0, end);
-    if (stored !== computed) throw new FrameError(`CRC mismatch: frame says ${hex32(stored)}, content gives ${hex32(computed)} (corrupted or truncated frame)`);
+    if (stored !== computed) throw new FrameError(`CRC mismatch: frame says ${hex32(stored)}, content gives ${hex32(computed)} (corrupted or truncated frame)`, "crc_mismatch");
     return end;
   }
   let node: number;
@@ -77,20 +86,20 @@ function checkTrailer(bytes: Uint8Array, suite: number, options: DecodeOptions):
     throw new FrameError((e as Error).message);
   }
   const engine = options.keys?.cmacFor(node);
-  if (!engine) throw new FrameError(`no key for node ${node}: add it to the keyring (--keys FILE)`);
+  if (!engine) throw new FrameError(`no key for node ${node}: add it to the keyring (--keys FILE)`, "unknown_node");
   if (!engine.verify64(bytes.subarray(0, end), bytes.subarray(end))) {
-    throw new FrameError(`MAC mismatch for node ${node}: forged, corrupted, or signed with another key`);
+    throw new FrameError(`MAC mismatch for node ${node}: forged, corrupted, or signed with another key`, "mac_mismatch");
   }
   return end;
 }
 
 /** Decode one frame; throws FrameError saying exactly what is wrong. */
 export function decodeFrame(bytes: Uint8Array, options: DecodeOptions = {}): Frame {
-  if (bytes.length < MIN_FRAME_BYTES) throw new FrameError(`frame too short: ${bytes.length} bytes, at least ${MIN_FRAME_BYTES} needed`);
-  if (bytes.length > MAX_FRAME_BYTES) throw new FrameError(`frame too long: ${bytes.length} bytes, at most ${MAX_FRAME_BYTES}`);
-  if (bytes[0] !== FRAME_VERSION) throw new FrameError(`unsupported frame version ${bytes[0]} (this decoder reads version ${FRAME_VERSION})`);
+  if (bytes.length < MIN_FRAME_BYTES) throw new FrameError(`frame too short: ${bytes.length} bytes, at least ${MIN_FRAME_BYTES} needed`, "too_short");
+  if (bytes.length > MAX_FRAME_BYTES) throw new FrameError(`frame too long: ${bytes.length} bytes, at most ${MAX_FRAME_BYTES}`, "too_long");
+  if (bytes[0] !== FRAME_VERSION) throw new FrameError(`unsupported frame version ${bytes[0]} (this decoder reads version ${FRAME_VERSION})`, "bad_version");
   const suite = bytes[1];
-  if (TRAILER_BYTES[suite] === undefined) throw new FrameError(`unknown authentication suite ${suite}`);
+  if (TRAILER_BYTES[suite] === undefined) throw new FrameError(`unknown authentication suite ${suite}`, "bad_suite");
   const end = checkTrailer(bytes, suite, options);
   try {
     let at = HEADER_BYTES;
@@ -156,9 +165,9 @@ export function encodeFrame(fields: FrameFields, key?: Uint8Array): Uint8Array {
 /** Parse hex text ("01 00 81…" or "0100…"); throws FrameError on anything but hex digits. */
 export function hexToBytes(text: string): Uint8Array {
   const clean = text.replace(/[\s:]/g, "").replace(/^0x/i, "");
-  if (clean.length === 0) throw new FrameError("empty frame");
-  if (!/^[0-9a-fA-F]*$/.test(clean)) throw new FrameError(`not hexadecimal: '${text.length > 40 ? text.slice(0, 40) + "…" : text}'`);
-  if (clean.length % 2 !== 0) throw new FrameError(`odd number of hex digits (${clean.length})`);
+  if (clean.length === 0) throw new FrameError("empty frame", "bad_hex");
+  if (!/^[0-9a-fA-F]*$/.test(clean)) throw new FrameError(`not hexadecimal: '${text.length > 40 ? text.slice(0, 40) + "…" : text}'`, "bad_hex");
+  if (clean.length % 2 !== 0) throw new FrameError(`odd number of hex digits (${clean.length})`, "bad_hex");
   const bytes = new Uint8Array(clean.length / 2);
   for (let i = 0; i < bytes.length; i++) bytes[i] = parseInt(clean.slice(2 * i, 2 * i + 2), 16);
   return bytes;

@@ -2,6 +2,7 @@
 // board (clock, GPIO edge interrupts, UART, radio, NOR flash) and reports what it measured.
 import { Firmware, loadFirmwareImage } from "../firmware/firmware.js";
 import type { FirmwareImage, PulseEvent } from "../firmware/firmware.js";
+import type { AbiRecorder } from "../firmware/recorder.js";
 import { channelNumber, packDescriptor } from "../board/board.js";
 import type { HeatChannel } from "../board/board.js";
 import { bytesToHex } from "../frame/codec.js";
@@ -11,6 +12,10 @@ import { ScenarioError } from "./scenario.js";
 import { PulseTrain } from "./pulse-train.js";
 import { HeatCircuit, TEMPERATURE_PERIOD_US, boardForScenario } from "./heat-circuit.js";
 import { NorFlash } from "./flash.js";
+import { SimFlash } from "./board-flash.js";
+import type { CutReport } from "./board-flash.js";
+import { AnalogFrontEnd } from "./analog.js";
+import type { BoardSpec, CtLoadSpec } from "./analog.js";
 import { Random } from "./random.js";
 
 export const REPORT_FORMAT = "activemeter-report/1";
@@ -30,11 +35,7 @@ export interface Report {
 }
 
 /** Scenario features and the issue that brings them; refused until the firmware has them. */
-const NOT_YET: [string, (s: Scenario) => boolean, string][] = [
-  ["mains", (s) => s.mains !== undefined, "CT metering"],
-  ["ct", (s) => s.ct.size > 0, "CT metering"],
-  ["outages", (s) => s.outages.length > 0, "power-cut persistence"],
-];
+const NOT_YET: [string, (s: Scenario) => boolean, string][] = [];
 
 export function checkSupported(scenario: Scenario): void {
   for (const [field, used, feature] of NOT_YET) {
@@ -47,11 +48,15 @@ export function checkSupported(scenario: Scenario): void {
 export interface TwinOptions {
   /** The node's frame key; default the documented test key of the board's node id. Null: no key. */
   key?: Uint8Array | null;
+  /** Records everything fed through the board ABI, every power-up included (docs/native.md). */
+  recorder?: AbiRecorder;
 }
 
 export interface TwinObserver {
   /** A frame left the radio at simulated time `timeUs`. */
   frame?(frame: Uint8Array, timeUs: number): void;
+  /** Power failed at `cut.atUs` (flash operations in flight listed); the board restarts at `restartUs`. */
+  powerCut?(cut: CutReport, restartUs: number): void;
 }
 
 export class Twin {
@@ -59,9 +64,16 @@ export class Twin {
   readonly frames: Uint8Array[] = [];
   consoleText = "";
   readonly flash: NorFlash;
+  readonly flashDriver: SimFlash;
+  /** Simulated time each frame left the radio (after the flash operations before it). */
+  readonly frameTimesUs: number[] = [];
+  powerCuts = 0;
   private firmware: Firmware;
+  private nextOutage = 0;
+  private readonly cutRandom: Random;
   private readonly trains: { train: PulseTrain; input: number }[] = [];
   private readonly heat: HeatCircuit[] = [];
+  private readonly adc?: AdcStream;
   private readonly endUs: number;
 
   constructor(readonly scenario: Scenario, readonly image: FirmwareImage = loadFirmwareImage(), private readonly observer: TwinObserver = {},
@@ -69,6 +81,8 @@ export class Twin {
     checkSupported(scenario);
     const board = scenario.board;
     this.flash = new NorFlash(board.flash.sector_bytes, board.flash.sectors);
+    this.flashDriver = new SimFlash(this.flash, () => this.clockUs);
+    this.cutRandom = new Random(scenario.seed, 0xc07);
     this.endUs = Math.round(scenario.seconds * 1e6);
     for (const [name, spec] of scenario.pulse) {
       const input = channelNumber(name) - 1;
@@ -77,6 +91,7 @@ export class Twin {
     for (const [name, spec] of scenario.heat) {
       this.heat.push(new HeatCircuit(name, spec, board.channels.find((c) => c.name === name && c.kind === "heat") as HeatChannel));
     }
+    if (scenario.mains !== undefined || scenario.ct.size > 0) this.adc = new AdcStream(scenario);
     this.firmware = this.powerUp();
     this.typeLines(scenario.console);
   }
@@ -86,15 +101,20 @@ export class Twin {
       timeUs: () => BigInt(this.clockUs),
       consoleWrite: (bytes) => { this.consoleText += Buffer.from(bytes).toString("latin1"); },
       radioSend: (frame) => {
+        // The radio transmits once the flash writes before it are done (the CPU stalls on them).
+        const timeUs = Math.max(this.clockUs, this.flashDriver.busyUntilUs);
         this.frames.push(frame);
-        this.observer.frame?.(frame, this.clockUs);
+        this.frameTimesUs.push(timeUs);
+        this.observer.frame?.(frame, timeUs);
       },
       log: () => {},
       panic: () => {},
-    });
+      flash: this.flashDriver,
+    }, this.options.recorder);
     fw.start(packDescriptor(boardForScenario(this.scenario.board, this.scenario.heat)));
     const key = this.options.key === undefined ? testKey(this.scenario.board.node_id) : this.options.key;
     if (key) fw.setKey(key);
+    fw.setIdentity(Buffer.from(this.image.sha256, "hex"));
     // The board reads every pulse input once at power-up and reports it as a level, not an
     // edge: the level just before now, so an edge at this very microsecond still is an edge.
     fw.pulseEvents(this.trains.map(({ train, input }) => ({ timeUs: this.clockUs, input, level: train.levelAt(this.clockUs - 1), powerUp: true })));
@@ -111,9 +131,52 @@ export class Twin {
     return this.clockUs >= this.endUs;
   }
 
-  /** Advance simulated time by one main-loop step (less at the end of the scenario). */
+  /** Advance simulated time by one main-loop step (less at the end of the scenario or at an outage). */
   step(): void {
-    const until = Math.min(this.clockUs + STEP_US, this.endUs);
+    const outage = this.scenario.outages[this.nextOutage];
+    const outageUs = outage ? Math.round(outage.atS * 1e6) : Infinity;
+    const until = Math.min(this.clockUs + STEP_US, this.endUs, Math.max(outageUs, this.clockUs));
+    if (outage && until >= outageUs) {
+      this.nextOutage++;
+      this.runStep(until);
+      this.powerCut(outageUs, Math.round(outage.offS * 1e6));
+      return;
+    }
+    this.runStep(until);
+  }
+
+  /**
+   * Power fails at `atUs` (not before the current time) for `offUs`. A board with a supply
+   * monitor warns the firmware first and holds up long enough for it to commit. Flash operations
+   * still running at the cut land partly; RAM is lost; signals go on unmeasured; then the board
+   * starts again.
+   */
+  powerCut(atUs: number, offUs: number): CutReport {
+    atUs = Math.max(atUs, this.clockUs);
+    const holdupUs = Math.round((this.scenario.board.supply_monitor_holdup_ms ?? 0) * 1000);
+    let cutUs = atUs;
+    if (holdupUs > 0) {
+      this.clockUs = atUs;
+      this.firmware.powerFail();
+      cutUs = atUs + holdupUs;
+    }
+    const report = this.flashDriver.cut(cutUs, this.cutRandom);
+    // Frames still waiting for a flash write at the cut never left the radio.
+    while (this.frameTimesUs.length > 0 && this.frameTimesUs[this.frameTimesUs.length - 1] > cutUs) {
+      this.frameTimesUs.pop();
+      this.frames.pop();
+    }
+    const restartUs = Math.min(Math.max(cutUs, atUs + offUs), Math.max(this.endUs, cutUs));
+    for (const { train } of this.trains) train.skip(restartUs);
+    for (const h of this.heat) h.take(restartUs, []);
+    this.powerCuts++;
+    this.observer.powerCut?.(report, restartUs);
+    this.clockUs = restartUs;
+    this.firmware = this.powerUp();
+    return report;
+  }
+
+  private runStep(until: number): void {
     const events: PulseEvent[] = [];
     for (const { train } of this.trains) train.take(until, events);
     for (const h of this.heat) h.take(until, events);
@@ -122,6 +185,7 @@ export class Twin {
     if (this.heat.length > 0 && Math.floor(until / TEMPERATURE_PERIOD_US) > Math.floor(this.clockUs / TEMPERATURE_PERIOD_US)) {
       this.firmware.temperatures(this.heat.map((h) => h.temperature()));
     }
+    this.adc?.deliver(this.firmware, this.clockUs, until);
     this.clockUs = until;
     if (events.length > 0) this.firmware.pulseEvents(events);
     this.firmware.tick();
@@ -151,6 +215,53 @@ export class Twin {
       frames: this.frames.map(bytesToHex),
       console: this.consoleText,
     };
+  }
+}
+
+/**
+ * The board's ADC for CT metering: the scenario's voltage and clamp currents through the analog
+ * front end (host/sim/analog.ts), sampled continuously from t = 0 at the board's rate. Each step
+ * hands the firmware the frames of that step (as a DMA block would), exact frame indices, no gaps.
+ * Without 'mains' the voltage is 0 V (nothing registers); a clamp without a 'ct' entry carries 0 A.
+ */
+class AdcStream {
+  private readonly frontEnd: AnalogFrontEnd;
+  private readonly rateHz: number;
+  private readonly block: Uint16Array;
+
+  constructor(scenario: Scenario) {
+    const board = scenario.board;
+    const voltage = board.channels.find((c) => c.kind === "voltage");
+    if (!voltage) throw new ScenarioError(`board ${board.name} has no voltage reference channel 'v': 'mains' and 'ct' need one`);
+    // ADC columns in adc_input order (docs/board-abi.md): the voltage first, then the clamps.
+    const cts = board.channels.filter((c) => c.kind === "ct").sort((a, b) => (a as { adc_input: number }).adc_input - (b as { adc_input: number }).adc_input);
+    const spec: BoardSpec = { name: board.name, adc: board.adc, channels: [voltage, ...cts] };
+    const mains = scenario.mains;
+    const loads: Record<string, CtLoadSpec> = {};
+    for (const [name, c] of scenario.ct) {
+      loads[name] = { irms: c.irms, phi_deg: c.phiDeg, noise_a: c.noiseA, harmonics: c.harmonics.map((h) => [h.order, h.amplitude, h.phaseDeg]) };
+    }
+    this.frontEnd = new AnalogFrontEnd(spec,
+      mains ? { vrms: mains.vrms, hz: mains.hz, harmonics: mains.harmonics.map((h) => [h.order, h.amplitude, h.phaseDeg]) } : { vrms: 0, hz: 50 },
+      loads, { seed: (scenario.seed ^ Math.floor(scenario.seed / 2 ** 32) ^ 0x5ca1ab1e) >>> 0 });
+    this.rateHz = board.adc.sample_rate_hz;
+    this.block = new Uint16Array(Math.ceil(STEP_US * this.rateHz / 1e6 + 1) * this.frontEnd.columns);
+  }
+
+  /** Index of the first frame sampled at or after `us` (exact integer arithmetic for any run length). */
+  private frameAt(us: number): number {
+    const seconds = Math.floor(us / 1e6);
+    return seconds * this.rateHz + Math.ceil((us - seconds * 1e6) * this.rateHz / 1e6);
+  }
+
+  /** The frames sampled in [fromUs, toUs). */
+  deliver(firmware: Firmware, fromUs: number, toUs: number): void {
+    const first = this.frameAt(fromUs);
+    const frames = this.frameAt(toUs) - first;
+    if (frames <= 0) return;
+    const codes = this.block.subarray(0, frames * this.frontEnd.columns);
+    this.frontEnd.fill(codes, first, frames);
+    firmware.adcBlock(codes, this.frontEnd.columns);
   }
 }
 

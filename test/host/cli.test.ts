@@ -48,9 +48,9 @@ const invalid: [string, object | string, RegExp][] = [
   ["unknown field", { ...base, pulses: {} }, /unknown field 'pulses'/],
   ["unknown pulse field", { ...base, pulse: { pulse1: { hz: 1, width_ms: 3 } } }, /unknown field 'pulse\.pulse1\.width_ms'/],
   ["on longer than period", { ...base, pulse: { pulse1: { hz: 20, on_ms: 60 } } }, /shorter than the pulse period/],
-  ["CT not yet supported", { ...base, ct: { ct1: { irms: 5 } } }, /uses 'ct'.*no CT metering yet/],
+  ["CT on a channel the board lacks", { ...base, ct: { ct2: { irms: 5 } } }, /unknown channel 'ct\.ct2' on board esp32c3-mini/],
   ["heat flow pulses shorter than the flow filter", { ...base, board: "esp32-devkitc", heat: { heat1: { flow_m3h: 500, supply_c: 60, return_c: 40 } } }, /flow pulse every 7\.200 ms.*filter time/],
-  ["outages not yet supported", { ...base, outages: [{ at_s: 3, off_s: 1 }] }, /uses 'outages'/],
+  ["an outage without off_s", { ...base, outages: [{ at_s: 3 }] }, /missing field 'outages\[0\]\.off_s'/],
 ];
 for (const [what, content, message] of invalid) {
   test(`sim refuses ${what} with a one-line reason and a non-zero exit`, () => {
@@ -106,10 +106,38 @@ test("every command has --help, and unknown commands say what to try", () => {
 test("demo (npm start) runs the apartment and shows the gateway receiving frames", () => {
   const r = runCli(["demo", "--speed", "max", "--seconds", "120"]);
   assert.equal(r.status, 0, r.stderr);
+  // CT clamps (apartmentScenario): P = Σ over harmonics in both of Vh·Ih·cos(θv + hφ − θi); the
+  // registers cover whole 1 s windows: 119 s of a 120 s run (docs/ct.md).
+  const watts = (i: number, phi: number, harmonics: [number, number][]) => {
+    const v: Record<number, number> = { 1: 230, 3: 230 * 0.02, 5: 230 * 0.015 };
+    return [[1, 1] as [number, number], ...harmonics].reduce((p, [h, a]) => p + v[h] * i * a * Math.cos(h * phi * Math.PI / 180), 0);
+  };
+  const gridWh = watts(6, 25, [[3, 0.25], [5, 0.1]]) * 119 / 3600;
+  const pvWh = -watts(3600 / 230, 180, [[5, 0.03]]) * 119 / 3600;
+  const shown = (row: string) => Number(new RegExp(`${row}\\s+([\\d.]+) Wh`).exec(r.stdout)?.[1]);
+  assert.ok(Math.abs(shown("ct1 grid import") - gridWh) / gridWh < 0.005, `grid import ${shown("ct1 grid import")} Wh, defined ${gridWh.toFixed(3)}`);
+  assert.ok(Math.abs(shown("ct2 PV inverter export") - pvWh) / pvWh < 0.005, `PV export ${shown("ct2 PV inverter export")} Wh, defined ${pvWh.toFixed(3)}`);
+  assert.equal(shown("ct1 grid export"), 0);
+  assert.equal(shown("ct2 PV inverter import"), 0);
   // 1 Hz PV pulses at 1 Wh: 120 pulses; heat meter 0.125 Hz at 10 Wh: 15 pulses
   assert.match(r.stdout, /pulse1 PV production\s+120\s+120\.000 Wh/);
   assert.match(r.stdout, /pulse2 heat meter\s+15\s+150\.000 Wh/);
   assert.match(r.stdout, /frames received 12, rejected 0, last counter 12/);
+});
+
+test("sim plays a CT scenario; its frames carry the CT registers through decode", () => {
+  const ct = { ...base, seconds: 20.5, mains: { vrms: 120, hz: 60 }, ct: { ct1: { irms: 20, phi_deg: 180 } } };
+  const r = runCli(["sim", "--scenario", scenarioFile(ct), "--json"]);
+  assert.equal(r.status, 0, r.stderr);
+  const report = JSON.parse(r.stdout);
+  const definedWh = 120 * 20 * 20 / 3600; // export, 20 whole 1 s windows of the 20.5 s run
+  assert.ok(Math.abs(report.registers["ct1.export_wh"] - definedWh) / definedWh < 0.005, `ct1.export_wh ${report.registers["ct1.export_wh"]}`);
+  assert.equal(report.registers["ct1.import_wh"], 0);
+  assert.ok(Math.abs(report.registers["v.hz"] - 60) < 0.01);
+  const decoded = runCli(["decode", "--require-auth", report.frames[1]]);
+  assert.equal(decoded.status, 0, decoded.stderr);
+  const exported = JSON.parse(decoded.stdout).registers["ct1.export_wh"];
+  assert.ok(Math.abs(exported - 120 * 20 * 19 / 3600) <= 0.1 + 0.005 * 12.7, `frame 2 (20 s): ct1.export_wh ${exported}`);
 });
 
 test("every shipped example scenario runs", async () => {

@@ -1,0 +1,162 @@
+// Console lines of CT metering (docs/console.md): live values for `status`, calibration for
+// `config`, and the `set` keys ctN.gain, ctN.phase_deg, ctN.offset_w, v.gain, v.phase_deg.
+// Calibration changes reach the metering core at once and take effect at the next mains cycle.
+import { out, outLine, outBytes, outU64, outFixed } from "./out";
+import { tokenEquals, tokenStartsWith, parseFixed, parsedValue } from "./parse";
+import { MAX_CT, KIND_CT, KIND_VOLTAGE, channelPresent } from "../board/descriptor";
+import {
+  ctMeterActive, ctMeterChannelPresent, ctMeterImportMicroWh, ctMeterExportMicroWh, ctMeterPowerMilliW,
+  ctMeterIrmsMilliA, ctMeterPowerFactorMilli, ctMeterVrmsMilliV, ctMeterFrequencyMilliHz,
+  ctMeterSetGainMicro, ctMeterGainMicro, ctMeterSetPhaseMilliDeg, ctMeterPhaseMilliDeg,
+  ctMeterSetOffsetMilliW, ctMeterOffsetMilliW, ctMeterSetVoltageGainMicro, ctMeterVoltageGainMicro,
+  ctMeterSetVoltagePhaseMilliDeg, ctMeterVoltagePhaseMilliDeg,
+} from "../ct/meter";
+
+export function ctHelpSetLines(): void {
+  outLine("  ctN.gain             0.5 .. 2 current gain factor (1 = the board's CT data)");
+  outLine("  ctN.phase_deg        -10 .. 10 degrees CT phase lead to correct (default: the board's)");
+  outLine("  ctN.offset_w         -1000 .. 1000 W subtracted from the real power (crosstalk)");
+  outLine("  v.gain               0.5 .. 2 voltage gain factor");
+  outLine("  v.phase_deg          -10 .. 10 degrees voltage-path phase lead (default: the board's)");
+}
+
+function boardHasCt(): bool {
+  for (let n = 0; n < MAX_CT; n++) if (channelPresent(KIND_CT, n)) return true;
+  return false;
+}
+
+function outCt(n: i32): void {
+  out("ct");
+  outU64(n + 1);
+}
+
+export function ctStatusLines(): void {
+  if (!ctMeterActive()) {
+    if (boardHasCt()) outLine("ct: metering off (ct_fault: the board's ADC or CT parameters were refused)");
+    return;
+  }
+  out("v: ");
+  outFixed(ctMeterVrmsMilliV(), 3);
+  out(" V, ");
+  outFixed(ctMeterFrequencyMilliHz(), 3);
+  outLine(" Hz");
+  for (let n = 0; n < MAX_CT; n++) {
+    if (!ctMeterChannelPresent(n)) continue;
+    outCt(n);
+    out(": import ");
+    outFixed(ctMeterImportMicroWh(n), 6);
+    out(" Wh, export ");
+    outFixed(ctMeterExportMicroWh(n), 6);
+    out(" Wh, power ");
+    outFixed(ctMeterPowerMilliW(n), 3);
+    out(" W, ");
+    outFixed(ctMeterIrmsMilliA(n), 3);
+    out(" A, PF ");
+    outFixed(ctMeterPowerFactorMilli(n), 3);
+    outLine("");
+  }
+}
+
+export function ctConfigLines(): void {
+  if (!ctMeterActive()) return;
+  out("v.gain = ");
+  outFixed(ctMeterVoltageGainMicro(), 6);
+  outLine("");
+  out("v.phase_deg = ");
+  outFixed(ctMeterVoltagePhaseMilliDeg(), 3);
+  outLine("");
+  for (let n = 0; n < MAX_CT; n++) {
+    if (!ctMeterChannelPresent(n)) continue;
+    outCt(n);
+    out(".gain = ");
+    outFixed(ctMeterGainMicro(n), 6);
+    outLine("");
+    outCt(n);
+    out(".phase_deg = ");
+    outFixed(ctMeterPhaseMilliDeg(n), 3);
+    outLine("");
+    outCt(n);
+    out(".offset_w = ");
+    outFixed(ctMeterOffsetMilliW(n), 3);
+    outLine("");
+  }
+}
+
+/** A key this module answers for: "v.<name>" or "ctN.<name>". */
+export function isCtKey(key: usize, keyLen: u32): bool {
+  return tokenStartsWith(key, keyLen, "v.") || (keyLen > 4 && tokenStartsWith(key, keyLen, "ct") && load<u8>(key + 3) == 0x2e);
+}
+
+let signedValue: i64 = 0;
+
+/** Parses an optionally negative fixed-point number with |value| ≤ maxWhole into signedValue. */
+function parseSigned(value: usize, valueLen: u32, decimals: i32, maxWhole: i64): bool {
+  const negative = valueLen > 1 && load<u8>(value) == 0x2d;
+  if (!parseFixed(negative ? value + 1 : value, negative ? valueLen - 1 : valueLen, decimals, maxWhole)) return false;
+  signedValue = negative ? -parsedValue : parsedValue;
+  return true;
+}
+
+function refused(key: usize, keyLen: u32, value: usize, valueLen: u32, what: string): void {
+  out("error: ");
+  outBytes(key, keyLen);
+  out(" takes ");
+  out(what);
+  out(", not '");
+  outBytes(value, valueLen);
+  outLine("'; nothing was changed");
+}
+
+const GAIN_TEXT = "a factor from 0.5 to 2 (up to 6 decimals)";
+const PHASE_TEXT = "a number of degrees from -10 to 10, and the CT's minus the voltage's phase within 10";
+
+/** `set` of a CT key (isCtKey); false after printing an error (nothing changed). */
+export function ctSetKey(key: usize, keyLen: u32, value: usize, valueLen: u32): bool {
+  const voltage = load<u8>(key) == 0x76; // "v."
+  const n = voltage ? 0 : <i32>load<u8>(key + 2) - 0x31;
+  if (!voltage && (n < 0 || n >= MAX_CT)) {
+    out("error: unknown key '");
+    outBytes(key, keyLen);
+    outLine("' (try help set)");
+    return false;
+  }
+  const name = key + (voltage ? 2 : 4);
+  const nameLen = keyLen - (voltage ? 2 : 4);
+  const gain = tokenEquals(name, nameLen, "gain");
+  const phase = tokenEquals(name, nameLen, "phase_deg");
+  const offset = !voltage && tokenEquals(name, nameLen, "offset_w");
+  if (!gain && !phase && !offset) {
+    out("error: unknown key '");
+    outBytes(key, keyLen);
+    outLine("' (try help set)");
+    return false;
+  }
+  if (voltage ? !channelPresent(KIND_VOLTAGE, 0) : !channelPresent(KIND_CT, n)) {
+    out("error: this board has no ");
+    out(voltage ? "voltage reference v" : "clamp ");
+    if (!voltage) outBytes(key, 3);
+    outLine(" (see config)");
+    return false;
+  }
+  if (!ctMeterActive()) {
+    outLine("error: CT metering is off on this board (status ct_fault); nothing was changed");
+    return false;
+  }
+  let result: i32 = -1;
+  if (gain) {
+    if (parseFixed(value, valueLen, 6, 2) && parsedValue >= 500000) {
+      result = voltage ? ctMeterSetVoltageGainMicro(<i32>parsedValue) : ctMeterSetGainMicro(n, <i32>parsedValue);
+    }
+    if (result != 0) refused(key, keyLen, value, valueLen, GAIN_TEXT);
+  } else if (phase) {
+    if (parseSigned(value, valueLen, 3, 10)) {
+      result = voltage ? ctMeterSetVoltagePhaseMilliDeg(<i32>signedValue) : ctMeterSetPhaseMilliDeg(n, <i32>signedValue);
+    }
+    if (result != 0) refused(key, keyLen, value, valueLen, PHASE_TEXT);
+  } else {
+    if (parseSigned(value, valueLen, 3, 1000)) result = ctMeterSetOffsetMilliW(n, <i32>signedValue);
+    if (result != 0) refused(key, keyLen, value, valueLen, "a number of W from -1000 to 1000 (up to 3 decimals)");
+  }
+  return result == 0;
+}
+

@@ -1,0 +1,103 @@
+// Configuration store: two copies (sectors A and B), each one record: magic, sequence number,
+// (key, value) pairs, CRC. Saving overwrites the older copy, so a cut save leaves the other
+// intact; start-up applies the newest valid copy whole, or nothing.
+import { boardFlashRead, boardFlashProgram, boardFlashErase } from "../abi/board";
+import { crc32 } from "../frame/crc32";
+import { sectorOffset, CONFIG_SECTOR_A } from "./layout";
+import { settingKeysEnd, settingExists, settingValue, settingValid, settingApply } from "./settings-table";
+
+const MAGIC: u32 = 0x31434d41; // "AMC1"
+const HEADER_BYTES: u32 = 12; // magic, seq, count, reserved
+const PAIR_BYTES: u32 = 10;
+const MAX_PAIRS: u32 = 96;
+const CAPACITY: u32 = HEADER_BYTES + MAX_PAIRS * PAIR_BYTES + 4;
+const buffer = memory.data(<i32>CAPACITY, 8);
+/** Extra values kept with the settings: firmware identity (SHA-256) and boot count. */
+export const IDENTITY_WORDS: i32 = 4;
+const identity = memory.data(8 * 4);
+const KEY_IDENTITY: u16 = 200;
+const KEY_BOOTS: u16 = 210;
+
+let seq: u32 = 0;
+let newestCopy: u32 = 1;
+export let bootCount: u32 = 0;
+export let configFound = false;
+export let configDamaged = false;
+
+export function storedIdentityWord(i: i32): i64 { return load<i64>(identity + (<usize>i << 3)); }
+export function setStoredIdentityWord(i: i32, v: i64): void { store<i64>(identity + (<usize>i << 3), v); }
+
+/** Read copy `c`; returns its sequence number, or -1 if it is not a valid record. */
+function readCopy(c: u32): i64 {
+  boardFlashRead(sectorOffset(CONFIG_SECTOR_A + c), buffer, CAPACITY);
+  if (load<u32>(buffer) != MAGIC) return -1;
+  const count = <u32>load<u16>(buffer, 8);
+  if (count > MAX_PAIRS) return -1;
+  const end = HEADER_BYTES + count * PAIR_BYTES;
+  if (load<u32>(buffer + end) != crc32(buffer, end)) return -1;
+  return <i64>load<u32>(buffer, 4);
+}
+
+function isErased(c: u32): bool {
+  boardFlashRead(sectorOffset(CONFIG_SECTOR_A + c), buffer, 16);
+  return load<u64>(buffer) == u64.MAX_VALUE && load<u64>(buffer, 8) == u64.MAX_VALUE;
+}
+
+/** Start-up: apply the newest valid copy (defaults stay where it has no value). */
+export function configRestore(): void {
+  const a = readCopy(0);
+  const b = readCopy(1);
+  configDamaged = (a < 0 && !isErased(0)) || (b < 0 && !isErased(1));
+  configFound = a >= 0 || b >= 0;
+  memory.fill(identity, 0, 32);
+  bootCount = 0;
+  seq = 0;
+  if (!configFound) return;
+  newestCopy = b > a ? 1 : 0;
+  seq = <u32>(b > a ? b : a);
+  readCopy(newestCopy);
+  const count = <u32>load<u16>(buffer, 8);
+  // Check everything first: a record is applied whole or not at all.
+  for (let i: u32 = 0; i < count; i++) {
+    const at = buffer + HEADER_BYTES + i * PAIR_BYTES;
+    const key = load<u16>(at);
+    if (settingExists(key) && !settingValid(key, load<i64>(at, 2))) { configDamaged = true; return; }
+  }
+  for (let i: u32 = 0; i < count; i++) {
+    const at = buffer + HEADER_BYTES + i * PAIR_BYTES;
+    const key = load<u16>(at);
+    const v = load<i64>(at, 2);
+    if (settingExists(key)) settingApply(key, v);
+    else if (key >= KEY_IDENTITY && key < KEY_IDENTITY + <u16>IDENTITY_WORDS) setStoredIdentityWord(<i32>(key - KEY_IDENTITY), v);
+    else if (key == KEY_BOOTS) bootCount = <u32>v;
+  }
+}
+
+function putPair(n: u32, key: u16, v: i64): u32 {
+  const at = buffer + HEADER_BYTES + n * PAIR_BYTES;
+  store<u16>(at, key);
+  store<i64>(at, v, 2);
+  return n + 1;
+}
+
+/** Write every setting to the older copy. */
+export function configSave(): bool {
+  let n: u32 = 0;
+  for (let key: u16 = 1; key < settingKeysEnd(); key++) if (settingExists(key)) n = putPair(n, key, settingValue(key));
+  for (let i = 0; i < IDENTITY_WORDS; i++) n = putPair(n, KEY_IDENTITY + <u16>i, storedIdentityWord(i));
+  n = putPair(n, KEY_BOOTS, bootCount);
+  store<u32>(buffer, MAGIC);
+  store<u32>(buffer, seq + 1, 4);
+  store<u16>(buffer, <u16>n, 8);
+  store<u16>(buffer, 0, 10);
+  const end = HEADER_BYTES + n * PAIR_BYTES;
+  store<u32>(buffer + end, crc32(buffer, end));
+  const target = newestCopy ^ 1;
+  if (boardFlashErase(CONFIG_SECTOR_A + target) != 0) return false;
+  if (boardFlashProgram(sectorOffset(CONFIG_SECTOR_A + target), buffer, end + 4) != 0) return false;
+  newestCopy = target;
+  seq++;
+  return true;
+}
+
+export function configCountBoot(): void { bootCount++; }

@@ -1,0 +1,91 @@
+// Event log: every change of a legally relevant parameter, every new firmware identity and
+// every register reset, with a counter that never goes back (WELMEC 7.2). Two sectors used as a
+// ring of 40-byte records (counter, boot, uptime, type, key, old and new value, CRC); the
+// newest record's counter survives in at least one sector and in every journal base record.
+import { boardFlashRead, boardFlashProgram, boardFlashErase } from "../abi/board";
+import { flashSectorBytes } from "../board/descriptor";
+import { crc32 } from "../frame/crc32";
+import { sectorOffset, EVENT_SECTOR_0 } from "./layout";
+
+export const EVENT_CONFIG_CHANGE: u16 = 1;
+export const EVENT_FIRMWARE_IDENTITY: u16 = 2;
+export const EVENT_REGISTER_RESET: u16 = 3;
+export const EVENT_KEY_SET: u16 = 4;
+export const EVENT_STORE_CORRUPT: u16 = 5;
+
+const RECORD_BYTES: u32 = 40;
+const CRC_AT: u32 = 32;
+const record = memory.data(<i32>RECORD_BYTES, 8);
+
+export let eventCounter: u32 = 0;
+export let eventsDamaged = false;
+let writeSector: u32 = 0; // 0 or 1
+let writeSlot: u32 = 0;
+
+function slots(): u32 { return flashSectorBytes / RECORD_BYTES; }
+function slotOffset(sector: u32, slot: u32): u32 { return sectorOffset(EVENT_SECTOR_0 + sector) + slot * RECORD_BYTES; }
+
+function readSlot(sector: u32, slot: u32): i32 {
+  boardFlashRead(slotOffset(sector, slot), record, RECORD_BYTES);
+  let erased = true;
+  for (let i: u32 = 0; i < RECORD_BYTES; i += 4) if (load<u32>(record + i) != 0xffffffff) { erased = false; break; }
+  if (erased) return 0;
+  return load<u32>(record + CRC_AT) == crc32(record, CRC_AT) ? 1 : -1;
+}
+
+/** Start-up: the highest counter and where the next record goes. `floor` is the journal's copy. */
+export function eventsRestore(floor: u32): void {
+  eventCounter = floor;
+  eventsDamaged = false;
+  let newestSector: i32 = -1;
+  let newest: u32 = 0;
+  for (let s: u32 = 0; s < 2; s++) {
+    for (let i: u32 = 0; i < slots(); i++) {
+      const state = readSlot(s, i);
+      if (state < 0) { eventsDamaged = true; continue; }
+      if (state == 0) continue;
+      const counter = load<u32>(record);
+      if (newestSector < 0 || counter > newest) { newest = counter; newestSector = <i32>s; }
+    }
+  }
+  if (newestSector >= 0 && newest > eventCounter) eventCounter = newest;
+  writeSector = newestSector < 0 ? 0 : <u32>newestSector;
+  writeSlot = 0;
+  while (writeSlot < slots() && readSlot(writeSector, writeSlot) != 0) writeSlot++;
+}
+
+/** Append an event; returns its counter. */
+export function eventRecord(type: u16, key: u16, oldValue: i64, newValue: i64, boot: u32, uptimeS: u32): u32 {
+  while (writeSlot < slots() && readSlot(writeSector, writeSlot) != 0) writeSlot++;
+  if (writeSlot >= slots()) {
+    writeSector ^= 1;
+    boardFlashErase(EVENT_SECTOR_0 + writeSector);
+    writeSlot = 0;
+  }
+  eventCounter++;
+  store<u32>(record, eventCounter);
+  store<u32>(record, boot, 4);
+  store<u32>(record, uptimeS, 8);
+  store<u16>(record, type, 12);
+  store<u16>(record, key, 14);
+  store<i64>(record, oldValue, 16);
+  store<i64>(record, newValue, 24);
+  store<u32>(record + CRC_AT, crc32(record, CRC_AT));
+  store<u32>(record, 0xffffffff, 36);
+  boardFlashProgram(slotOffset(writeSector, writeSlot), record, RECORD_BYTES);
+  writeSlot++;
+  return eventCounter;
+}
+
+/** Read the i-th newest valid event into the record buffer; false past the oldest. */
+export function eventAt(newestFirstIndex: u32): usize {
+  let seen: u32 = 0;
+  for (let round = 0; round < 2; round++) {
+    const s = round == 0 ? writeSector : writeSector ^ 1;
+    for (let i = <i32>slots() - 1; i >= 0; i--) {
+      if (readSlot(s, <u32>i) != 1) continue;
+      if (seen++ == newestFirstIndex) return record;
+    }
+  }
+  return 0;
+}

@@ -1,0 +1,87 @@
+// The store: configuration (two copies), register journal and event log in the board's
+// flash, behind a few calls for start-up, ticks, frames, the console and power loss.
+import { storeUsable } from "./layout";
+import { configRestore, configSave, configCountBoot, configFound, configDamaged, bootCount, storedIdentityWord, setStoredIdentityWord, IDENTITY_WORDS } from "./config";
+import { journalRestore, journalTick, journalCommit, journalReserveFrameCounter, journalPersisted, frameCounterCeiling, journalEventCounter, journalDamaged } from "./journal";
+import { eventsRestore, eventRecord, eventCounter, eventsDamaged, EVENT_CONFIG_CHANGE, EVENT_FIRMWARE_IDENTITY, EVENT_STORE_CORRUPT } from "./events";
+import { settingKeysEnd, settingExists, settingValue } from "./settings-table";
+import { statusSet, statusClear, STATUS_VOLATILE, STATUS_STORE_CORRUPT } from "../status";
+import { boardTimeUs } from "../abi/board";
+
+let active = false;
+const shadow = memory.data(8 * 64); // settings as last recorded, to log every change
+
+export function storeActive(): bool { return active; }
+
+function snapshotSettings(): void {
+  for (let key: u16 = 1; key < settingKeysEnd() && key < 64; key++) if (settingExists(key)) store<i64>(shadow + (<usize>key << 3), settingValue(key));
+}
+
+function uptimeS(): u32 { return <u32>(boardTimeUs() / 1_000_000); }
+
+/** Start-up, after every module has its defaults: restore what flash holds. */
+export function storeInit(): void {
+  active = storeUsable();
+  if (!active) { statusSet(STATUS_VOLATILE); return; }
+  statusClear(STATUS_VOLATILE);
+  configRestore();
+  journalRestore();
+  eventsRestore(journalEventCounter);
+  snapshotSettings();
+  configCountBoot();
+  configSave();
+  if (configDamaged || journalDamaged || eventsDamaged) {
+    statusSet(STATUS_STORE_CORRUPT);
+    eventRecord(EVENT_STORE_CORRUPT, (configDamaged ? 1 : 0) | (journalDamaged ? 2 : 0) | (eventsDamaged ? 4 : 0), 0, 0, bootCount, uptimeS());
+  }
+}
+
+export function storeTick(nowUs: i64): void {
+  if (active) journalTick(nowUs, eventCounter);
+}
+
+/** After a console command: record every setting that changed, with old and new value. */
+export function storeRecordChanges(): void {
+  if (!active) return;
+  for (let key: u16 = 1; key < settingKeysEnd() && key < 64; key++) {
+    if (!settingExists(key)) continue;
+    const old = load<i64>(shadow + (<usize>key << 3));
+    const now = settingValue(key);
+    if (old == now) continue;
+    eventRecord(EVENT_CONFIG_CHANGE, key, old, now, bootCount, uptimeS());
+    store<i64>(shadow + (<usize>key << 3), now);
+  }
+}
+
+export function storeSaveConfig(): bool { return active && configSave(); }
+
+/** The board says power is about to fail: commit every register exactly, now. */
+export function storePowerFail(): bool { return active && journalCommit(boardTimeUs(), eventCounter); }
+
+/** The firmware's SHA-256 from the board: a new identity is an event. */
+export function storeIdentity(ptr: usize): void {
+  let changed = false;
+  for (let i = 0; i < IDENTITY_WORDS; i++) if (load<i64>(ptr + (<usize>i << 3)) != storedIdentityWord(i)) changed = true;
+  if (!changed || !active) return;
+  eventRecord(EVENT_FIRMWARE_IDENTITY, 0, storedIdentityWord(0), load<i64>(ptr), bootCount, uptimeS());
+  for (let i = 0; i < IDENTITY_WORDS; i++) setStoredIdentityWord(i, load<i64>(ptr + (<usize>i << 3)));
+  configSave();
+}
+
+export function storeEventCounter(): u32 { return active ? eventCounter : 0; }
+
+/** What frames carry: the persisted value, so frames never go back after a power cut. */
+export function storeFrameValue(id: i32, live: i64): i64 {
+  if (!active) return live;
+  const p = journalPersisted(id);
+  return p < 0 ? live : p;
+}
+
+/** The first frame counter after start-up: past everything reserved before the cut. */
+export function storeFrameCounterStart(): u32 { return active ? frameCounterCeiling() : 0; }
+
+export function storeReserveFrameCounter(counter: u32, nowUs: i64): bool {
+  return !active || journalReserveFrameCounter(counter, nowUs, eventCounter);
+}
+
+export function storeConfigFound(): bool { return configFound; }

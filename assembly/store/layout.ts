@@ -1,0 +1,22 @@
+// Where things live in the storage partition (sector indices); see docs/storage.md.
+import { flashSectorBytes, flashSectorCount } from "../board/descriptor";
+
+export const CONFIG_SECTOR_A: u32 = 0;
+export const CONFIG_SECTOR_B: u32 = 1;
+export const EVENT_SECTOR_0: u32 = 2;
+export const EVENT_SECTOR_1: u32 = 3;
+export const JOURNAL_FIRST_SECTOR: u32 = 4;
+/** The journal needs at least two sectors: one in use, one erased ahead. */
+export const MIN_SECTORS: u32 = JOURNAL_FIRST_SECTOR + 2;
+
+export function storeUsable(): bool {
+  return flashSectorCount >= MIN_SECTORS && flashSectorBytes >= 1024 && flashSectorBytes <= 65536;
+}
+
+export function journalSectors(): u32 {
+  return flashSectorCount - JOURNAL_FIRST_SECTOR;
+}
+
+@inline export function sectorOffset(sector: u32): u32 {
+  return sector * flashSectorBytes;
+}

@@ -1,0 +1,72 @@
+// The persisted settings, by key id: what the configuration store writes and reads back.
+// A value is applied only after the whole record has been read and every value checked.
+import { nodeId, reportIntervalS, setNodeId, setReportIntervalS } from "../settings";
+import { MAX_PULSE, MAX_HEAT } from "../board/descriptor";
+import {
+  pulsePerPulseNumerator, pulsePerPulseDenominator, pulseSetFraction, pulseFilterUs, pulseSetFilterUs,
+  pulseTimeoutUs, pulseSetTimeoutUs, pulseChannelPresent,
+} from "../pulse/meter";
+import {
+  heatCutoffMilliK, heatSetCutoffMilliK, heatDtminMilliK, heatSetDtminMilliK, heatPressureKPa, heatSetPressureKPa,
+  heatMillilitresPerPulse, heatSetMillilitresPerPulse, heatChannelPresent,
+} from "../heat/meter";
+
+export const KEY_NODE_ID: u16 = 1;
+export const KEY_REPORT_INTERVAL_S: u16 = 2;
+const PULSE_FIRST: u16 = 16; // + ch * 4 + {0 numerator µWh, 1 denominator, 2 filter µs, 3 timeout µs}
+const HEAT_FIRST: u16 = 48; // + c * 4 + {0 cut-off mK, 1 ΔΘmin mK, 2 pressure kPa, 3 mL per pulse}
+const KEYS_END: u16 = HEAT_FIRST + <u16>(MAX_HEAT * 4);
+
+export function settingKeysEnd(): u16 { return KEYS_END; }
+
+/** Is `key` a setting of this board (channels it lacks have none; some ids are unused)? */
+export function settingExists(key: u16): bool {
+  if (key == KEY_NODE_ID || key == KEY_REPORT_INTERVAL_S) return true;
+  if (key >= PULSE_FIRST && key < PULSE_FIRST + <u16>(MAX_PULSE * 4)) return pulseChannelPresent(<i32>(key - PULSE_FIRST) >> 2);
+  if (key >= HEAT_FIRST && key < KEYS_END) return heatChannelPresent(<i32>(key - HEAT_FIRST) >> 2);
+  return false;
+}
+
+export function settingValue(key: u16): i64 {
+  if (key == KEY_NODE_ID) return nodeId;
+  if (key == KEY_REPORT_INTERVAL_S) return reportIntervalS;
+  if (key >= HEAT_FIRST) {
+    const c = <i32>(key - HEAT_FIRST) >> 2;
+    const f = (key - HEAT_FIRST) & 3;
+    return f == 0 ? heatCutoffMilliK(c) : f == 1 ? heatDtminMilliK(c) : f == 2 ? heatPressureKPa(c) : heatMillilitresPerPulse(c);
+  }
+  const ch = <i32>(key - PULSE_FIRST) >> 2;
+  const f = (key - PULSE_FIRST) & 3;
+  return f == 0 ? pulsePerPulseNumerator(ch) : f == 1 ? pulsePerPulseDenominator(ch) : f == 2 ? pulseFilterUs(ch) : pulseTimeoutUs(ch);
+}
+
+/** Plausibility of a stored value (the console checked it when it was set). */
+export function settingValid(key: u16, v: i64): bool {
+  if (key == KEY_NODE_ID) return v >= 1 && v <= 4294967294;
+  if (key == KEY_REPORT_INTERVAL_S) return v >= 1 && v <= 3600;
+  if (key >= HEAT_FIRST) return v >= 0 && v <= 100_000_000;
+  const f = (key - PULSE_FIRST) & 3;
+  if (f == 0) return v >= 1 && v <= 1_000_000_000_000;
+  if (f == 1) return v >= 1 && v <= 1_000_000;
+  return v >= 100 && v <= 86_400_000_000;
+}
+
+export function settingApply(key: u16, v: i64): void {
+  if (key == KEY_NODE_ID) { setNodeId(<u32>v); return; }
+  if (key == KEY_REPORT_INTERVAL_S) { setReportIntervalS(<u32>v); return; }
+  if (key >= HEAT_FIRST) {
+    const c = <i32>(key - HEAT_FIRST) >> 2;
+    const f = (key - HEAT_FIRST) & 3;
+    if (f == 0) heatSetCutoffMilliK(c, <i32>v);
+    else if (f == 1) heatSetDtminMilliK(c, <i32>v);
+    else if (f == 2) heatSetPressureKPa(c, <i32>v);
+    else heatSetMillilitresPerPulse(c, v);
+    return;
+  }
+  const ch = <i32>(key - PULSE_FIRST) >> 2;
+  const f = (key - PULSE_FIRST) & 3;
+  if (f == 0) pulseSetFraction(ch, v, pulsePerPulseDenominator(ch));
+  else if (f == 1) pulseSetFraction(ch, pulsePerPulseNumerator(ch), v);
+  else if (f == 2) pulseSetFilterUs(ch, v);
+  else pulseSetTimeoutUs(ch, v);
+}

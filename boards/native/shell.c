@@ -1,0 +1,198 @@
+/* activemeter board shell core: see shell.h. */
+#include <string.h>
+
+#include "firmware.h"
+#include "shell.h"
+
+#if WABT_BIG_ENDIAN
+#error "the shell maps ABI buffers directly: little-endian targets only"
+#endif
+#if WASM_RT_MEMCHECK_SIGNAL_HANDLER
+#error "compile with -DWASM_RT_MEMCHECK_SIGNAL_HANDLER=0: bounds checks are explicit, no signal handlers"
+#endif
+
+struct Z_board_instance_t {
+  const board_ops_t* ops;
+  void* ctx;
+};
+
+static struct Z_board_instance_t board;
+static Z_firmware_instance_t firmware;
+static bool running;
+
+void shell_trap(int code) {
+  if (board.ops && board.ops->trap) board.ops->trap(board.ctx, code);
+  for (;;) {
+  }
+}
+
+void shell_init(const board_ops_t* ops, void* ctx) {
+  board.ops = ops;
+  board.ctx = ctx;
+  wasm_rt_init();
+  Z_firmware_init_module();
+}
+
+void shell_power_down(void) {
+  if (running) Z_firmware_free(&firmware);
+  running = false;
+}
+
+void shell_power_up(void) {
+  shell_power_down();
+  Z_firmware_instantiate(&firmware, &board);
+  running = true;
+}
+
+Z_firmware_instance_t* shell_instance(void) { return &firmware; }
+
+bool shell_abi_ok(void) { return Z_firmwareZ_fw_abi_version(&firmware) == SHELL_ABI_VERSION; }
+
+uint8_t* shell_memory(uint32_t ptr, uint32_t len) {
+  wasm_rt_memory_t* m = &firmware.w2c_memory;
+  if (!running || (uint64_t)ptr + len > m->size) return NULL;
+  return m->data + ptr;
+}
+
+uint32_t shell_memory_offset(const uint8_t* p) { return (uint32_t)(p - firmware.w2c_memory.data); }
+
+static uint8_t* span(uint32_t ptr, uint32_t len) {
+  uint8_t* p = shell_memory(ptr, len);
+  if (!p) shell_trap(SHELL_TRAP_BAD_POINTER);
+  return p;
+}
+
+int shell_call(const char* name, const int64_t* args, unsigned argc, int64_t* result, int* has_result) {
+  for (unsigned i = 0; i < shell_export_count; i++) {
+    if (strcmp(shell_exports[i].name, name) != 0) continue;
+    if (shell_exports[i].argc != argc) return -2;
+    *result = shell_exports[i].call(&firmware, args);
+    *has_result = shell_exports[i].has_result;
+    return 0;
+  }
+  return -1;
+}
+
+/* ---- board imports (module "board"); wasm2c declares only those the module uses ---- */
+
+u64 Z_boardZ_time_us(struct Z_board_instance_t* b) { return b->ops->time_us(b->ctx); }
+
+void Z_boardZ_console_write(struct Z_board_instance_t* b, u32 ptr, u32 len) {
+  b->ops->console_write(b->ctx, span(ptr, len), len);
+}
+
+void Z_boardZ_radio_send(struct Z_board_instance_t* b, u32 ptr, u32 len) {
+  b->ops->radio_send(b->ctx, span(ptr, len), len);
+}
+
+void Z_boardZ_log(struct Z_board_instance_t* b, u32 level, u32 ptr, u32 len) {
+  b->ops->log(b->ctx, level, span(ptr, len), len);
+}
+
+void Z_boardZ_panic(struct Z_board_instance_t* b, u32 code, u32 ptr, u32 len) {
+  b->ops->panic(b->ctx, code, span(ptr, len), len);
+  shell_trap(SHELL_TRAP_PANIC_RETURNED);
+}
+
+u32 Z_boardZ_flash_sector_size(struct Z_board_instance_t* b) { return b->ops->flash_sector_size(b->ctx); }
+u32 Z_boardZ_flash_sector_count(struct Z_board_instance_t* b) { return b->ops->flash_sector_count(b->ctx); }
+
+u32 Z_boardZ_flash_read(struct Z_board_instance_t* b, u32 offset, u32 ptr, u32 len) {
+  return (u32)b->ops->flash_read(b->ctx, offset, span(ptr, len), len);
+}
+
+u32 Z_boardZ_flash_program(struct Z_board_instance_t* b, u32 offset, u32 ptr, u32 len) {
+  return (u32)b->ops->flash_program(b->ctx, offset, span(ptr, len), len);
+}
+
+u32 Z_boardZ_flash_erase(struct Z_board_instance_t* b, u32 sector) { return (u32)b->ops->flash_erase(b->ctx, sector); }
+
+void Z_boardZ_random_fill(struct Z_board_instance_t* b, u32 ptr, u32 len) {
+  b->ops->random_fill(b->ctx, span(ptr, len), len);
+}
+
+/* ---- typed helpers (ABI 1) ---- */
+
+int32_t shell_start(const uint8_t* descriptor, uint32_t len) {
+  if (len > Z_firmwareZ_fw_board_capacity(&firmware)) return -2;
+  memcpy(span(Z_firmwareZ_fw_board_ptr(&firmware), len), descriptor, len);
+  return (int32_t)Z_firmwareZ_fw_start(&firmware, len);
+}
+
+int32_t shell_set_key(const uint8_t key[16]) {
+  memcpy(span(Z_firmwareZ_fw_scratch_ptr(&firmware), 16), key, 16);
+  return (int32_t)Z_firmwareZ_fw_set_key(&firmware, 16);
+}
+
+int32_t shell_tick(void) { return (int32_t)Z_firmwareZ_fw_tick(&firmware); }
+
+static void put_u64(uint8_t* p, uint64_t v) {
+  for (int i = 0; i < 8; i++) p[i] = (uint8_t)(v >> (8 * i));
+}
+static void put_i32(uint8_t* p, int32_t v) {
+  for (int i = 0; i < 4; i++) p[i] = (uint8_t)((uint32_t)v >> (8 * i));
+}
+
+int32_t shell_pulse_events(const shell_pulse_event_t* events, uint32_t count) {
+  const uint32_t capacity = Z_firmwareZ_fw_pulse_capacity(&firmware);
+  int32_t refused = 0;
+  for (uint32_t first = 0; first < count; first += capacity) {
+    const uint32_t n = count - first < capacity ? count - first : capacity;
+    uint8_t* buf = span(Z_firmwareZ_fw_pulse_ptr(&firmware), n * 16);
+    memset(buf, 0, n * 16);
+    for (uint32_t i = 0; i < n; i++) {
+      put_u64(buf + 16 * i, events[first + i].time_us);
+      buf[16 * i + 8] = events[first + i].input;
+      buf[16 * i + 9] = events[first + i].level;
+      buf[16 * i + 10] = events[first + i].flags;
+    }
+    const int32_t r = (int32_t)Z_firmwareZ_fw_pulse_batch(&firmware, n);
+    if (r < 0) return r;
+    refused += r;
+  }
+  return refused;
+}
+
+int32_t shell_adc_block(const uint16_t* codes, uint32_t frames, uint32_t columns) {
+  const uint32_t capacity = columns ? Z_firmwareZ_fw_adc_capacity(&firmware) / columns : 0;
+  if (capacity == 0) return -5;
+  for (uint32_t first = 0; first < frames; first += capacity) {
+    const uint32_t n = frames - first < capacity ? frames - first : capacity;
+    memcpy(span(Z_firmwareZ_fw_adc_ptr(&firmware), n * columns * 2), codes + (size_t)first * columns, n * columns * 2);
+    const int32_t r = (int32_t)Z_firmwareZ_fw_adc_block(&firmware, n);
+    if (r < 0) return r;
+  }
+  return 0;
+}
+
+int32_t shell_temperatures(const shell_temperature_t* records, uint32_t count) {
+  const uint32_t capacity = Z_firmwareZ_fw_temperature_capacity(&firmware);
+  int32_t refused = 0;
+  for (uint32_t first = 0; first < count; first += capacity) {
+    const uint32_t n = count - first < capacity ? count - first : capacity;
+    uint8_t* buf = span(Z_firmwareZ_fw_temperature_ptr(&firmware), n * 12);
+    memset(buf, 0, n * 12);
+    for (uint32_t i = 0; i < n; i++) {
+      buf[12 * i] = records[first + i].circuit;
+      put_i32(buf + 12 * i + 4, records[first + i].supply_mC);
+      put_i32(buf + 12 * i + 8, records[first + i].return_mC);
+    }
+    const int32_t r = (int32_t)Z_firmwareZ_fw_temperatures(&firmware, n);
+    if (r < 0) return r;
+    refused += r;
+  }
+  return refused;
+}
+
+int32_t shell_console_input(const uint8_t* data, uint32_t len) {
+  const uint32_t capacity = Z_firmwareZ_fw_console_capacity(&firmware);
+  for (uint32_t first = 0; first < len; first += capacity) {
+    const uint32_t n = len - first < capacity ? len - first : capacity;
+    memcpy(span(Z_firmwareZ_fw_console_ptr(&firmware), n), data + first, n);
+    const int32_t r = (int32_t)Z_firmwareZ_fw_console_input(&firmware, n);
+    if (r < 0) return r;
+  }
+  return 0;
+}
+
+uint32_t shell_status(void) { return Z_firmwareZ_fw_status(&firmware); }
