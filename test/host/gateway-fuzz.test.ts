@@ -1,10 +1,10 @@
-// 1 000 000 random and mutated frames through the decoder and the gateway core: nothing
+// 1 000 000 random and mutated frames through the gateway core and so its decoder: nothing
 // escapes as an exception, nothing bad is accepted, and every forged, bit-flipped, truncated
 // or replayed frame is rejected and counted under the reason it deserves.
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { Gateway } from "../../host/gateway/gateway.js";
-import { decodeFrame, encodeFrame, FrameError } from "../../host/frame/index.js";
+import { encodeFrame } from "../../host/frame/index.js";
 import type { FrameFields } from "../../host/frame/index.js";
 import { AesCmac } from "../../host/crypto/cmac.js";
 import { Random } from "../../host/sim/random.js";
@@ -101,14 +101,6 @@ test(`fuzz: ${CASES.toLocaleString("en")} random and mutated frames through deco
     }
     kinds[kind] = (kinds[kind] ?? 0) + 1;
 
-    // The decoder alone: a Frame or a FrameError, nothing else.
-    let decoded = false;
-    try {
-      decodeFrame(input, { keys, requireAuthentication: true });
-      decoded = true;
-    } catch (e) {
-      if (!(e instanceof FrameError)) assert.fail(`decoder threw ${(e as Error)?.constructor?.name}: ${(e as Error)?.message} for ${kind}`);
-    }
     fed++;
     const out = g.receive(input, "fuzz", T);
     switch (kind) {
@@ -118,12 +110,14 @@ test(`fuzz: ${CASES.toLocaleString("en")} random and mutated frames through deco
       case "repeat-last": assert.equal(out.verdict, "duplicate", `case ${i}`); break;
       case "unchanged": assert.ok(out.verdict === "duplicate" || out.verdict === "replay", `case ${i}`); break;
       default:
-        // bit-flipped, truncated, mutated, random: never accepted (2^-64 per try to guess a MAC).
-        assert.ok(out.verdict !== "accepted" && out.verdict !== "duplicate" && out.verdict !== "internal_error", `case ${i} (${kind}): ${out.verdict}`);
-        assert.equal(decoded && !["replay"].includes(out.verdict), false, `case ${i} (${kind}) decoded`);
+        // bit-flipped, truncated, mutated, random: never verified (2^-64 per try to guess a MAC), so
+        // neither accepted nor even judged a duplicate or a replay.
+        assert.ok(out.verdict !== "accepted" && out.verdict !== "duplicate" && out.verdict !== "replay", `case ${i} (${kind}): ${out.verdict}`);
     }
   }
   const s = g.stats();
+  // The core catches anything but a FrameError from the decoder as internal_error: none means
+  // the decoder threw nothing else either.
   assert.equal(s.by_reason.internal_error, 0);
   assert.equal(s.accepted, expected.accepted);
   assert.equal(s.received, s.accepted + s.duplicate + s.rejected);
