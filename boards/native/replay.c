@@ -68,6 +68,13 @@ static void diverged(const char* fmt, ...) {
   }
 }
 
+/* The start of the current line, for messages (snprintf would scan a whole long line). */
+static void line_head(char* dst, size_t cap) {
+  size_t n = strnlen(line, cap - 1);
+  memcpy(dst, line, n);
+  dst[n] = 0;
+}
+
 static int next_line(void) {
   if (!fgets(line, sizeof line, input)) return 0;
   line_no++;
@@ -148,7 +155,7 @@ static record_t expect_import(const char* name, const int64_t* args, unsigned ar
   if (!in_call || !next_line())
     die(1, "%s line %lu: the native firmware called board.%s, the recording has nothing there", input_name, line_no, name);
   char copy[160];
-  snprintf(copy, sizeof copy, "%s", line);
+  line_head(copy, sizeof copy);
   record_t r = parse();
   if (strcmp(r.verb, "import") != 0 || !r.name || strcmp(r.name, name) != 0)
     die(1, "%s line %lu: the native firmware called board.%s where the recording has '%.120s'", input_name, line_no, name, copy);
@@ -426,7 +433,7 @@ static void replay(void) {
       continue;
     }
     char copy[160];
-    snprintf(copy, sizeof copy, "%s", line);
+    line_head(copy, sizeof copy);
     record_t r = parse();
     if (strcmp(r.verb, "end") == 0) {
       ended = 1;
@@ -441,7 +448,7 @@ static void replay(void) {
       if (status == -1) die(1, "%s line %lu: the native firmware has no export %s", input_name, line_no, name);
       if (status == -2) die(1, "%s line %lu: export %s takes another number of arguments", input_name, line_no, name);
       if (!next_line()) die(2, "%s: ends inside a call of %s", input_name, name);
-      snprintf(copy, sizeof copy, "%s", line);
+      line_head(copy, sizeof copy);
       record_t ret = parse();
       if (strcmp(ret.verb, "ret") != 0)
         die(1, "%s line %lu: %s returned, but the recording has '%.120s' (the native firmware made fewer board calls)",
