@@ -214,10 +214,22 @@ export function journalTick(nowUs: i64, eventCounter: u32): void {
     }
   }
   if (!nextErased) {
-    boardFlashErase(JOURNAL_FIRST_SECTOR + (currentSector + 1) % journalSectors());
-    erasesIssued++;
+    const next = JOURNAL_FIRST_SECTOR + (currentSector + 1) % journalSectors();
+    // Erase only when needed: a restart must not wear the sector that is already blank.
+    if (!sectorBlank(next)) {
+      boardFlashErase(next);
+      erasesIssued++;
+    }
     nextErased = true;
   }
+}
+
+function sectorBlank(sector: u32): bool {
+  for (let at: u32 = 0; at < flashSectorBytes; at += HEADER_BYTES) {
+    boardFlashRead(sectorOffset(sector) + at, header, HEADER_BYTES);
+    for (let i: u32 = 0; i < HEADER_BYTES; i += 8) if (load<u64>(header + i) != u64.MAX_VALUE) return false;
+  }
+  return true;
 }
 
 /** Add `steps` to an entry's coarse or fine field, rolling to a new sector when it is full. */

@@ -5,6 +5,7 @@ import { loadFirmwareImage } from "../firmware/firmware.js";
 import { parseScenario } from "../sim/scenario.js";
 import { Twin } from "../sim/twin.js";
 import { decodeFrame, encodeFrame } from "../frame/codec.js";
+import { measureWear } from "./wear.js";
 
 const RUNS = 5;
 
@@ -55,5 +56,6 @@ const result = {
   firmware_wasm_bytes: image.bytes.length,
   pulse_edges_per_second_through_twin: Math.round(pulseEdgesPerSecond()),
   frames_decoded_per_second: Math.round(framesDecodedPerSecond()),
+  flash_wear_10kw_every_channel: measureWear(8),
 };
 process.stdout.write(JSON.stringify(result, null, 2) + "\n");

@@ -162,13 +162,16 @@ export class Twin {
     }
     const report = this.flashDriver.cut(cutUs, this.cutRandom);
     // Frames still waiting for a flash write at the cut never left the radio.
+    let lost = 0;
     while (this.frameTimesUs.length > 0 && this.frameTimesUs[this.frameTimesUs.length - 1] > cutUs) {
       this.frameTimesUs.pop();
       this.frames.pop();
+      lost++;
     }
+    if (lost > 0) this.options.recorder?.lost("radio_send", lost);
     const restartUs = Math.min(Math.max(cutUs, atUs + offUs), Math.max(this.endUs, cutUs));
-    for (const { train } of this.trains) train.skip(restartUs);
-    for (const h of this.heat) h.take(restartUs, []);
+    for (const { train } of this.trains) train.skip(restartUs - 1);
+    for (const h of this.heat) h.take(restartUs - 1, []);
     this.powerCuts++;
     this.observer.powerCut?.(report, restartUs);
     this.clockUs = restartUs;
