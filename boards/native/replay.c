@@ -36,6 +36,7 @@ static unsigned long divergences;
 static char frames_hex[32u << 20];
 static size_t frames_len;
 static unsigned long frame_count;
+static uint32_t frame_start[1u << 20]; /* where each frame's text starts, to drop lost ones */
 static uint8_t console_bytes[8u << 20];
 static size_t console_len;
 
@@ -200,7 +201,9 @@ static void r_radio_send(void* ctx, const uint8_t* frame, uint32_t len) {
   (void)ctx;
   int64_t args[2] = {shell_memory_offset(frame), len};
   expect_output("radio_send", args, 2, frame, len);
-  if (frames_len + 2 * (size_t)len + 4 > sizeof frames_hex) die(2, "frames larger than %zu bytes", sizeof frames_hex);
+  if (frames_len + 2 * (size_t)len + 4 > sizeof frames_hex || frame_count == sizeof frame_start / sizeof frame_start[0])
+    die(2, "more frames than this replay keeps");
+  frame_start[frame_count] = (uint32_t)frames_len;
   frames_hex[frames_len++] = frame_count++ ? ',' : '[';
   frames_hex[frames_len++] = '"';
   for (uint32_t i = 0; i < len; i++) frames_len += (size_t)sprintf(frames_hex + frames_len, "%02x", frame[i]);
@@ -437,6 +440,12 @@ static void replay(void) {
     record_t r = parse();
     if (strcmp(r.verb, "end") == 0) {
       ended = 1;
+    } else if (strcmp(r.verb, "lost") == 0 && r.name && r.argc == 1) {
+      /* the board discarded its last outputs of this import (frames that never left the radio) */
+      if (strcmp(r.name, "radio_send") != 0) die(2, "%s line %lu: lost outputs of %s: unknown here", input_name, line_no, r.name);
+      if (r.args[0] < 0 || (uint64_t)r.args[0] > frame_count) die(1, "%s line %lu: more frames lost than sent", input_name, line_no);
+      frame_count -= (unsigned long)r.args[0];
+      frames_len = frame_count ? frame_start[frame_count] : 0;
     } else if (strcmp(r.verb, "call") == 0 && r.name) {
       char name[64];
       snprintf(name, sizeof name, "%s", r.name);

@@ -46,6 +46,11 @@ export interface AbiRecorder {
   result(value: AbiValue | undefined): void;
   /** The firmware called import `name`; `bytes` crossed as IMPORT_MEMORY says. */
   imported(name: string, args: readonly AbiValue[], value: AbiValue | undefined, bytes: Uint8Array | undefined): void;
+  /**
+   * The board discarded the last `count` outputs the firmware handed to import `name` (e.g.
+   * frames still queued behind a flash write when the power was cut never leave the radio).
+   */
+  lost(name: string, count: number): void;
 }
 
 const hex = (bytes: Uint8Array) => Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString("hex");
@@ -100,6 +105,10 @@ export class AbiRecording implements AbiRecorder {
     if (value !== undefined) text += ` = ${num(value)}`;
     if (bytes !== undefined) text += ` : ${hex(bytes)}`;
     this.line(text);
+  }
+
+  lost(name: string, count: number): void {
+    this.line(`lost ${name} ${count}`);
   }
 
   /** A report field: its JSON text, or `@` for fields the replaying shell computes (NATIVE_REPORT_FIELDS). */
