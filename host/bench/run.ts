@@ -36,6 +36,39 @@ function pulseEdgesPerSecond(): number {
   return median(runs);
 }
 
+/**
+ * ADC sample sets (one frame: voltage + every clamp) per second through the twin and the
+ * firmware, for 1 and 2 clamps; and the firmware's share: fw_adc_block alone per channel-sample.
+ */
+function ctSampleSets(board: string, clamps: string[]): { sample_sets_per_second: number; firmware_ns_per_channel_sample: number } {
+  const ct = Object.fromEntries(clamps.map((c) => [c, { irms: 10, phi_deg: 30, noise_a: 0.02 }]));
+  const scenario = parseScenario(JSON.stringify({
+    format: "activemeter-scenario/1", board, seconds: 60, seed: 1, mains: { vrms: 230, hz: 50 }, ct,
+  }));
+  const sets: number[] = [];
+  const firmwareNs: number[] = [];
+  for (let r = 0; r < RUNS; r++) {
+    const twin = new Twin(scenario);
+    const firmware = (twin as unknown as { firmware: { adcBlock(s: Uint16Array, c: number): void } }).firmware;
+    const deliver = firmware.adcBlock.bind(firmware);
+    let frames = 0;
+    let columns = 1;
+    let inFirmwareMs = 0;
+    firmware.adcBlock = (samples: Uint16Array, c: number) => {
+      frames += samples.length / c;
+      columns = c;
+      const t0 = performance.now();
+      deliver(samples, c);
+      inFirmwareMs += performance.now() - t0;
+    };
+    const start = performance.now();
+    twin.runToEnd();
+    sets.push(frames / ((performance.now() - start) / 1000));
+    firmwareNs.push(inFirmwareMs * 1e6 / (frames * columns));
+  }
+  return { sample_sets_per_second: Math.round(median(sets)), firmware_ns_per_channel_sample: Math.round(median(firmwareNs) * 10) / 10 };
+}
+
 function framesDecodedPerSecond(): number {
   const frame = encodeFrame({
     node: 4097, counter: 63_072_000, status: 2, event_counter: 12,
@@ -86,6 +119,8 @@ const result = {
   frames_decoded_per_second: Math.round(framesDecodedPerSecond()),
   frames_verified_decoded_per_second: Math.round(gatewayRates.verified_decoded),
   gateway_frames_per_second: Math.round(gatewayRates.gateway),
+  ct_one_clamp_esp32c3_mini: ctSampleSets("esp32c3-mini", ["ct1"]),
+  ct_two_clamps_esp32_devkitc: ctSampleSets("esp32-devkitc", ["ct1", "ct2"]),
   flash_wear_10kw_every_channel: measureWear(8),
 };
 process.stdout.write(JSON.stringify(result, null, 2) + "\n");
