@@ -78,12 +78,9 @@ test("with a supply monitor (esp32-devkitc) a power cut loses nothing", () => {
   const s = scenario("esp32-devkitc", 200, { pulse: { pulse1: { hz: 3, on_ms: 40 } }, outages: [{ at_s: 50.1, off_s: 1 }, { at_s: 120.2, off_s: 2 }] });
   const t = new Twin(s);
   const lost: number[] = [];
-  let before = 0;
-  const watch = { powerCut: () => {} };
-  void watch;
   while (!t.done) {
     const cutsBefore = t.powerCuts;
-    before = t.registers()["pulse1.wh"];
+    const before = t.registers()["pulse1.wh"];
     t.step();
     if (t.powerCuts > cutsBefore) lost.push(before - t.registers()["pulse1.wh"]);
   }
@@ -121,7 +118,7 @@ test("outage scenarios run through activemeter sim; counters skip ahead and fram
 });
 
 test("every setting change and a new firmware identity go into the event log; the counter travels in frames", () => {
-  const s = scenario("esp32c3-mini", 30, { console: ["set pulse1.pulses_per_kwh 500", "set node.id 77", "set node.id 77", "save"] });
+  const s = scenario("esp32c3-mini", 30, { console: ["unlock 0000", "set pulse1.pulses_per_kwh 500", "set node.id 77", "set node.id 77", "save"] });
   const t = new Twin(s, undefined, {}, { key: null });
   t.runToEnd();
   const frame = decodeFrame(t.frames.at(-1)!);
