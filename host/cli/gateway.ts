@@ -103,7 +103,11 @@ export async function gatewayCommand(argv: string[]): Promise<number> {
     } else {
       warn("--no-db without --state: node counters are kept in memory only, replays are refused until the next restart");
     }
-    if (!values.quiet) outputs.unshift(new JsonLinesOutput(process.stdout));
+    if (!values.quiet) {
+      // A closed pipe (| head) ends the JSON lines, not the gateway.
+      process.stdout.on("error", () => {});
+      outputs.unshift(new JsonLinesOutput(process.stdout));
+    }
     if (values.mqtt !== undefined) {
       outputs.push(await MqttOutput.connect(values.mqtt, {
         prefix: values["mqtt-prefix"], discoveryPrefix: values["no-discovery"] ? null : values["ha-prefix"], log: warn,
