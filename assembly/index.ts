@@ -21,6 +21,11 @@ import { REGISTER_COUNT, registerName, registerValue, registerDecimals } from ".
 import { lineFeed, linePrompt } from "./console/line";
 import { authSetKey, authInit, KEY_BYTES } from "./frame/auth";
 import { storeInit, storeTick, storePowerFail, storeIdentity } from "./store/index";
+import { configHasFrameKey } from "./store/config";
+import { identitySet } from "./identity";
+import { sessionInit, sessionTick } from "./console/session";
+import { calPoll } from "./console/cal";
+import { resetRequested } from "./console/admin";
 
 let started = false;
 
@@ -34,6 +39,7 @@ export function fw_start(len: u32): i32 {
   if (len > BOARD_DESCRIPTOR_BYTES || !parseDescriptor(boardDescriptorBuffer, len)) return ERR_BAD_DESCRIPTOR;
   statusReset(STATUS_VOLATILE);
   settingsInit();
+  sessionInit();
   pulseInit();
   heatInit();
   ctMeterInit();
@@ -53,6 +59,8 @@ export function fw_tick(): i32 {
   heatAdvance(now);
   storeTick(now);
   reporterTick(now);
+  sessionTick(now);
+  calPoll();
   return OK;
 }
 
@@ -93,6 +101,7 @@ export function fw_adc_block(frames: u32): i32 {
   if (!ctMeterActive()) return ERR_UNSUPPORTED;
   if (frames > ADC_SAMPLE_CAPACITY / <u32>ctMeterColumns()) return ERR_CAPACITY;
   ctMeterBlock(adcSampleBuffer, <i32>frames);
+  calPoll(); // a block holds less than a window, so no window close is missed
   return OK;
 }
 
@@ -127,6 +136,10 @@ export function fw_console_input(len: u32): i32 {
 export function fw_set_key(len: u32): i32 {
   if (!started) return ERR_NOT_STARTED;
   if (len != KEY_BYTES) return ERR_CAPACITY;
+  if (configHasFrameKey()) {
+    memory.fill(scratchBuffer, 0, KEY_BYTES); // a key set on the console and saved takes precedence
+    return OK;
+  }
   authSetKey(scratchBuffer);
   return OK;
 }
@@ -141,9 +154,16 @@ export function fw_power_fail(): i32 {
 export function fw_set_identity(len: u32): i32 {
   if (!started) return ERR_NOT_STARTED;
   if (len != 32) return ERR_CAPACITY;
+  identitySet(scratchBuffer);
   storeIdentity(scratchBuffer);
   return OK;
 }
+
+/**
+ * 1 when the firmware asks the board to reset the chip (console `reboot`, `factory-reset`),
+ * after its answer has been written; the board polls it after fw_console_input and fw_tick.
+ */
+export function fw_reset_pending(): i32 { return resetRequested ? 1 : 0; }
 
 export function fw_status(): u32 { return statusFlags(); }
 export function fw_register_count(): i32 { return REGISTER_COUNT; }

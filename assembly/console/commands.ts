@@ -2,7 +2,6 @@
 // changes anything, and every error says what to do instead.
 import { out, outByte, outLine, outBytes, outU64, outFixed, outFlush } from "./out";
 import { tokenEquals, tokenStartsWith, parseFixed, parsedValue } from "./parse";
-import { ABI_VERSION, FIRMWARE_VERSION } from "../abi/version";
 import { MAX_PULSE, MAX_HEAT } from "../board/descriptor";
 import { nodeId, reportIntervalS, setNodeId, setReportIntervalS } from "../settings";
 import { statusFlags, statusSet, STATUS_CONFIG_CHANGED } from "../status";
@@ -21,33 +20,11 @@ import {
 } from "../heat/meter";
 import { HEAT_MIN_KPA } from "../heat/coefficient";
 import { ctHelpSetLines, ctStatusLines, ctConfigLines, isCtKey, ctSetKey } from "./ct-keys";
-
-const MAX_TOKENS = 4;
-const tokenPtr = memory.data(4 * MAX_TOKENS);
-const tokenLen = memory.data(4 * MAX_TOKENS);
-let tokenCount = 0;
-
-@inline function tp(i: i32): usize { return <usize>load<u32>(tokenPtr + (<usize>i << 2)); }
-@inline function tl(i: i32): u32 { return load<u32>(tokenLen + (<usize>i << 2)); }
-
-/** Split on spaces; false if there are more than MAX_TOKENS words. */
-function tokenize(ptr: usize, len: u32): bool {
-  tokenCount = 0;
-  let i: u32 = 0;
-  while (i < len) {
-    while (i < len && load<u8>(ptr + i) == 0x20) i++;
-    if (i == len) break;
-    const start = i;
-    while (i < len && load<u8>(ptr + i) != 0x20) i++;
-    if (tokenCount == MAX_TOKENS) return false;
-    store<u32>(tokenPtr + (<usize>tokenCount << 2), <u32>(ptr + start));
-    store<u32>(tokenLen + (<usize>tokenCount << 2), i - start);
-    tokenCount++;
-  }
-  return true;
-}
-
-function is(i: i32, word: string): bool { return i < tokenCount && tokenEquals(tp(i), tl(i), word); }
+import { tokenize, tokenCount, tp, tl, is } from "./tokens";
+import { sessionTouch, sessionUnlocked, unlockCommand, lockCommand, setPin, lockTimeoutS, setLockTimeoutS, LOCK_MIN_S, LOCK_MAX_S, sessionStateText } from "./session";
+import { idCommand, rebootCommand, logCommand, keyCommand, zeroCommand, factoryResetCommand } from "./admin";
+import { calCommand } from "./cal";
+import { commandHelp } from "./help";
 
 export function reportLineTooLong(limit: u32): void {
   out("error: line too long (at most ");
@@ -56,6 +33,7 @@ export function reportLineTooLong(limit: u32): void {
 }
 
 export function runCommand(ptr: usize, len: u32): void {
+  sessionTouch(boardTimeUs());
   if (!tokenize(ptr, len)) {
     outLine("error: too many words (try help)");
   } else if (tokenCount == 0) {
@@ -63,7 +41,7 @@ export function runCommand(ptr: usize, len: u32): void {
   } else if (is(0, "help")) {
     help();
   } else if (is(0, "id")) {
-    if (noArguments(1)) id();
+    if (noArguments(1)) idCommand();
   } else if (is(0, "status")) {
     if (noArguments(1)) status();
   } else if (is(0, "config")) {
@@ -72,6 +50,22 @@ export function runCommand(ptr: usize, len: u32): void {
     set();
   } else if (is(0, "save")) {
     if (noArguments(1)) save();
+  } else if (is(0, "reboot")) {
+    if (noArguments(1)) rebootCommand();
+  } else if (is(0, "log")) {
+    logCommand();
+  } else if (is(0, "unlock")) {
+    unlockCommand();
+  } else if (is(0, "lock")) {
+    if (noArguments(1)) lockCommand();
+  } else if (is(0, "key")) {
+    keyCommand();
+  } else if (is(0, "zero")) {
+    zeroCommand();
+  } else if (is(0, "factory-reset")) {
+    factoryResetCommand();
+  } else if (is(0, "cal")) {
+    calCommand();
   } else {
     out("error: unknown command '");
     outBytes(tp(0), tl(0));
@@ -101,46 +95,43 @@ function noArguments(expected: i32): bool {
 
 function help(): void {
   if (tokenCount == 1) {
-    outLine("commands:");
+    outLine("commands (* = needs unlock):");
     outLine("  help [command]     this list, or details of one command");
-    outLine("  id                 firmware version, ABI version, node id");
-    outLine("  status             live values per channel and frames sent");
+    outLine("  id                 firmware and ABI version, node id, software identity (SHA-256)");
+    outLine("  status             live values per channel, frames sent, lock state");
     outLine("  config             current settings");
     outLine("  set <key> <value>  change a setting (see help set)");
     outLine("  save               write the settings to flash (they apply at once, save keeps them)");
+    outLine("  unlock <pin>, lock open or close the protected session");
+    outLine("  cal ...            calibration wizard (see help cal) *");
+    outLine("  zero <register>    reset a cumulative register (logged) *");
+    outLine("  key set <hex>      load a new frame key, write-only *");
+    outLine("  log [count]        the event log, newest first");
+    outLine("  reboot             restart the meter (unsaved settings are lost)");
+    outLine("  factory-reset      settings, PIN and key to defaults; registers kept *");
     return;
   }
-  if (is(1, "set")) {
-    outLine("set <key> <value>: keys and ranges:");
-    outLine("  node.id              1 .. 4294967294");
+  if (tokenCount != 2) {
+    outLine("error: usage: help [command]");
+  } else if (is(1, "set")) {
+    outLine("set <key> <value>: keys and ranges (* = needs unlock):");
+    outLine("  node.id *            1 .. 4294967294");
     outLine("  report.interval_s    1 .. 3600 s between frames");
-    outLine("  pulseN.wh_per_pulse  0.000001 .. 1000000 Wh");
-    outLine("  pulseN.pulses_per_kwh  1 .. 1000000 (alternative to wh_per_pulse)");
-    outLine("  pulseN.filter_ms     0.1 .. 1000 ms the input must be steady to count");
+    outLine("  console.lock_s *     30 .. 86400 s without a command before the session locks");
+    outLine("  console.pin *        4 .. 8 digits (never shown)");
+    outLine("  pulseN.wh_per_pulse * 0.000001 .. 1000000 Wh");
+    outLine("  pulseN.pulses_per_kwh * 1 .. 1000000 (alternative to wh_per_pulse)");
+    outLine("  pulseN.filter_ms *   0.1 .. 1000 ms the input must be steady to count");
     outLine("  pulseN.timeout_s     1 .. 86400 s without pulses before power reads 0");
-    outLine("  heatN.l_per_pulse    0.001 .. 1000 L per flow pulse");
-    outLine("  heatN.cutoff_k       0 .. 5 K: smaller |supply - return| counts no energy");
-    outLine("  heatN.dtmin_k        0.1 .. 20 K declared minimum temperature difference");
-    outLine("  heatN.pressure_bar   6 .. 25 bar nominal pressure of the circuit");
+    outLine("  heatN.l_per_pulse *  0.001 .. 1000 L per flow pulse");
+    outLine("  heatN.cutoff_k *     0 .. 5 K: smaller |supply - return| counts no energy");
+    outLine("  heatN.dtmin_k *      0.1 .. 20 K declared minimum temperature difference");
+    outLine("  heatN.pressure_bar * 6 .. 25 bar nominal pressure of the circuit");
     ctHelpSetLines();
-  } else if (is(1, "id") || is(1, "status") || is(1, "config") || is(1, "help")) {
-    outBytes(tp(1), tl(1));
-    outLine(": takes no arguments; prints what 'help' lists for it");
+    outLine("  (every ct and v key needs unlock)");
   } else {
-    out("error: no help for '");
-    outBytes(tp(1), tl(1));
-    outLine("' (try help)");
+    commandHelp(tp(1), tl(1));
   }
-}
-
-function id(): void {
-  out("activemeter firmware ");
-  out(FIRMWARE_VERSION);
-  out(", ABI ");
-  outU64(ABI_VERSION);
-  out(", node ");
-  outU64(nodeId);
-  outLine("");
 }
 
 function status(): void {
@@ -176,6 +167,8 @@ function status(): void {
   outU64(framesSent);
   out(", status flags 0x");
   outHex(statusFlags());
+  out(", console ");
+  sessionStateText();
   outLine("");
 }
 
@@ -197,6 +190,9 @@ function config(): void {
   outLine("");
   out("report.interval_s = ");
   outU64(reportIntervalS);
+  outLine("");
+  out("console.lock_s = ");
+  outU64(lockTimeoutS);
   outLine("");
   for (let ch = 0; ch < MAX_PULSE; ch++) {
     if (!pulseChannelPresent(ch)) continue;
@@ -279,9 +275,54 @@ function argument(decimals: i32, maxWhole: i64, minScaled: i64, description: str
   return false;
 }
 
+/** Keys anyone may change; every other key is legally relevant and needs an unlocked session. */
+function unprotectedKey(): bool {
+  if (is(1, "report.interval_s")) return true;
+  const key = tp(1);
+  const len = tl(1);
+  return len == 16 && tokenStartsWith(key, len, "pulse") && tokenEquals(key + 6, len - 6, ".timeout_s");
+}
+
+/** The key is spelt like a key of `help set` (the channel may still be missing on this board). */
+function knownKey(): bool {
+  if (is(1, "node.id") || is(1, "report.interval_s") || is(1, "console.lock_s") || is(1, "console.pin")) return true;
+  const key = tp(1);
+  const len = tl(1);
+  let at: u32 = 0;
+  if (tokenStartsWith(key, len, "v.")) at = 2;
+  else if (len > 4 && (tokenStartsWith(key, len, "ct") || tokenStartsWith(key, len, "heat") || tokenStartsWith(key, len, "pulse"))) {
+    at = tokenStartsWith(key, len, "ct") ? 2 : tokenStartsWith(key, len, "heat") ? 4 : 5;
+    const digit = <u32>load<u8>(key + at);
+    if (digit < 0x31 || digit > 0x34 || at + 2 > len || load<u8>(key + at + 1) != 0x2e) return false;
+    at += 2;
+  } else {
+    return false;
+  }
+  const name = key + at;
+  const nameLen = len - at;
+  const first = <u32>load<u8>(key);
+  if (first == 0x76 || first == 0x63) { // v., ctN.
+    return tokenEquals(name, nameLen, "gain") || tokenEquals(name, nameLen, "phase_deg") || (first == 0x63 && tokenEquals(name, nameLen, "offset_w"));
+  }
+  if (first == 0x68) {
+    return tokenEquals(name, nameLen, "l_per_pulse") || tokenEquals(name, nameLen, "cutoff_k") || tokenEquals(name, nameLen, "dtmin_k") || tokenEquals(name, nameLen, "pressure_bar");
+  }
+  return tokenEquals(name, nameLen, "wh_per_pulse") || tokenEquals(name, nameLen, "pulses_per_kwh") || tokenEquals(name, nameLen, "filter_ms") || tokenEquals(name, nameLen, "timeout_s");
+}
+
 function set(): void {
   if (tokenCount != 3) {
     outLine("error: usage: set <key> <value> (try help set)");
+    return;
+  }
+  if (!knownKey()) {
+    unknownKey();
+    return;
+  }
+  if (!unprotectedKey() && !sessionUnlocked()) {
+    out("error: ");
+    outBytes(tp(1), tl(1));
+    outLine(" is protected: unlock first (unlock <pin>, see help unlock); nothing was changed");
     return;
   }
   if (is(1, "node.id")) {
@@ -290,6 +331,11 @@ function set(): void {
   } else if (is(1, "report.interval_s")) {
     if (!argument(0, 3600, 1, "a whole number of seconds from 1 to 3600")) return;
     setReportIntervalS(<u32>parsedValue);
+  } else if (is(1, "console.lock_s")) {
+    if (!argument(0, LOCK_MAX_S, LOCK_MIN_S, "a whole number of seconds from 30 to 86400")) return;
+    setLockTimeoutS(<u32>parsedValue);
+  } else if (is(1, "console.pin")) {
+    if (!setPin(tp(2), tl(2))) return;
   } else if (isCtKey(tp(1), tl(1))) {
     if (!ctSetKey(tp(1), tl(1), tp(2), tl(2))) return;
   } else if (tokenStartsWith(tp(1), tl(1), "heat") ? !setHeatKey() : !setPulseKey()) {

@@ -21,6 +21,11 @@ export function out(s: string): void {
   for (let i = 0; i < s.length; i++) outByte(<u32>s.charCodeAt(i));
 }
 
+/** The console prompt: a line is answered when it appears again (scripts wait for it). */
+export const PROMPT: string = "am> ";
+
+export function outPrompt(): void { out(PROMPT); }
+
 export function outLine(s: string): void {
   out(s);
   out("\r\n");

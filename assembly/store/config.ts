@@ -4,6 +4,7 @@
 import { boardFlashRead, boardFlashProgram, boardFlashErase } from "../abi/board";
 import { crc32 } from "../frame/crc32";
 import { sectorOffset, CONFIG_SECTOR_A } from "./layout";
+import { authSetKey } from "../frame/auth";
 import { settingKeysEnd, settingExists, settingValue, settingValid, settingApply } from "./settings-table";
 
 const MAGIC: u32 = 0x31434d41; // "AMC1"
@@ -17,6 +18,16 @@ export const IDENTITY_WORDS: i32 = 4;
 const identity = memory.data(8 * 4);
 const KEY_IDENTITY: u16 = 200;
 const KEY_BOOTS: u16 = 210;
+/** The frame key set on the console (two words; never shown, never logged, never read back). */
+const KEY_FRAME_KEY: u16 = 220;
+/** The console PIN (its digits' ASCII bytes; never shown, never logged). */
+export const KEY_PIN: u16 = 230;
+/** "0000": the documented default PIN of a meter whose PIN was never changed. */
+export const DEFAULT_PIN: i64 = 0x30303030;
+const frameKey = memory.data(16, 8);
+const keyScratch = memory.data(16, 8);
+let frameKeyStored = false;
+let pin: i64 = DEFAULT_PIN;
 
 let seq: u32 = 0;
 let newestCopy: u32 = 1;
@@ -50,6 +61,9 @@ export function configRestore(): void {
   configDamaged = (a < 0 && !isErased(0)) || (b < 0 && !isErased(1));
   configFound = a >= 0 || b >= 0;
   memory.fill(identity, 0, 32);
+  memory.fill(frameKey, 0, 16);
+  frameKeyStored = false;
+  pin = DEFAULT_PIN;
   bootCount = 0;
   seq = 0;
   if (!configFound) return;
@@ -70,6 +84,15 @@ export function configRestore(): void {
     if (settingExists(key)) settingApply(key, v);
     else if (key >= KEY_IDENTITY && key < KEY_IDENTITY + <u16>IDENTITY_WORDS) setStoredIdentityWord(<i32>(key - KEY_IDENTITY), v);
     else if (key == KEY_BOOTS) bootCount = <u32>v;
+    else if (key == KEY_PIN) pin = v;
+    else if (key == KEY_FRAME_KEY || key == KEY_FRAME_KEY + 1) {
+      store<i64>(frameKey + (<usize>(key - KEY_FRAME_KEY) << 3), v);
+      frameKeyStored = true;
+    }
+  }
+  if (frameKeyStored) {
+    memory.copy(keyScratch, frameKey, 16);
+    authSetKey(keyScratch); // wipes keyScratch
   }
 }
 
@@ -86,6 +109,15 @@ export function configSave(): bool {
   for (let key: u16 = 1; key < settingKeysEnd(); key++) if (settingExists(key)) n = putPair(n, key, settingValue(key));
   for (let i = 0; i < IDENTITY_WORDS; i++) n = putPair(n, KEY_IDENTITY + <u16>i, storedIdentityWord(i));
   n = putPair(n, KEY_BOOTS, bootCount);
+  if (pin != DEFAULT_PIN) n = putPair(n, KEY_PIN, pin);
+  if (frameKeyStored) {
+    n = putPair(n, KEY_FRAME_KEY, load<i64>(frameKey));
+    n = putPair(n, KEY_FRAME_KEY + 1, load<i64>(frameKey, 8));
+  }
+  return writeRecord(n);
+}
+
+function writeRecord(n: u32): bool {
   store<u32>(buffer, MAGIC);
   store<u32>(buffer, seq + 1, 4);
   store<u16>(buffer, <u16>n, 8);
@@ -101,3 +133,30 @@ export function configSave(): bool {
 }
 
 export function configCountBoot(): void { bootCount++; }
+
+export function configPin(): i64 { return pin; }
+export function configSetPin(v: i64): void { pin = v; }
+
+/** The console's `key set`: load the key now and keep it for `save` (the board's key then no longer applies). */
+export function configSetFrameKey(ptr: usize): void {
+  memory.copy(frameKey, ptr, 16);
+  frameKeyStored = true;
+  authSetKey(ptr); // wipes ptr
+}
+export function configHasFrameKey(): bool { return frameKeyStored; }
+
+/**
+ * Factory reset: a record with only the firmware identity and the boot count goes into the older
+ * copy, then the other copy is erased, so no old setting, PIN or key can come back; a cut in
+ * between leaves the new record in charge. The caller restarts the firmware (defaults apply).
+ */
+export function configFactoryReset(): bool {
+  memory.fill(frameKey, 0, 16);
+  frameKeyStored = false;
+  pin = DEFAULT_PIN;
+  let n: u32 = 0;
+  for (let i = 0; i < IDENTITY_WORDS; i++) n = putPair(n, KEY_IDENTITY + <u16>i, storedIdentityWord(i));
+  n = putPair(n, KEY_BOOTS, bootCount);
+  if (!writeRecord(n)) return false;
+  return boardFlashErase(CONFIG_SECTOR_A + (newestCopy ^ 1)) == 0;
+}

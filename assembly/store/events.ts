@@ -12,6 +12,8 @@ export const EVENT_FIRMWARE_IDENTITY: u16 = 2;
 export const EVENT_REGISTER_RESET: u16 = 3;
 export const EVENT_KEY_SET: u16 = 4;
 export const EVENT_STORE_CORRUPT: u16 = 5;
+export const EVENT_UNLOCK_REFUSED: u16 = 6; // a wrong console PIN; new value = wrong PINs in a row
+export const EVENT_FACTORY_RESET: u16 = 7; // settings, PIN and console key back to the defaults
 
 const RECORD_BYTES: u32 = 40;
 const CRC_AT: u32 = 32;

@@ -1,20 +1,23 @@
 // The store: configuration (two copies), register journal and event log in the board's
 // flash, behind a few calls for start-up, ticks, frames, the console and power loss.
 import { storeUsable } from "./layout";
+import { configFactoryReset } from "./config";
+import { registersRestore, registerValue } from "../registers";
+import { EVENT_REGISTER_RESET, EVENT_FACTORY_RESET } from "./events";
 import { configRestore, configSave, configCountBoot, configFound, configDamaged, bootCount, storedIdentityWord, setStoredIdentityWord, IDENTITY_WORDS } from "./config";
 import { journalRestore, journalTick, journalCommit, journalReserveFrameCounter, journalPersisted, frameCounterCeiling, journalEventCounter, journalDamaged } from "./journal";
 import { eventsRestore, eventRecord, eventCounter, eventsDamaged, EVENT_CONFIG_CHANGE, EVENT_FIRMWARE_IDENTITY, EVENT_STORE_CORRUPT } from "./events";
-import { settingKeysEnd, settingExists, settingValue } from "./settings-table";
+import { settingKeysEnd, settingExists, settingValue, SETTING_KEYS_MAX } from "./settings-table";
 import { statusSet, statusClear, STATUS_VOLATILE, STATUS_STORE_CORRUPT } from "../status";
 import { boardTimeUs } from "../abi/board";
 
 let active = false;
-const shadow = memory.data(8 * 64); // settings as last recorded, to log every change
+const shadow = memory.data(8 * <i32>SETTING_KEYS_MAX); // settings as last recorded, to log every change
 
 export function storeActive(): bool { return active; }
 
 function snapshotSettings(): void {
-  for (let key: u16 = 1; key < settingKeysEnd() && key < 64; key++) if (settingExists(key)) store<i64>(shadow + (<usize>key << 3), settingValue(key));
+  for (let key: u16 = 1; key < settingKeysEnd() && key < SETTING_KEYS_MAX; key++) if (settingExists(key)) store<i64>(shadow + (<usize>key << 3), settingValue(key));
 }
 
 function uptimeS(): u32 { return <u32>(boardTimeUs() / 1_000_000); }
@@ -43,7 +46,7 @@ export function storeTick(nowUs: i64): void {
 /** After a console command: record every setting that changed, with old and new value. */
 export function storeRecordChanges(): void {
   if (!active) return;
-  for (let key: u16 = 1; key < settingKeysEnd() && key < 64; key++) {
+  for (let key: u16 = 1; key < settingKeysEnd() && key < SETTING_KEYS_MAX; key++) {
     if (!settingExists(key)) continue;
     const old = load<i64>(shadow + (<usize>key << 3));
     const now = settingValue(key);
@@ -54,6 +57,31 @@ export function storeRecordChanges(): void {
 }
 
 export function storeSaveConfig(): bool { return active && configSave(); }
+
+/** An event with this boot's count and the uptime (console: wrong PIN, key set, PIN change). */
+export function storeRecordEvent(type: u16, key: u16, oldValue: i64, newValue: i64): void {
+  if (active) eventRecord(type, key, oldValue, newValue, bootCount, uptimeS());
+}
+
+/**
+ * The console's `zero <register>`: the register goes to 0, the reset is logged, and the journal
+ * commits every register exactly at once (a new base record), so the reset survives a power cut.
+ * This is the only way a persisted register and the values in frames go down.
+ */
+export function storeZeroRegister(id: i32): bool {
+  const old = registerValue(id);
+  registersRestore(id, 0);
+  if (!active) return true;
+  eventRecord(EVENT_REGISTER_RESET, <u16>id, old, 0, bootCount, uptimeS());
+  return journalCommit(boardTimeUs(), eventCounter);
+}
+
+/** The console's `factory-reset`: logged, then the configuration copies hold no settings. */
+export function storeFactoryReset(): bool {
+  if (!active) return false;
+  eventRecord(EVENT_FACTORY_RESET, 0, 0, 0, bootCount, uptimeS());
+  return configFactoryReset();
+}
 
 /** The board says power is about to fail: commit every register exactly, now. */
 export function storePowerFail(): bool { return active && journalCommit(boardTimeUs(), eventCounter); }

@@ -7,8 +7,11 @@ import type { ErrorObject } from "ajv";
 import { boardsDir } from "../paths.js";
 
 export interface AdcSpec { bits: number; full_scale_mv: number; bias_code: number; sample_rate_hz: number; noise_lsb_rms: number }
-export interface VoltageChannel { name: "v"; kind: "voltage"; adc_input: number; volts_per_adc_volt: number; phase_deg: number }
-export interface CtChannel { name: string; kind: "ct"; adc_input: number; ratio: number; burden_ohm: number; rated_a: number; phase_deg: number }
+/** The components of one particular unit (tolerances): the twin's signals use them, the firmware gets the nominal values. */
+export interface VoltageAsBuilt { volts_per_adc_volt?: number; phase_deg?: number }
+export interface CtAsBuilt { ratio?: number; burden_ohm?: number; phase_deg?: number }
+export interface VoltageChannel { name: "v"; kind: "voltage"; adc_input: number; volts_per_adc_volt: number; phase_deg: number; as_built?: VoltageAsBuilt }
+export interface CtChannel { name: string; kind: "ct"; adc_input: number; ratio: number; burden_ohm: number; rated_a: number; phase_deg: number; as_built?: CtAsBuilt }
 export interface PulseChannel { name: string; kind: "pulse"; gpio: number; filter_ms: number; wh_per_pulse: number }
 export interface HeatChannel {
   name: string; kind: "heat"; flow_gpio: number; litres_per_pulse: number; flow_sensor_pipe: "supply" | "return";

@@ -26,7 +26,7 @@ export function apartmentScenario(seconds: number): string {
     board: "esp32-devkitc",
     seconds,
     seed: 1,
-    console: ["set pulse2.wh_per_pulse 10"],
+    console: ["unlock 0000", "set pulse2.wh_per_pulse 10"],
     mains: { vrms: 230, hz: 50, harmonics: [[3, 0.02, 0], [5, 0.015, 0]] },
     ct: {
       ct1: { irms: 6.0, phi_deg: 25, harmonics: [[3, 0.25, 0], [5, 0.1, 0]], noise_a: 0.02 },

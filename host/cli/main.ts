@@ -12,6 +12,7 @@ const HELP = `usage: activemeter <command> [options]
 commands:
   demo       the simulated apartment meter feeding the gateway decoder, live table (npm start)
   sim        play a scenario file through the release firmware (--help for options)
+  console    the installer console on a serial port or the twin's pty; --script for calibrations
   decode     decode frames given as hex to JSON
   gateway    receive frames (UDP, serial, hex), verify, store in SQLite, publish to MQTT
   boards     list the board definitions, or check one: activemeter boards [NAME|FILE]
@@ -36,6 +37,7 @@ export async function main(argv: string[]): Promise<number> {
   try {
     switch (command) {
       case "sim": return await simCommand(rest);
+      case "console": return await (await import("./serial-console.js")).consoleCommand(rest);
       case "decode": return decodeCommand(rest);
       case "gateway": return await (await import("./gateway.js")).gatewayCommand(rest); // loads SQLite, serial, MQTT only here
       case "demo": return await demoCommand(rest);

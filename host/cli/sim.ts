@@ -1,11 +1,12 @@
 // `activemeter sim`: play a scenario file through the release firmware (docs/scenarios.md).
+import fs from "node:fs";
 import { parseArgs } from "node:util";
 import { readScenario } from "../sim/scenario.js";
 import { Twin } from "../sim/twin.js";
 import { AbiRecording } from "../firmware/recorder.js";
 import { paced, parseSpeed } from "./pace.js";
 
-export const SIM_HELP = `usage: activemeter sim --scenario FILE [--json] [--speed N|max] [--record FILE]
+export const SIM_HELP = `usage: activemeter sim --scenario FILE [--json] [--speed N|max] [--record FILE] [--serial-pty] [--flash FILE]
 
 Plays a scenario file (format activemeter-scenario/1, see docs/scenarios.md) through the
 release firmware build/firmware.wasm on a simulated board and reports what it measured.
@@ -19,6 +20,11 @@ release firmware build/firmware.wasm on a simulated board and reports what it me
   --serial PATH     write each frame COBS-framed to a serial port or pty (activemeter gateway --serial)
   --baud N          serial speed (default 115200)
   --frames-out FILE write each frame as a hex line to FILE (activemeter gateway --hex FILE)
+  --serial-pty      expose the board's serial console on a pseudo-terminal (needs socat) and
+                    print its path: attach 'activemeter console --port PATH' or picocom/tio;
+                    plays in real time unless --speed says otherwise
+  --flash FILE      the board's flash image: read at power-up if FILE exists, written at the
+                    end, so a later run continues the same unit (calibration, registers, log)
   -h, --help        this text
 
 Exit status: 0 when the scenario ran; 2 with a one-line reason on stderr when the file is invalid.`;
@@ -26,7 +32,7 @@ Exit status: 0 when the scenario ran; 2 with a one-line reason on stderr when th
 export async function simCommand(argv: string[]): Promise<number> {
   const { values } = parseArgs({
     args: argv,
-    options: { scenario: { type: "string" }, json: { type: "boolean" }, speed: { type: "string" }, udp: { type: "string" }, serial: { type: "string" }, baud: { type: "string" }, "frames-out": { type: "string" }, record: { type: "string" }, help: { type: "boolean", short: "h" } },
+    options: { scenario: { type: "string" }, json: { type: "boolean" }, speed: { type: "string" }, udp: { type: "string" }, serial: { type: "string" }, baud: { type: "string" }, "frames-out": { type: "string" }, record: { type: "string" }, "serial-pty": { type: "boolean" }, flash: { type: "string" }, help: { type: "boolean", short: "h" } },
     strict: true,
   });
   if (values.help) {
@@ -34,7 +40,7 @@ export async function simCommand(argv: string[]): Promise<number> {
     return 0;
   }
   if (!values.scenario) throw new UsageError("sim needs --scenario FILE (see activemeter sim --help)");
-  const speed = parseSpeed(values.speed, "max");
+  const speed = parseSpeed(values.speed, values["serial-pty"] ? 1 : "max");
   const scenario = readScenario(values.scenario);
   const recording = values.record ? new AbiRecording(values.record) : undefined;
   const baud = values.baud === undefined ? 115200 : Number(values.baud);
@@ -43,8 +49,31 @@ export async function simCommand(argv: string[]): Promise<number> {
   const feed = feeding ? await (await import("../gateway/feed.js")).openFrameFeed({ udp: values.udp, serial: values.serial, baud, framesOut: values["frames-out"] }).catch((e: Error) => {
     throw new UsageError(e.message);
   }) : undefined;
-  const twin = new Twin(scenario, undefined, { frame: (f) => feed?.send(f) }, { recorder: recording });
-  await paced(speed, () => twin.clockUs, () => twin.done, () => twin.step());
+  const flashImage = values.flash !== undefined && fs.existsSync(values.flash) ? new Uint8Array(fs.readFileSync(values.flash)) : undefined;
+  const pty = values["serial-pty"] ? await (await import("./pty.js")).openPtyPair() : undefined;
+  const uart = pty ? await (await import("./serial-console.js")).openPort(pty.boardPath, baud) : undefined;
+  const twin = new Twin(scenario, undefined, {
+    frame: (f) => feed?.send(f),
+    console: uart ? (text) => { uart.write(Buffer.from(text, "latin1")); } : undefined,
+  }, { recorder: recording, flashImage });
+  let stopped = false;
+  const stop = () => { stopped = true; };
+  if (pty && uart) {
+    uart.write(Buffer.from(twin.consoleText, "latin1")); // the prompt of the power-up
+    uart.on("data", (bytes: Buffer) => twin.consoleInput(new Uint8Array(bytes)));
+    (values.json ? process.stderr : process.stdout).write(`serial console on ${pty.terminalPath} (activemeter console --port ${pty.terminalPath}, or picocom -b ${baud} ${pty.terminalPath}); Ctrl-C ends the simulation\n`);
+    process.once("SIGINT", stop);
+    process.once("SIGTERM", stop);
+  }
+  try {
+    await paced(speed, () => twin.clockUs, () => twin.done, () => twin.step(), () => stopped);
+  } finally {
+    if (uart) await new Promise<void>((resolve) => uart.drain(() => uart.close(() => resolve())));
+    pty?.close();
+    process.off("SIGINT", stop);
+    process.off("SIGTERM", stop);
+    if (values.flash !== undefined) fs.writeFileSync(values.flash, twin.flash.data);
+  }
   await feed?.close().catch((e: Error) => { throw new UsageError(e.message); });
   const report = twin.report();
   recording?.close(report);

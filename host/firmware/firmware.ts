@@ -146,6 +146,11 @@ export class Firmware {
     this.check(this.exports.fw_tick(), "tick");
   }
 
+  /** The firmware asks for a chip reset (console `reboot`, `factory-reset`); docs/board-abi.md. */
+  resetPending(): boolean {
+    return this.exports.fw_reset_pending?.() === 1;
+  }
+
   /** Deliver edge events in batches no larger than the firmware's buffer; returns how many it refused. */
   pulseEvents(events: readonly PulseEvent[]): number {
     const capacity: number = this.exports.fw_pulse_capacity();

@@ -4,7 +4,7 @@ import { Firmware, loadFirmwareImage } from "../firmware/firmware.js";
 import type { FirmwareImage, PulseEvent } from "../firmware/firmware.js";
 import type { AbiRecorder } from "../firmware/recorder.js";
 import { channelNumber, packDescriptor } from "../board/board.js";
-import type { HeatChannel } from "../board/board.js";
+import type { Channel, HeatChannel } from "../board/board.js";
 import { bytesToHex } from "../frame/codec.js";
 import { testKey } from "../frame/keyring.js";
 import type { Scenario } from "./scenario.js";
@@ -50,6 +50,8 @@ export interface TwinOptions {
   key?: Uint8Array | null;
   /** Records everything fed through the board ABI, every power-up included (docs/native.md). */
   recorder?: AbiRecorder;
+  /** The flash contents at power-up (the same unit after an earlier run); default erased. */
+  flashImage?: Uint8Array;
 }
 
 export interface TwinObserver {
@@ -57,7 +59,14 @@ export interface TwinObserver {
   frame?(frame: Uint8Array, timeUs: number): void;
   /** Power failed at `cut.atUs` (flash operations in flight listed); the board restarts at `restartUs`. */
   powerCut?(cut: CutReport, restartUs: number): void;
+  /** Bytes the firmware wrote to its UART (the console), as text. */
+  console?(text: string): void;
+  /** The firmware asked for a reset (`reboot`, `factory-reset`) and was restarted at `timeUs`. */
+  reboot?(timeUs: number): void;
 }
+
+/** The console prompt: a scenario's next console line is typed once it is back. */
+export const CONSOLE_PROMPT = "am> ";
 
 export class Twin {
   clockUs = 0;
@@ -68,7 +77,10 @@ export class Twin {
   /** Simulated time each frame left the radio (after the flash operations before it). */
   readonly frameTimesUs: number[] = [];
   powerCuts = 0;
+  reboots = 0;
   private firmware: Firmware;
+  /** Console lines waiting for the prompt (a calibration keeps the console busy for seconds). */
+  private readonly pendingLines: string[] = [];
   private nextOutage = 0;
   private readonly cutRandom: Random;
   private readonly trains: { train: PulseTrain; input: number }[] = [];
@@ -81,6 +93,12 @@ export class Twin {
     checkSupported(scenario);
     const board = scenario.board;
     this.flash = new NorFlash(board.flash.sector_bytes, board.flash.sectors);
+    if (options.flashImage) {
+      if (options.flashImage.length !== this.flash.size) {
+        throw new ScenarioError(`the flash image has ${options.flashImage.length} bytes, but board ${board.name} has ${this.flash.size}`);
+      }
+      this.flash.data.set(options.flashImage);
+    }
     this.flashDriver = new SimFlash(this.flash, () => this.clockUs);
     this.cutRandom = new Random(scenario.seed, 0xc07);
     this.endUs = Math.round(scenario.seconds * 1e6);
@@ -99,7 +117,11 @@ export class Twin {
   private powerUp(): Firmware {
     const fw = new Firmware(this.image, {
       timeUs: () => BigInt(this.clockUs),
-      consoleWrite: (bytes) => { this.consoleText += Buffer.from(bytes).toString("latin1"); },
+      consoleWrite: (bytes) => {
+        const text = Buffer.from(bytes).toString("latin1");
+        this.consoleText += text;
+        this.observer.console?.(text);
+      },
       radioSend: (frame) => {
         // The radio transmits once the flash writes before it are done (the CPU stalls on them).
         const timeUs = Math.max(this.clockUs, this.flashDriver.busyUntilUs);
@@ -123,8 +145,38 @@ export class Twin {
     return fw;
   }
 
+  /**
+   * Type console lines as a person (or a script) would: each followed by CR, the next one once
+   * the prompt is back. Most answers come at once; a calibration answers seconds later.
+   */
   typeLines(lines: readonly string[]): void {
-    for (const line of lines) this.firmware.consoleInput(Buffer.from(`${line}\r`, "latin1"));
+    this.pendingLines.push(...lines);
+    this.typePending();
+  }
+
+  /** Lines still waiting for the prompt. */
+  get consoleBusy(): boolean {
+    return this.pendingLines.length > 0;
+  }
+
+  private typePending(): void {
+    while (this.pendingLines.length > 0 && this.consoleText.endsWith(CONSOLE_PROMPT)) {
+      this.consoleInput(Buffer.from(`${this.pendingLines.shift()}\r`, "latin1"));
+    }
+  }
+
+  /** Bytes arriving on the UART (a terminal on the serial line). */
+  consoleInput(bytes: Uint8Array): void {
+    this.firmware.consoleInput(bytes);
+    this.resetIfAsked();
+  }
+
+  /** The firmware asked for a reset: restart it like a power cycle, flash kept, nothing cut. */
+  private resetIfAsked(): void {
+    if (!this.firmware.resetPending()) return;
+    this.reboots++;
+    this.firmware = this.powerUp();
+    this.observer.reboot?.(this.clockUs);
   }
 
   get done(): boolean {
@@ -192,6 +244,8 @@ export class Twin {
     this.clockUs = until;
     if (events.length > 0) this.firmware.pulseEvents(events);
     this.firmware.tick();
+    this.resetIfAsked();
+    this.typePending();
   }
 
   runToEnd(): void {
@@ -238,7 +292,9 @@ class AdcStream {
     if (!voltage) throw new ScenarioError(`board ${board.name} has no voltage reference channel 'v': 'mains' and 'ct' need one`);
     // ADC columns in adc_input order (docs/board-abi.md): the voltage first, then the clamps.
     const cts = board.channels.filter((c) => c.kind === "ct").sort((a, b) => (a as { adc_input: number }).adc_input - (b as { adc_input: number }).adc_input);
-    const spec: BoardSpec = { name: board.name, adc: board.adc, channels: [voltage, ...cts] };
+    // A unit's real components (`as_built`, tolerances) shape the signals; the firmware gets the nominal values.
+    const built = (c: Channel) => ("as_built" in c && c.as_built ? { ...c, ...c.as_built } : c);
+    const spec: BoardSpec = { name: board.name, adc: board.adc, channels: [built(voltage), ...cts.map(built)] };
     const mains = scenario.mains;
     const loads: Record<string, CtLoadSpec> = {};
     for (const [name, c] of scenario.ct) {

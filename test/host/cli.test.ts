@@ -31,7 +31,7 @@ test("the minimum register set of the contract is reported for every channel of 
 });
 
 test("console lines are answered in the report's console transcript", () => {
-  const r = runCli(["sim", "--scenario", scenarioFile({ ...base, console: ["id", "set pulse1.wh_per_pulse 0.5", "frobnicate"] }), "--json"]);
+  const r = runCli(["sim", "--scenario", scenarioFile({ ...base, console: ["id", "unlock 0000", "set pulse1.wh_per_pulse 0.5", "frobnicate"] }), "--json"]);
   const report = JSON.parse(r.stdout);
   assert.match(report.console, /activemeter firmware \S+, ABI 1, node 8193/);
   assert.match(report.console, /error: unknown command 'frobnicate' \(try help\)/);

@@ -18,11 +18,11 @@ function typeRaw(t: Twin, bytes: Uint8Array): string {
 test("help lists the commands; help set lists keys with ranges", () => {
   const t = twin(["help", "help set"]);
   for (const cmd of ["help", "id", "status", "config", "set"]) assert.match(t.consoleText, new RegExp(`\\n  ${cmd}\\b`));
-  assert.match(t.consoleText, /pulseN\.wh_per_pulse\s+0\.000001 \.\. 1000000 Wh/);
+  assert.match(t.consoleText, /pulseN\.wh_per_pulse \* 0\.000001 \.\. 1000000 Wh/);
 });
 
 test("set validates range and units; an error changes nothing", () => {
-  const t = twin(["set pulse1.wh_per_pulse 2.5", "set pulse1.wh_per_pulse abc", "set pulse1.wh_per_pulse 0", "set pulse9.wh_per_pulse 1",
+  const t = twin(["unlock 0000", "set pulse1.wh_per_pulse 2.5", "set pulse1.wh_per_pulse abc", "set pulse1.wh_per_pulse 0", "set pulse9.wh_per_pulse 1",
     "set report.interval_s 99999", "set node.id 42", "config"]);
   assert.match(t.consoleText, /error: pulse1\.wh_per_pulse takes a number of Wh from 0\.000001 to 1000000, not 'abc'; nothing was changed/);
   assert.match(t.consoleText, /not '0'; nothing was changed/);
@@ -34,7 +34,7 @@ test("set validates range and units; an error changes nothing", () => {
 });
 
 test("a key for an input the board lacks is refused", () => {
-  const t = new Twin(parseScenario(JSON.stringify({ format: "activemeter-scenario/1", board: "esp32c3-mini", seconds: 1, console: ["set pulse2.filter_ms 5"] })));
+  const t = new Twin(parseScenario(JSON.stringify({ format: "activemeter-scenario/1", board: "esp32c3-mini", seconds: 1, console: ["unlock 0000", "set pulse2.filter_ms 5"] })));
   assert.match(t.consoleText, /error: this board has no input pulse2/);
 });
 

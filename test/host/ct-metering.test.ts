@@ -231,7 +231,7 @@ test("frames carry ctN.import_wh / export_wh: authenticated, never above the def
 
 test("console calibration: ctN.gain, ctN.phase_deg, ctN.offset_w, v.gain with range checks, shown by config", () => {
   const load: Load = { irms: 10, phi_deg: 60 };
-  const lines = ["set ct1.gain 1.01", "set ct2.phase_deg 0", "set ct1.gain 3", "set ct2.phase_deg -12.5", "set ct1.offset_w 1001",
+  const lines = ["unlock 0000", "set ct1.gain 1.01", "set ct2.phase_deg 0", "set ct1.gain 3", "set ct2.phase_deg -12.5", "set ct1.offset_w 1001",
     "set ct3.gain 1", "set ct1.frobnicate 1", "set v.gain 0.4", "set v.phase_deg -0.5", "config", "help set"];
   const twin = run(scenario("esp32-devkitc", 20.5, MAINS_230, { ct1: load, ct2: load }, { console: lines }));
   const text = twin.consoleText;
@@ -259,7 +259,7 @@ test("console calibration: ctN.gain, ctN.phase_deg, ctN.offset_w, v.gain with ra
 
 test("ctN.offset_w is subtracted from the real power", () => {
   const load: Load = { irms: 10, phi_deg: 0 };
-  const twin = run(scenario("esp32-devkitc", 20.5, MAINS_230, { ct1: load, ct2: load }, { console: ["set ct1.offset_w 23", "set ct2.offset_w -23"] }));
+  const twin = run(scenario("esp32-devkitc", 20.5, MAINS_230, { ct1: load, ct2: load }, { console: ["unlock 0000", "set ct1.offset_w 23", "set ct2.offset_w -23"] }));
   const regs = twin.registers();
   const seconds = meteredSeconds(20.5);
   assert.ok(Math.abs((regs["ct1.import_wh"] - (2300 - 23) * seconds / 3600) / (2277 * seconds / 3600)) < 0.005, `ct1 ${regs["ct1.import_wh"]}`);

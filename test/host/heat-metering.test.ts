@@ -122,10 +122,10 @@ test("ΔΘ below the cut-off counts volume but no energy; the cut-off is settabl
   const cooling = run(scenario(300, { heat1: { ...h, supply_c: 39.85 } })).registers();
   assert.equal(cooling["heat1.cool_wh"], 0, "the cut-off applies to cooling too");
   // With the cut-off lowered to 0.1 K the same 0.15 K counts: ≈ 1.16 Wh/(L·K) · 0.15 K per litre.
-  const lowered = run(scenario(300, { heat1: h }, ["set heat1.cutoff_k 0.1"])).registers();
+  const lowered = run(scenario(300, { heat1: h }, ["unlock 0000", "set heat1.cutoff_k 0.1"])).registers();
   assert.ok(Math.abs(lowered["heat1.heat_wh"] / (n * 0.15 * 1.1615) - 1) < 0.01, `${lowered["heat1.heat_wh"]} Wh`);
   // And raised to 0.5 K a 0.3 K difference stops counting.
-  const raised = run(scenario(300, { heat1: { ...h, supply_c: 35, return_c: 34.7 } }, ["set heat1.cutoff_k 0.5"])).registers();
+  const raised = run(scenario(300, { heat1: { ...h, supply_c: 35, return_c: 34.7 } }, ["unlock 0000", "set heat1.cutoff_k 0.5"])).registers();
   assert.equal(raised["heat1.heat_wh"], 0);
   assert.equal(raised["heat1.volume_l"], n);
 });
@@ -230,7 +230,7 @@ test("ABI: temperature records for a circuit the board lacks, and flow edges of 
 
 test("console: heat keys are validated, shown by config and status", () => {
   const twin = new Twin(scenario(1, { heat1: { flow_m3h: 0, supply_c: 70, return_c: 40 } }, [
-    "set heat1.cutoff_k 0.3", "set heat1.dtmin_k 2", "set heat1.pressure_bar 10", "set heat1.pressure_bar 4",
+    "unlock 0000", "set heat1.cutoff_k 0.3", "set heat1.dtmin_k 2", "set heat1.pressure_bar 10", "set heat1.pressure_bar 4",
     "set heat1.cutoff_k 7", "set heat2.cutoff_k 0.1", "set heat1.l_per_pulse 2.5", "config", "status",
   ]));
   const text = twin.consoleText;

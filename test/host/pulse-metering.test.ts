@@ -61,13 +61,13 @@ test("pulses shorter than the filter time are not counted", () => {
 
 test("a changed filter time applies: 2 ms filter counts 5 ms pulses", () => {
   const p = { hz: 50, on_ms: 5, stop_s: 29 };
-  const twin = run(scenario(30, { pulse1: p }, ["set pulse1.filter_ms 2"]));
+  const twin = run(scenario(30, { pulse1: p }, ["unlock 0000", "set pulse1.filter_ms 2"]));
   assert.equal(twin.registers()["pulse1.count"], definedPulses(p, 30));
 });
 
 test("energy is exact for 800 and 375 imp/kWh (remainders carried, no rounding drift)", () => {
   const p = { hz: 16, on_ms: 30, stop_s: 599 };
-  const twin = run(scenario(600, { pulse1: p, pulse2: p }, ["set pulse1.pulses_per_kwh 800", "set pulse2.pulses_per_kwh 375"]));
+  const twin = run(scenario(600, { pulse1: p, pulse2: p }, ["unlock 0000", "set pulse1.pulses_per_kwh 800", "set pulse2.pulses_per_kwh 375"]));
   const n = BigInt(definedPulses(p, 600));
   const regs = twin.registers();
   assert.equal(regs["pulse1.count"], Number(n));

@@ -27,7 +27,7 @@ function rawRegisters(twin: Twin): { wh: bigint; count: bigint } {
 test(`power-cut campaign: ${CUTS} cuts, none loses more than the bound or goes back`, () => {
   const scenario = parseScenario(JSON.stringify({
     format: "activemeter-scenario/1", board: "esp32c3-mini", seconds: 1e7, seed: 2026,
-    console: ["set pulse1.pulses_per_kwh 800", "set report.interval_s 1", "save"],
+    console: ["unlock 0000", "set pulse1.pulses_per_kwh 800", "set report.interval_s 1", "save"],
     pulse: { pulse1: { hz: 16.6, on_ms: 30, bounce_ms: 3 } },
   }));
   const twin = new Twin(scenario);

@@ -1,0 +1,274 @@
+// Console commands around the meter rather than a channel: id, log, reboot, key set, zero,
+// factory-reset (docs/console.md). The protected ones check the session first.
+import { out, outByte, outLine, outU64, outFixed, outBytes, outFlush } from "./out";
+import { tp, tl, tokenCount, is, outToken } from "./tokens";
+import { requireUnlocked } from "./session";
+import { ABI_VERSION, FIRMWARE_VERSION } from "../abi/version";
+import { scratchBuffer } from "../abi/buffers";
+import { nodeId } from "../settings";
+import { firmwareIdentity, identityKnown, IDENTITY_BYTES } from "../identity";
+import { eventAt, eventCounter, EVENT_CONFIG_CHANGE, EVENT_FIRMWARE_IDENTITY, EVENT_REGISTER_RESET, EVENT_KEY_SET,
+  EVENT_STORE_CORRUPT, EVENT_UNLOCK_REFUSED, EVENT_FACTORY_RESET } from "../store/events";
+import { storeActive, storeRecordEvent, storeZeroRegister, storeFactoryReset, storePowerFail } from "../store/index";
+import { configSetFrameKey, KEY_PIN } from "../store/config";
+import {
+  KEY_NODE_ID, KEY_REPORT_INTERVAL_S, KEY_LOCK_S, KEY_V_GAIN, KEY_V_PHASE, PULSE_FIRST, HEAT_FIRST, CT_FIRST,
+} from "../store/settings-table";
+import { registerName, registerDecimals, persistentRegisterCount, persistentRegisterId } from "../registers";
+import { statusSet, STATUS_CONFIG_CHANGED } from "../status";
+
+/** The firmware asks the board for a reset (after `reboot` or `factory-reset`); fw_reset_pending. */
+export let resetRequested = false;
+
+export function outHexByte(b: u32): void {
+  const hi = (b >> 4) & 0xf;
+  const lo = b & 0xf;
+  outByte(hi < 10 ? 0x30 + hi : 0x57 + hi);
+  outByte(lo < 10 ? 0x30 + lo : 0x57 + lo);
+}
+
+export function idCommand(): void {
+  out("activemeter firmware ");
+  out(FIRMWARE_VERSION);
+  out(", ABI ");
+  outU64(ABI_VERSION);
+  out(", node ");
+  outU64(nodeId);
+  outLine("");
+  out("software identity (SHA-256 of the firmware module): ");
+  if (!identityKnown) {
+    outLine("not given by the board");
+    return;
+  }
+  for (let i: u32 = 0; i < IDENTITY_BYTES; i++) outHexByte(load<u8>(firmwareIdentity + i));
+  outLine("");
+}
+
+export function rebootCommand(): void {
+  outLine("ok: rebooting (settings not saved are lost)");
+  outFlush();
+  storePowerFail(); // a controlled restart: every register committed exactly, nothing lost
+  resetRequested = true;
+}
+
+// ---- log ---------------------------------------------------------------------------------------
+const LOG_DEFAULT: u32 = 10;
+const LOG_MAX: u32 = 250;
+
+export function logCommand(): void {
+  let count = LOG_DEFAULT;
+  if (tokenCount == 2) {
+    let n: u32 = 0;
+    const len = tl(1);
+    let ok = len > 0 && len <= 3;
+    for (let i: u32 = 0; ok && i < len; i++) {
+      const c = <u32>load<u8>(tp(1) + i);
+      if (c < 0x30 || c > 0x39) ok = false;
+      else n = n * 10 + c - 0x30;
+    }
+    if (!ok || n == 0 || n > LOG_MAX) {
+      out("error: log takes a number of events from 1 to 250, not '");
+      outToken(1);
+      outLine("'");
+      return;
+    }
+    count = n;
+  } else if (tokenCount != 1) {
+    outLine("error: usage: log [count] (try help log)");
+    return;
+  }
+  if (!storeActive()) {
+    outLine("error: this board has no storage partition, so no event log");
+    return;
+  }
+  out("event log, newest first (");
+  outU64(eventCounter);
+  outLine(" events since manufacture):");
+  let shown: u32 = 0;
+  for (; shown < count; shown++) {
+    const r = eventAt(shown);
+    if (r == 0) break;
+    logLine(r);
+  }
+  if (shown == 0) outLine("(empty)");
+}
+
+function outSigned(v: i64, decimals: i32): void { outFixed(v, decimals); }
+
+function logLine(r: usize): void {
+  const type = load<u16>(r, 12);
+  const key = load<u16>(r, 14);
+  const oldV = load<i64>(r, 16);
+  const newV = load<i64>(r, 24);
+  out("#");
+  outU64(load<u32>(r));
+  out(" boot ");
+  outU64(load<u32>(r, 4));
+  out(" up ");
+  outU64(load<u32>(r, 8));
+  out(" s: ");
+  if (type == EVENT_CONFIG_CHANGE) {
+    out("setting ");
+    if (key == KEY_PIN) { outLine("console.pin changed (not shown)"); return; }
+    const decimals = settingName(key);
+    out(" ");
+    outSigned(oldV, decimals);
+    out(" -> ");
+    outSigned(newV, decimals);
+    outLine("");
+  } else if (type == EVENT_REGISTER_RESET) {
+    out("register reset ");
+    const len = registerName(<i32>key, scratchBuffer);
+    if (len > 0) outBytes(scratchBuffer, len); else outU64(key);
+    out(" ");
+    outSigned(oldV, registerDecimals(<i32>key));
+    out(" -> ");
+    outSigned(newV, registerDecimals(<i32>key));
+    outLine("");
+  } else if (type == EVENT_FIRMWARE_IDENTITY) {
+    out("new firmware identity ");
+    for (let i = 0; i < 8; i++) outHexByte(<u32>((<u64>newV >> (<u64>i << 3)) & 0xff));
+    outLine("...");
+  } else if (type == EVENT_KEY_SET) {
+    outLine("frame key set on the console (not shown)");
+  } else if (type == EVENT_STORE_CORRUPT) {
+    out("store damage found at start-up (");
+    out((key & 1) != 0 ? "config " : "");
+    out((key & 2) != 0 ? "journal " : "");
+    out((key & 4) != 0 ? "events " : "");
+    outLine(")");
+  } else if (type == EVENT_UNLOCK_REFUSED) {
+    out("unlock refused: wrong PIN (");
+    outU64(<u64>newV);
+    outLine(" in a row)");
+  } else if (type == EVENT_FACTORY_RESET) {
+    outLine("factory reset: settings, PIN and console key to defaults");
+  } else {
+    out("type ");
+    outU64(type);
+    out(" key ");
+    outU64(key);
+    outLine("");
+  }
+}
+
+/** Print the console name of setting `key`; returns its decimals. */
+function settingName(key: u16): i32 {
+  if (key == KEY_NODE_ID) { out("node.id"); return 0; }
+  if (key == KEY_REPORT_INTERVAL_S) { out("report.interval_s"); return 0; }
+  if (key == KEY_LOCK_S) { out("console.lock_s"); return 0; }
+  if (key == KEY_V_GAIN) { out("v.gain"); return 6; }
+  if (key == KEY_V_PHASE) { out("v.phase_deg"); return 3; }
+  if (key >= CT_FIRST) {
+    const f = (key - CT_FIRST) & 3;
+    out("ct");
+    outU64(((key - CT_FIRST) >> 2) + 1);
+    out(f == 0 ? ".gain" : f == 1 ? ".phase_deg" : ".offset_w");
+    return f == 0 ? 6 : 3;
+  }
+  if (key >= HEAT_FIRST) {
+    const f = (key - HEAT_FIRST) & 3;
+    out("heat");
+    outU64(((key - HEAT_FIRST) >> 2) + 1);
+    out(f == 0 ? ".cutoff_k" : f == 1 ? ".dtmin_k" : f == 2 ? ".pressure_bar" : ".l_per_pulse");
+    return f == 2 ? 2 : 3;
+  }
+  if (key >= PULSE_FIRST) {
+    const f = (key - PULSE_FIRST) & 3;
+    out("pulse");
+    outU64(((key - PULSE_FIRST) >> 2) + 1);
+    // energy per pulse = wh_per_pulse / divisor (pulses_per_kwh N is 1000 Wh / N)
+    out(f == 0 ? ".wh_per_pulse" : f == 1 ? ".divisor" : f == 2 ? ".filter_ms" : ".timeout_s");
+    return f == 0 ? 6 : f == 1 ? 0 : f == 2 ? 3 : 6;
+  }
+  out("key ");
+  outU64(key);
+  return 0;
+}
+
+// ---- key set -------------------------------------------------------------------------------------
+function hexDigit(c: u32): i32 {
+  if (c >= 0x30 && c <= 0x39) return <i32>(c - 0x30);
+  if (c >= 0x61 && c <= 0x66) return <i32>(c - 0x57);
+  if (c >= 0x41 && c <= 0x46) return <i32>(c - 0x37);
+  return -1;
+}
+
+/** `key set <32 hex digits>`: the key is never echoed back, printed or logged. */
+export function keyCommand(): void {
+  if (tokenCount != 3 || !is(1, "set")) {
+    outLine("error: usage: key set <32 hex digits> (try help key)");
+    return;
+  }
+  if (!requireUnlocked("key set")) return;
+  const hex = tp(2);
+  if (tl(2) != 32) {
+    outLine("error: key set takes exactly 32 hex digits (16 bytes); nothing was changed");
+    return;
+  }
+  for (let i: u32 = 0; i < 32; i++) {
+    if (hexDigit(<u32>load<u8>(hex + i)) < 0) {
+      outLine("error: key set takes hex digits 0-9, a-f only; nothing was changed");
+      return;
+    }
+  }
+  for (let i: u32 = 0; i < 16; i++) {
+    store<u8>(scratchBuffer + i, <u8>((hexDigit(<u32>load<u8>(hex + 2 * i)) << 4) | hexDigit(<u32>load<u8>(hex + 2 * i + 1))));
+  }
+  memory.fill(hex, 0x2a, 32); // no copy of the digits stays in the line buffer
+  configSetFrameKey(scratchBuffer); // loads it and wipes the scratch
+  storeRecordEvent(EVENT_KEY_SET, 0, 0, 0);
+  statusSet(STATUS_CONFIG_CHANGED);
+  outLine("ok: key loaded; frames are signed with it from now on; save keeps it across power cuts");
+}
+
+// ---- zero ------------------------------------------------------------------------------------------
+export function zeroCommand(): void {
+  if (tokenCount != 2) {
+    outLine("error: usage: zero <register> (try help zero)");
+    return;
+  }
+  let id = -1;
+  for (let i = 0; i < persistentRegisterCount(); i++) {
+    const candidate = persistentRegisterId(i);
+    const len = registerName(candidate, scratchBuffer);
+    if (len != tl(1)) continue;
+    let same = true;
+    for (let k: u32 = 0; k < len; k++) if (load<u8>(scratchBuffer + k) != load<u8>(tp(1) + k)) { same = false; break; }
+    if (same) { id = candidate; break; }
+  }
+  if (id < 0) {
+    out("error: '");
+    outToken(1);
+    outLine("' is not a cumulative register of this board (ctN.import_wh, ctN.export_wh, pulseN.wh, pulseN.count, heatN.heat_wh, heatN.cool_wh, heatN.volume_l; see status)");
+    return;
+  }
+  if (!requireUnlocked("zero")) return;
+  if (!storeZeroRegister(id)) {
+    outLine("error: the register is 0 now, but the flash write failed: the old value may come back after a power cut (try zero again)");
+    return;
+  }
+  outToken(1);
+  outLine(" = 0 (logged; committed to flash)");
+}
+
+// ---- factory-reset --------------------------------------------------------------------------------
+export function factoryResetCommand(): void {
+  if (tokenCount != 1) {
+    outLine("error: factory-reset takes no arguments (try help factory-reset)");
+    return;
+  }
+  if (!requireUnlocked("factory-reset")) return;
+  if (!storeActive()) {
+    outLine("error: this board has no storage partition: reboot restores the defaults");
+    return;
+  }
+  if (!storeFactoryReset()) {
+    outLine("error: flash write failed; try factory-reset again");
+    return;
+  }
+  outLine("ok: settings, PIN and console key erased (logged); registers kept; rebooting with the defaults");
+  outFlush();
+  storePowerFail();
+  resetRequested = true;
+}

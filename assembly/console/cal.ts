@@ -1,0 +1,257 @@
+// Calibration wizard (docs/console.md): `cal voltage <volts>`, `cal ctN phase`, `cal ctN power <watts>`.
+// A measurement spans many ADC blocks: the command starts it, the console stays busy (no
+// prompt; Ctrl-C cancels), and calPoll — after every ADC block and every tick — counts the CT
+// core's ≈ 1 s windows of whole mains cycles (ctWindowSequence). The first window after a
+// start or a change is skipped (it may hold cycles of the old calibration). The result is applied
+// at once, printed with the value before, logged, and kept by `save`.
+import { out, outLine, outU64, outFixed, outFlush, outPrompt } from "./out";
+import { tp, tl, tokenCount, is, outToken } from "./tokens";
+import { parseFixed, parsedValue } from "./parse";
+import { requireUnlocked } from "./session";
+import { boardTimeUs } from "../abi/board";
+import { MAX_CT } from "../board/descriptor";
+import { ctWindowSequence } from "../ct/index";
+import {
+  ctMeterActive, ctMeterChannelPresent, ctMeterPowerMilliW, ctMeterVrmsMilliV, ctMeterFrequencyMilliHz,
+  ctMeterGainMicro, ctMeterSetGainMicro, ctMeterPhaseMilliDeg, ctMeterSetPhaseMilliDeg, ctMeterOffsetMilliW,
+  ctMeterVoltageGainMicro, ctMeterSetVoltageGainMicro, ctMeterVoltagePhaseMilliDeg,
+} from "../ct/meter";
+import { storeRecordChanges } from "../store/index";
+import { statusSet, STATUS_CONFIG_CHANGED } from "../status";
+
+/** Windows (≈ 1 s, 50 mains cycles at 50 Hz) averaged by `cal voltage` and `cal ctN power`. */
+export const CAL_WINDOWS: i32 = 5;
+/** Windows averaged at each of the two phase settings of `cal ctN phase`. */
+export const CAL_PHASE_WINDOWS: i32 = 10;
+/** Phase step either side of the present setting, m° (smaller near the ±10° limit). */
+const PHASE_STEP_MDEG: i32 = 8000;
+const MIN_PHASE_STEP_MDEG: i32 = 2000;
+/** A load below this cannot be measured precisely enough. */
+const MIN_LOAD_MW: i64 = 100_000;
+/** Give up when no window closes for this long (no samples, or no mains). */
+const STALL_US: i64 = 3_000_000;
+
+const IDLE = 0;
+const VOLTAGE = 1;
+const POWER = 2;
+const PHASE_PLUS = 3;
+const PHASE_MINUS = 4;
+
+let state = IDLE;
+let channel = 0;
+let targetMilli: i64 = 0;
+let before: i32 = 0;
+let stepMilliDeg: i32 = 0;
+let seqSeen: i32 = 0;
+let skip = 0;
+let windowsLeft = 0;
+let sum: i64 = 0;
+let plusMean: f64 = 0;
+let lastWindowUs: i64 = 0;
+
+export function calBusy(): bool { return state != IDLE; }
+
+function begin(s: i32, windows: i32): void {
+  state = s;
+  seqSeen = ctWindowSequence();
+  skip = 1;
+  windowsLeft = windows;
+  sum = 0;
+  lastWindowUs = boardTimeUs();
+}
+
+function outCt(): void { out("ct"); outU64(channel + 1); }
+
+/** `cal …` typed on the console. Starts a measurement (the console is then busy) or prints an error. */
+export function calCommand(): void {
+  if (tokenCount < 2) {
+    outLine("error: usage: cal voltage <volts> | cal ctN power <watts> | cal ctN phase (try help cal)");
+    return;
+  }
+  if (!ctMeterActive()) {
+    outLine("error: CT metering is off on this board (no voltage reference, or status ct_fault); nothing was changed");
+    return;
+  }
+  if (is(1, "voltage")) {
+    if (tokenCount != 3 || !parseFixed(tp(2), tl(2), 3, 500) || parsedValue < 50_000) {
+      outLine("error: usage: cal voltage <volts> with the true mains voltage from 50 to 500 V (try help cal)");
+      return;
+    }
+    if (!requireUnlocked("cal")) return;
+    targetMilli = parsedValue;
+    before = ctMeterVoltageGainMicro();
+    begin(VOLTAGE, CAL_WINDOWS);
+    out("v: measuring over ");
+    outU64(CAL_WINDOWS);
+    outLine(" s of whole mains cycles; Ctrl-C cancels");
+    return;
+  }
+  const key = tp(1);
+  const n = tl(1) == 3 && load<u8>(key) == 0x63 && load<u8>(key + 1) == 0x74 ? <i32>load<u8>(key + 2) - 0x31 : -1;
+  if (n < 0 || n >= MAX_CT) {
+    out("error: cal takes voltage or a clamp ctN, not '");
+    outToken(1);
+    outLine("' (try help cal)");
+    return;
+  }
+  if (!ctMeterChannelPresent(n)) {
+    out("error: this board has no clamp ");
+    outToken(1);
+    outLine(" (see config)");
+    return;
+  }
+  channel = n;
+  if (is(2, "power")) {
+    if (tokenCount != 4 || !parseFixed(tp(3), tl(3), 3, 100_000) || parsedValue < 10_000) {
+      outLine("error: usage: cal ctN power <watts> with the known resistive load from 10 to 100000 W (try help cal)");
+      return;
+    }
+    if (!requireUnlocked("cal")) return;
+    targetMilli = parsedValue;
+    before = ctMeterGainMicro(n);
+    begin(POWER, CAL_WINDOWS);
+    outCt();
+    out(": measuring over ");
+    outU64(CAL_WINDOWS);
+    outLine(" s of whole mains cycles; Ctrl-C cancels");
+    return;
+  }
+  if (is(2, "phase") && tokenCount == 3) {
+    if (!requireUnlocked("cal")) return;
+    before = ctMeterPhaseMilliDeg(n);
+    const net = before - ctMeterVoltagePhaseMilliDeg();
+    stepMilliDeg = min(PHASE_STEP_MDEG, 10_000 - (net < 0 ? -net : net));
+    if (stepMilliDeg < MIN_PHASE_STEP_MDEG || ctMeterSetPhaseMilliDeg(n, before + stepMilliDeg) != 0) {
+      ctMeterSetPhaseMilliDeg(n, before);
+      outCt();
+      outLine(".phase_deg is too close to the ±10° limit to measure around it: set it nearer 0 first; nothing was changed");
+      state = IDLE;
+      return;
+    }
+    begin(PHASE_PLUS, CAL_PHASE_WINDOWS);
+    outCt();
+    out(": measuring at phase_deg ± ");
+    outFixed(stepMilliDeg, 3);
+    out(" over 2 x ");
+    outU64(CAL_PHASE_WINDOWS);
+    outLine(" s; keep the resistive load on; Ctrl-C cancels");
+    return;
+  }
+  outLine("error: usage: cal ctN power <watts> | cal ctN phase (try help cal)");
+}
+
+/** Ctrl-C while measuring: the setting goes back to its value before; nothing is changed. */
+export function calCancel(): void {
+  if (state == PHASE_PLUS || state == PHASE_MINUS) ctMeterSetPhaseMilliDeg(channel, before);
+  state = IDLE;
+  outLine("cancelled; nothing was changed");
+}
+
+function fail(message: string): void {
+  if (state == PHASE_PLUS || state == PHASE_MINUS) ctMeterSetPhaseMilliDeg(channel, before);
+  state = IDLE;
+  out("error: ");
+  out(message);
+  outLine("; nothing was changed");
+  finish();
+}
+
+function finish(): void {
+  storeRecordChanges();
+  outPrompt();
+  outFlush();
+}
+
+/** After every ADC block and every tick: count closed windows, finish a stage when enough were seen. */
+export function calPoll(): void {
+  if (state == IDLE) return;
+  const now = boardTimeUs();
+  const seq = ctWindowSequence();
+  if (seq == seqSeen) {
+    if (now - lastWindowUs > STALL_US) fail("no measurement: no mains cycles are being metered (no ADC samples or no mains voltage)");
+    return;
+  }
+  seqSeen = seq;
+  lastWindowUs = now;
+  if (ctMeterFrequencyMilliHz() == 0) { fail("no mains voltage at the voltage reference"); return; }
+  if (skip > 0) { skip--; return; }
+  sum += state == VOLTAGE ? ctMeterVrmsMilliV() : ctMeterPowerMilliW(channel);
+  if (--windowsLeft > 0) return;
+  if (state == VOLTAGE) finishVoltage();
+  else if (state == POWER) finishPower();
+  else if (state == PHASE_PLUS) {
+    plusMean = <f64>sum / <f64>CAL_PHASE_WINDOWS;
+    if (ctMeterSetPhaseMilliDeg(channel, before - stepMilliDeg) != 0) { fail("phase step refused"); return; }
+    begin(PHASE_MINUS, CAL_PHASE_WINDOWS);
+  } else finishPhase();
+}
+
+function applied(): void {
+  statusSet(STATUS_CONFIG_CHANGED);
+  state = IDLE;
+  outLine("; save to keep it");
+  finish();
+}
+
+function finishVoltage(): void {
+  const measured = <f64>sum / <f64>CAL_WINDOWS; // mV
+  const gain = <i32>Math.round(<f64>before * <f64>targetMilli / measured);
+  if (measured <= 0 || ctMeterSetVoltageGainMicro(gain) != 0) { fail("the voltage gain would leave 0.5 .. 2 (is the voltage reference wired?)"); return; }
+  out("v.gain ");
+  outFixed(before, 6);
+  out(" -> ");
+  outFixed(gain, 6);
+  out(" (measured ");
+  outFixed(<i64>Math.round(measured), 3);
+  out(" V, true ");
+  outFixed(targetMilli, 3);
+  out(" V)");
+  applied();
+}
+
+function finishPower(): void {
+  const measured = <f64>sum / <f64>CAL_WINDOWS; // mW, signed
+  const magnitude = measured < 0 ? -measured : measured;
+  if (magnitude < <f64>MIN_LOAD_MW) { fail("no load on the clamp (under 100 W): connect the known resistive load"); return; }
+  // P = gain·raw − offset (sign of the flow): scale the part the gain acts on.
+  const offset = <f64>ctMeterOffsetMilliW(channel);
+  const sign: f64 = measured < 0 ? -1 : 1;
+  const gain = <i32>Math.round(<f64>before * (sign * <f64>targetMilli + offset) / (measured + offset));
+  if (ctMeterSetGainMicro(channel, gain) != 0) { fail("the gain would leave 0.5 .. 2 (wrong clamp or wrong load?)"); return; }
+  outCt();
+  out(".gain ");
+  outFixed(before, 6);
+  out(" -> ");
+  outFixed(gain, 6);
+  out(" (measured ");
+  outFixed(<i64>Math.round(magnitude), 3);
+  out(measured < 0 ? " W export" : " W");
+  out(", load ");
+  outFixed(targetMilli, 3);
+  out(" W)");
+  applied();
+}
+
+function finishPhase(): void {
+  const minusMean = <f64>sum / <f64>CAL_PHASE_WINDOWS;
+  const total = plusMean + minusMean;
+  if ((total < 0 ? -total : total) < 2 * <f64>MIN_LOAD_MW) { fail("no load on the clamp (under 100 W): connect a resistive load"); return; }
+  // P(φ) = A·cos(e − (φ − before)) with e the uncorrected lead: (P+ − P−)/(P+ + P−) = tan e · tan Δ.
+  const step = <f64>stepMilliDeg * Math.PI / 180_000;
+  const e = Math.atan((plusMean - minusMean) / (total * Math.tan(step)));
+  const phase = before + <i32>Math.round(e * 180_000 / Math.PI);
+  if (ctMeterSetPhaseMilliDeg(channel, phase) != 0) { fail("the correction would leave ±10° (is the load resistive?)"); return; }
+  outCt();
+  out(".phase_deg ");
+  outFixed(before, 3);
+  out(" -> ");
+  outFixed(phase, 3);
+  out(" (P ");
+  outFixed(<i64>Math.round(plusMean), 3);
+  out(" / ");
+  outFixed(<i64>Math.round(minusMean), 3);
+  out(" W at ");
+  outFixed(stepMilliDeg, 3);
+  out("° either side; PF 1 load assumed)");
+  applied();
+}

@@ -1,0 +1,43 @@
+// The words of the console line being run: (ptr, len) slices of the line buffer, shared by
+// the command modules. Split on spaces; at most MAX_TOKENS words.
+import { tokenEquals } from "./parse";
+import { out, outBytes, outLine } from "./out";
+
+export const MAX_TOKENS = 4;
+const tokenPtr = memory.data(4 * MAX_TOKENS);
+const tokenLen = memory.data(4 * MAX_TOKENS);
+export let tokenCount = 0;
+
+@inline export function tp(i: i32): usize { return <usize>load<u32>(tokenPtr + (<usize>i << 2)); }
+@inline export function tl(i: i32): u32 { return load<u32>(tokenLen + (<usize>i << 2)); }
+
+/** Split on spaces; false if there are more than MAX_TOKENS words. */
+export function tokenize(ptr: usize, len: u32): bool {
+  tokenCount = 0;
+  let i: u32 = 0;
+  while (i < len) {
+    while (i < len && load<u8>(ptr + i) == 0x20) i++;
+    if (i == len) break;
+    const start = i;
+    while (i < len && load<u8>(ptr + i) != 0x20) i++;
+    if (tokenCount == MAX_TOKENS) return false;
+    store<u32>(tokenPtr + (<usize>tokenCount << 2), <u32>(ptr + start));
+    store<u32>(tokenLen + (<usize>tokenCount << 2), i - start);
+    tokenCount++;
+  }
+  return true;
+}
+
+export function is(i: i32, word: string): bool { return i < tokenCount && tokenEquals(tp(i), tl(i), word); }
+
+/** Print word i as typed (unprintable bytes as '?'). */
+export function outToken(i: i32): void { outBytes(tp(i), tl(i)); }
+
+/** True when the command has exactly `expected` words; else prints a usage error. */
+export function wordCount(expected: i32, usage: string): bool {
+  if (tokenCount == expected) return true;
+  out("error: usage: ");
+  out(usage);
+  outLine(" (try help)");
+  return false;
+}
