@@ -9,7 +9,8 @@ import { UsageError } from "./sim.js";
 
 export const CONSOLE_HELP = `usage: activemeter console --port PATH [--baud N] [--script FILE] [--timeout S]
 
-Talks to a meter's serial console (115200 baud, prompt 'am> ').
+Talks to a meter's serial console (115200 baud, prompt 'am> '). The same console as a page in
+Chrome (Web Serial, Web Bluetooth): activemeter console --web (see console --web --help).
 
   --port PATH     the serial port: /dev/ttyUSB0, or the path 'activemeter sim --serial-pty' prints
   --baud N        speed (default 115200)
@@ -177,14 +178,28 @@ async function interactive(link: Link): Promise<number> {
     if (text) process.stdout.write(text);
     if (prompted) rl.prompt();
   };
-  link.port.on("data", () => setImmediate(flush));
-  await link.write("\r");
-  rl.on("line", (line) => {
-    echo = `${line}\r\n`;
+  // Lines typed (or pasted) go out one at a time, each once the prompt is back.
+  const queue: string[] = [];
+  let waiting = true; // for the first prompt
+  const sendNext = () => {
+    if (waiting || queue.length === 0) return;
+    const line = queue.shift()!;
+    if (process.stdin.isTTY) echo = `${line}\r\n`; // piped lines were not shown: keep the meter's echo
+    waiting = true;
     void link.write(`${line}\r`);
-  });
+  };
+  link.port.on("data", () => setImmediate(() => {
+    flush();
+    if (link.text.endsWith(PROMPT)) { waiting = false; sendNext(); }
+  }));
+  rl.on("line", (line) => { queue.push(line); sendNext(); });
   rl.on("SIGINT", () => void link.write("\x03"));
-  await new Promise<void>((resolve) => { rl.on("close", resolve); link.port.on("close", () => rl.close()); });
+  const closed = new Promise<void>((resolve) => { rl.on("close", resolve); link.port.on("close", () => rl.close()); });
+  await link.write("\r");
+  await closed;
+  // Input ended (Ctrl-D, or the end of piped lines): let the queued lines be answered first.
+  const deadline = Date.now() + 120_000;
+  while ((queue.length > 0 || waiting) && !link.closed && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 50));
   process.stdout.write("\n");
   return 0;
 }

@@ -131,6 +131,10 @@ test("picocom reaches the twin's console over the pty: the prompt and an id answ
     fs.writeFileSync(script, "status\nexpect ct1: import\n");
     const again = await run(process.execPath, [cli, "console", "--port", sim.port, "--script", script]);
     assert.equal(again.code, 0, again.stderr);
+    // the interactive mode with piped lines: each sent once the prompt is back, all answered before it exits
+    const piped = await run(process.execPath, [cli, "console", "--port", sim.port], "id\nconfig\n");
+    assert.equal(piped.code, 0, piped.stderr);
+    assert.match(piped.stdout, /am> id\r\nactivemeter firmware[^\r]*node 4301\r\n[^\r]*\r\nam> config\r\nnode\.id = 4301\r\n/);
   } finally {
     await stop(sim.child);
   }
