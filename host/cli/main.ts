@@ -12,7 +12,8 @@ const HELP = `usage: activemeter <command> [options]
 commands:
   demo       the simulated apartment meter feeding the gateway decoder, live table (npm start)
   sim        play a scenario file through the release firmware (--help for options)
-  console    the installer console on a serial port or the twin's pty; --script for calibrations
+  console    the installer console on a serial port or the twin's pty; --script for calibrations;
+             --web serves it as a page for Chrome (Web Serial, Web Bluetooth)
   decode     decode frames given as hex to JSON
   gateway    receive frames (UDP, serial, hex), verify, store in SQLite, publish to MQTT
   boards     list the board definitions, or check one: activemeter boards [NAME|FILE]
@@ -35,6 +36,8 @@ function boardsCommand(argv: string[]): number {
 export async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
   try {
+    // The installer console page (docs/browser-console.md); a serial console otherwise.
+    if (command === "console" && rest.includes("--web")) return await (await import("../web/cli.js")).webConsoleCommand(rest);
     switch (command) {
       case "sim": return await simCommand(rest);
       case "console": return await (await import("./serial-console.js")).consoleCommand(rest);
