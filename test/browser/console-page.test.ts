@@ -17,7 +17,8 @@ import type { WebConsole } from "../../host/web/server.js";
 import { parseScenario } from "../../host/sim/scenario.js";
 import { firmwarePath, packageRoot } from "../../host/paths.js";
 
-const CHROMIUM = "/usr/bin/chromium";
+/** Debian's chromium (ACTIVEMETER_CHROMIUM overrides the path); never a browser downloaded by Playwright. */
+const CHROMIUM = process.env.ACTIVEMETER_CHROMIUM || "/usr/bin/chromium";
 // Every run saves the page to build/; ACTIVEMETER_UPDATE_SCREENSHOT=1 also replaces the README's
 // picture (docs/img/browser-console.png), so test runs leave the docs alone.
 const SCREENSHOT = path.join(packageRoot, "build", "browser-console.png");
