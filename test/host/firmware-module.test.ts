@@ -48,6 +48,30 @@ test("one 64 KiB page at most and no memory.grow anywhere (stub runtime, nothing
   assert.ok(!/\$~lib\/rt\/stub\/__alloc/.test(text), "the stub allocator is linked in");
 });
 
+test("static data (tables, strings, buffers) leaves at least 8 KiB of the page free", () => {
+  const mod = binaryen.readBinary(bytes);
+  let end = 0;
+  for (let i = 0; i < mod.getNumMemorySegments(); i++) {
+    const segment = mod.getMemorySegmentInfoByIndex(i);
+    end = Math.max(end, Number(segment.offset) + segment.data.byteLength);
+  }
+  mod.dispose();
+  assert.ok(end <= 56 * 1024, `static data ends at ${end} bytes: less than 8 KiB of the 64 KiB page left`);
+  // Zero-filled buffers may be packed away from the segments: check the ABI buffers directly.
+  const instance = new WebAssembly.Instance(module, {
+    board: Object.fromEntries(BOARD_IMPORTS.map((n) => [n, () => (n === "time_us" ? 0n : 0)])),
+  });
+  const fw = instance.exports as Record<string, () => number>;
+  const buffers: [string, number, number][] = [
+    ["board", fw.fw_board_ptr(), fw.fw_board_capacity()],
+    ["pulse", fw.fw_pulse_ptr(), fw.fw_pulse_capacity() * 16],
+    ["adc", fw.fw_adc_ptr(), fw.fw_adc_capacity() * 2],
+    ["temperature", fw.fw_temperature_ptr(), fw.fw_temperature_capacity() * 12],
+    ["console", fw.fw_console_ptr(), fw.fw_console_capacity()],
+  ];
+  for (const [name, ptr, len] of buffers) assert.ok(ptr > 0 && ptr + len <= 65536, `${name} buffer at ${ptr}+${len} outside the page`);
+});
+
 test("a board shell refuses firmware that speaks another ABI version", async () => {
   const h = await compileHarness("test/harness/abi-v99.ts");
   const foreign = { bytes: new Uint8Array(), sha256: "", module: new WebAssembly.Module(h.binary as Uint8Array<ArrayBuffer>) };
