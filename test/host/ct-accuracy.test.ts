@@ -8,6 +8,7 @@ import { readFileSync } from "node:fs";
 import path from "node:path";
 import { compileHarness, projectRoot, type CompiledHarness } from "./support/asc-compile.js";
 import { AnalogFrontEnd, adcColumns, type BoardSpec, type CtLoadSpec, type Harmonic, type MainsSpec } from "../../host/sim/analog.js";
+import { definedWatts as analyticWatts } from "./support/waveform-power.js";
 
 const board = (name: string): BoardSpec => JSON.parse(readFileSync(path.join(projectRoot, "boards", `${name}.json`), "utf8"));
 const DEVKITC = board("esp32-devkitc");
@@ -50,19 +51,6 @@ function run(b: BoardSpec, mains: MainsSpec, loads: (CtLoadSpec | undefined)[], 
   };
 }
 
-/** Real power (W) of the defined waveforms: fundamental plus harmonics present in both. */
-function analyticWatts(mains: MainsSpec, load: CtLoadSpec | undefined): number {
-  if (!load) return 0;
-  const rad = Math.PI / 180;
-  let p = mains.vrms * load.irms * Math.cos(load.phi_deg * rad);
-  for (const [h, av, thetaV] of mains.harmonics ?? []) {
-    for (const [hi, ai, thetaI] of load.harmonics ?? []) {
-      // v_h ∝ sin(hωt + θv), i_h ∝ sin(hωt − hφ + θi): angle between them θv + hφ − θi.
-      if (hi === h) p += mains.vrms * av * load.irms * ai * Math.cos((thetaV + h * load.phi_deg - thetaI) * rad);
-    }
-  }
-  return p;
-}
 
 /** Signed error (%) of channel `ch`'s net register (import − export) against the analytic energy. */
 function errorPercent(r: RunResult, ch: number, watts: number): number {

@@ -15,6 +15,7 @@ import { decodeFrame } from "../../host/frame/codec.js";
 import { TestKeys } from "../../host/frame/keyring.js";
 import { Firmware, loadFirmwareImage, FirmwareError } from "../../host/firmware/firmware.js";
 import { loadBoard, packDescriptor } from "../../host/board/board.js";
+import { definedWatts } from "./support/waveform-power.js";
 
 type Harmonic = [number, number, number];
 interface Mains { vrms: number; hz: number; harmonics?: Harmonic[] }
@@ -33,18 +34,6 @@ function run(s: ReturnType<typeof scenario>): Twin {
 /** Seconds of the scenario the registers cover at its end (see the header). */
 const meteredSeconds = (seconds: number) => Math.ceil(seconds) - 1;
 
-/** Real power (W) of the defined waveforms: fundamental plus the harmonics present in both. */
-function definedWatts(mains: Mains, load: Load): number {
-  const rad = Math.PI / 180;
-  let p = mains.vrms * load.irms * Math.cos(load.phi_deg * rad);
-  for (const [h, av, thetaV] of mains.harmonics ?? []) {
-    for (const [hi, ai, thetaI] of load.harmonics ?? []) {
-      // v_h ∝ sin(hωt + θv), i_h ∝ sin(h(ωt − φ) + θi): the angle between them is θv + hφ − θi.
-      if (hi === h) p += mains.vrms * av * load.irms * ai * Math.cos((thetaV + h * load.phi_deg - thetaI) * rad);
-    }
-  }
-  return p;
-}
 
 /** Error (%) of ctN's net register (import − export) against the defined energy. */
 function errorPercent(twin: Twin, ch: string, mains: Mains, load: Load): number {
