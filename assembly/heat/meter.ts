@@ -11,6 +11,7 @@ import {
 import { DEFAULT_TIMEOUT_S } from "../pulse/meter";
 import { heatEnergyNanoJ, temperatureValid, HEAT_MIN_KPA, HEAT_MAX_KPA, NANO_J_PER_MICRO_WH } from "./coefficient";
 import { statusSet, statusClear, STATUS_SENSOR_FAULT } from "../status";
+import { boardTimeUs } from "../abi/board";
 
 /** Pulse-event input number of heat1's flow input (docs/board-abi.md); heat2 is the next one. */
 export const FLOW_INPUT_FIRST: i32 = 8;
@@ -29,6 +30,8 @@ const FLAG_FLOW_IN_SUPPLY: i32 = 1;
 const READING_NONE: i32 = 0; // nothing received since start-up: volume only, no fault raised
 const READING_VALID: i32 = 1;
 const READING_FAULT: i32 = 2; // open/shorted sensor or out of 2..150 °C: volume only, flag raised
+/** A pair older than this is stale (the sensor front end stopped reporting): treated as a fault. */
+export const STALE_READING_US: i64 = 30_000_000;
 
 const volumeMilliL = memory.data(8 * MAX_HEAT);
 const heatMicroWh = memory.data(8 * MAX_HEAT);
@@ -42,6 +45,7 @@ const millilitresPerPulse = memory.data(8 * MAX_HEAT);
 const supplyMilliC = memory.data(4 * MAX_HEAT);
 const returnMilliC = memory.data(4 * MAX_HEAT);
 const reading = memory.data(4 * MAX_HEAT);
+const readingUs = memory.data(8 * MAX_HEAT);
 const pressureKPa = memory.data(4 * MAX_HEAT);
 const cutoffMilliK = memory.data(4 * MAX_HEAT);
 const dtminMilliK = memory.data(4 * MAX_HEAT);
@@ -118,6 +122,11 @@ export function heatFlowEdge(c: i32, timeUs: i64, level: i32, powerUpLevel: bool
 /** Time has passed with no edge: accept flow levels that are now steady long enough. */
 export function heatAdvance(nowUs: i64): void {
   for (let c = 0; c < MAX_HEAT; c++) {
+    // Never meter with an old pair: a silent sensor front end is a fault, not the last value.
+    if (getI32(reading, c) == READING_VALID && nowUs - getI64(readingUs, c) > STALE_READING_US) {
+      setI32(reading, c, READING_FAULT);
+      refreshFaultFlag();
+    }
     const slot = FLOW_FILTER_FIRST + c;
     if (heatChannelPresent(c) && nowUs >= filterLastEdgeUs(slot) && filterSettle(slot, nowUs) == ACTION_RISE) {
       countFlowPulse(c, acceptedEdgeUs);
@@ -138,11 +147,17 @@ export function heatTemperatures(c: i32, supply: i32, ret: i32): bool {
   setI32(supplyMilliC, c, supply);
   setI32(returnMilliC, c, ret);
   setI32(reading, c, temperatureValid(supply) && temperatureValid(ret) ? READING_VALID : READING_FAULT);
+  setI64(readingUs, c, boardTimeUs());
+  refreshFaultFlag();
+  return true;
+}
+
+/** STATUS_SENSOR_FAULT is up while any circuit is in fault. */
+function refreshFaultFlag(): void {
   let fault = false;
   for (let i = 0; i < MAX_HEAT; i++) fault = fault || getI32(reading, i) == READING_FAULT;
   if (fault) statusSet(STATUS_SENSOR_FAULT);
   else statusClear(STATUS_SENSOR_FAULT);
-  return true;
 }
 
 export function heatEnergyHeatMicroWh(c: i32): i64 { return getI64(heatMicroWh, c); }

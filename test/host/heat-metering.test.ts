@@ -251,3 +251,22 @@ test("10 mL pulses at ΔΘ 0.3 K: the nJ remainder is carried, so 6000 small pul
   assertEnergy(regs["heat1.heat_wh"], refEnergyWh(n, 0.01, 35, 34.7, 16, "return"), 2e-5, "35/34.7 °C, 10 mL pulses");
   t.diagnostic(measured.at(-1)!);
 });
+
+test("a temperature pair older than 30 s is a sensor fault: energy stops, volume counts, the flag is up", () => {
+  const twin = new Twin(scenario(300, { heat1: { flow_m3h: 0.6, supply_c: 70, return_c: 40 } }));
+  const firmware = (twin as unknown as { firmware: { temperatures(r: unknown[]): void } }).firmware;
+  while (twin.clockUs < 100e6) twin.step();
+  // The sensor front end goes silent (the twin keeps calling; the board no longer delivers).
+  firmware.temperatures = () => {};
+  const heatAt100 = twin.registers()["heat1.heat_wh"];
+  while (twin.clockUs < 130e6) twin.step(); // 30 s later the pair is just stale
+  const heatAt130 = twin.registers()["heat1.heat_wh"];
+  const volumeAt130 = twin.registers()["heat1.volume_l"];
+  twin.runToEnd();
+  const regs = twin.registers();
+  // 0.6 m³/h is 1/6 L/s: the last 170 s add about 28 L but no energy.
+  assert.ok(regs["heat1.volume_l"] - volumeAt130 >= 27, `volume went on: ${regs["heat1.volume_l"] - volumeAt130} L`);
+  assert.equal(regs["heat1.heat_wh"], heatAt130, "no energy from a stale pair");
+  assert.ok(heatAt130 > heatAt100, "energy counted while the pair was fresh");
+  assert.ok(twin.status() & (1 << 3), "sensor_fault raised");
+});
