@@ -4,7 +4,7 @@ import { writeVarint } from "./varint";
 import { crc32 } from "./crc32";
 import { authHasKey, authSign, MAC_BYTES } from "./auth";
 import { FRAME_REGISTER_COUNT, registerExists, registerValue, registerDecimals } from "../registers";
-import { storeFrameValue } from "../store/index";
+import { storePersistedValue } from "../store/index";
 
 export const FRAME_VERSION: u8 = 1;
 export const SUITE_CRC32: u8 = 0;
@@ -13,13 +13,17 @@ export const SUITE_CMAC64: u8 = 1;
 const FRAME_DECIMALS: i32 = 1;
 export const FRAME_CAPACITY: u32 = 160;
 export const frameBuffer: usize = memory.data(<i32>FRAME_CAPACITY, 8);
+/** This frame's values, computed once per register. */
+const frameValues = memory.data(8 * FRAME_REGISTER_COUNT, 8);
 
 /**
- * Value in frame units: the persisted value (so frames never go back after a power cut),
- * truncated, so a frame never shows more than was measured.
+ * Value in frame units: the persisted value (so frames never go back after a power cut; the
+ * live value where nothing persists), truncated, so a frame never shows more than was measured.
  */
 function frameValue(id: i32): u64 {
-  let v = storeFrameValue(id, registerValue(id));
+  if (!registerExists(id)) return 0;
+  const persisted = storePersistedValue(id);
+  let v = persisted >= 0 ? persisted : registerValue(id);
   for (let d = registerDecimals(id); d > FRAME_DECIMALS; d--) v /= 10;
   return v < 0 ? 0 : <u64>v;
 }
@@ -36,11 +40,13 @@ export function encodeFrame(nodeId: u32, counter: u32, status: u32, eventCounter
   n += writeVarint(frameBuffer + n, eventCounter);
   let bitmap: u64 = 0;
   for (let id = 0; id < FRAME_REGISTER_COUNT; id++) {
-    if (registerExists(id) && frameValue(id) != 0) bitmap |= (<u64>1) << id;
+    const v = frameValue(id);
+    store<u64>(frameValues + (<usize>id << 3), v);
+    if (v != 0) bitmap |= (<u64>1) << id;
   }
   n += writeVarint(frameBuffer + n, bitmap);
   for (let id = 0; id < FRAME_REGISTER_COUNT; id++) {
-    if ((bitmap >> id) & 1) n += writeVarint(frameBuffer + n, frameValue(id));
+    if ((bitmap >> id) & 1) n += writeVarint(frameBuffer + n, load<u64>(frameValues + (<usize>id << 3)));
   }
   if (authenticated) {
     authSign(frameBuffer, n);

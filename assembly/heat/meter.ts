@@ -50,9 +50,6 @@ const pressureKPa = memory.data(4 * MAX_HEAT);
 const cutoffMilliK = memory.data(4 * MAX_HEAT);
 const dtminMilliK = memory.data(4 * MAX_HEAT);
 
-/** Temperature records and flow events refused since start-up (unknown circuit, bad level, …). */
-export let rejectedHeatEvents: u32 = 0;
-
 export function heatChannelPresent(c: i32): bool {
   return channelPresent(KIND_HEAT, c);
 }
@@ -111,10 +108,7 @@ function countFlowPulse(c: i32, edgeUs: i64): void {
 /** An edge (or power-up level) of circuit `c`'s flow input; false if refused. */
 export function heatFlowEdge(c: i32, timeUs: i64, level: i32, powerUpLevel: bool): bool {
   const action = heatChannelPresent(c) ? filterEvent(FLOW_FILTER_FIRST + c, timeUs, level, powerUpLevel) : EVENT_REFUSED;
-  if (action == EVENT_REFUSED) {
-    rejectedHeatEvents++;
-    return false;
-  }
+  if (action == EVENT_REFUSED) return false;
   if (action == ACTION_RISE) countFlowPulse(c, acceptedEdgeUs);
   return true;
 }
@@ -140,10 +134,7 @@ export function heatAdvance(nowUs: i64): void {
  * False (nothing changed) if the board has no such circuit.
  */
 export function heatTemperatures(c: i32, supply: i32, ret: i32): bool {
-  if (!heatChannelPresent(c)) {
-    rejectedHeatEvents++;
-    return false;
-  }
+  if (!heatChannelPresent(c)) return false;
   setI32(supplyMilliC, c, supply);
   setI32(returnMilliC, c, ret);
   setI32(reading, c, temperatureValid(supply) && temperatureValid(ret) ? READING_VALID : READING_FAULT);

@@ -28,9 +28,8 @@ const filterUsTable = memory.data(8 * FILTER_SLOTS);
 
 /** Time of the edge behind the last accepted transition (the end of its bounce). */
 export let acceptedEdgeUs: i64 = 0;
-/** Edges dropped since start-up: the same level twice ("ghost"), or time going backwards. */
+/** Edges ignored since start-up because they repeated the level ("ghost" interrupts). */
 export let ghostEdges: u32 = 0;
-export let outOfOrderEdges: u32 = 0;
 
 export function filterReset(ch: i32, filterUs: i64): void {
   setI32(acceptedLevel, ch, LEVEL_UNKNOWN);
@@ -77,14 +76,10 @@ export function filterSettle(ch: i32, nowUs: i64): i32 {
 }
 
 /**
- * Record an edge. The caller must first call `filterSettle(ch, timeUs)` and act on its
- * result, so that a level steady until this edge is accepted before the edge replaces it.
+ * Record an edge already checked by filterEvent (level 0/1, not older than the last one), after
+ * filterSettle, so that a level steady until this edge is accepted before the edge replaces it.
  */
-export function filterEdge(ch: i32, timeUs: i64, level: i32): void {
-  if (timeUs < getI64(lastEdgeUs, ch)) {
-    outOfOrderEdges++;
-    return;
-  }
+function filterEdge(ch: i32, timeUs: i64, level: i32): void {
   setI64(lastEdgeUs, ch, timeUs);
   if (level == getI32(rawLevel, ch)) {
     ghostEdges++;

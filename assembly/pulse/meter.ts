@@ -24,9 +24,6 @@ const lastPulseUs = memory.data(8 * MAX_PULSE);
 const lastIntervalUs = memory.data(8 * MAX_PULSE);
 const timeoutUs = memory.data(8 * MAX_PULSE);
 
-/** Events refused by the meter (unknown input, bad level, older than the last edge). */
-export let rejectedPulseEvents: u32 = 0;
-
 export function pulseChannelPresent(ch: i32): bool {
   return channelPresent(KIND_PULSE, ch);
 }
@@ -67,10 +64,7 @@ function settle(ch: i32, nowUs: i64): void {
  */
 export function pulseEdge(ch: i32, timeUs: i64, level: i32, powerUpLevel: bool): bool {
   const action = pulseChannelPresent(ch) ? filterEvent(ch, timeUs, level, powerUpLevel) : EVENT_REFUSED;
-  if (action == EVENT_REFUSED) {
-    rejectedPulseEvents++;
-    return false;
-  }
+  if (action == EVENT_REFUSED) return false;
   if (action == ACTION_RISE) countPulse(ch, acceptedEdgeUs);
   return true;
 }
@@ -103,14 +97,10 @@ export function pulsePowerMilliW(ch: i32, nowUs: i64): i64 {
 
 // Configuration (changed through the console). Each setter assumes a validated value.
 export function pulseSetMicroWhPerPulse(ch: i32, microWh: i64): void {
-  setI64(perPulseNumerator, ch, microWh);
-  setI64(perPulseDenominator, ch, 1);
-  setI64(energyRemainder, ch, 0);
+  pulseSetFraction(ch, microWh, 1);
 }
 export function pulseSetPulsesPerKWh(ch: i32, pulses: i64): void {
-  setI64(perPulseNumerator, ch, MICRO_WH_PER_KWH);
-  setI64(perPulseDenominator, ch, pulses);
-  setI64(energyRemainder, ch, 0);
+  pulseSetFraction(ch, MICRO_WH_PER_KWH, pulses);
 }
 export function pulsePerPulseNumerator(ch: i32): i64 { return getI64(perPulseNumerator, ch); }
 export function pulsePerPulseDenominator(ch: i32): i64 { return getI64(perPulseDenominator, ch); }
@@ -127,4 +117,6 @@ export function pulseRestoreCount(ch: i32, count: i64): void { setI64(pulseCount
 export function pulseSetFraction(ch: i32, numerator: i64, denominator: i64): void {
   setI64(perPulseNumerator, ch, numerator);
   setI64(perPulseDenominator, ch, denominator);
+  // The remainder counts 1/denominator µWh: with a new fraction it means nothing (< 1 µWh lost).
+  setI64(energyRemainder, ch, 0);
 }

@@ -17,7 +17,6 @@ const buffer = memory.data(<i32>CAPACITY, 8);
 export const IDENTITY_WORDS: i32 = 4;
 const identity = memory.data(8 * 4);
 const KEY_IDENTITY: u16 = 200;
-const KEY_BOOTS: u16 = 210;
 /** The frame key set on the console (two words; never shown, never logged, never read back). */
 const KEY_FRAME_KEY: u16 = 220;
 /** The console PIN (its digits' ASCII bytes; never shown, never logged). */
@@ -31,7 +30,6 @@ let pin: i64 = DEFAULT_PIN;
 
 let seq: u32 = 0;
 let newestCopy: u32 = 1;
-export let bootCount: u32 = 0;
 export let configFound = false;
 export let configDamaged = false;
 
@@ -64,7 +62,6 @@ export function configRestore(): void {
   memory.fill(frameKey, 0, 16);
   frameKeyStored = false;
   pin = DEFAULT_PIN;
-  bootCount = 0;
   seq = 0;
   if (!configFound) return;
   newestCopy = b > a ? 1 : 0;
@@ -83,7 +80,6 @@ export function configRestore(): void {
     const v = load<i64>(at, 2);
     if (settingExists(key)) settingApply(key, v);
     else if (key >= KEY_IDENTITY && key < KEY_IDENTITY + <u16>IDENTITY_WORDS) setStoredIdentityWord(<i32>(key - KEY_IDENTITY), v);
-    else if (key == KEY_BOOTS) bootCount = <u32>v;
     else if (key == KEY_PIN) pin = v;
     else if (key == KEY_FRAME_KEY || key == KEY_FRAME_KEY + 1) {
       store<i64>(frameKey + (<usize>(key - KEY_FRAME_KEY) << 3), v);
@@ -108,7 +104,6 @@ export function configSave(): bool {
   let n: u32 = 0;
   for (let key: u16 = 1; key < settingKeysEnd(); key++) if (settingExists(key)) n = putPair(n, key, settingValue(key));
   for (let i = 0; i < IDENTITY_WORDS; i++) n = putPair(n, KEY_IDENTITY + <u16>i, storedIdentityWord(i));
-  n = putPair(n, KEY_BOOTS, bootCount);
   if (pin != DEFAULT_PIN) n = putPair(n, KEY_PIN, pin);
   if (frameKeyStored) {
     n = putPair(n, KEY_FRAME_KEY, load<i64>(frameKey));
@@ -132,7 +127,6 @@ function writeRecord(n: u32): bool {
   return true;
 }
 
-export function configCountBoot(): void { bootCount++; }
 
 export function configPin(): i64 { return pin; }
 export function configSetPin(v: i64): void { pin = v; }
@@ -146,7 +140,7 @@ export function configSetFrameKey(ptr: usize): void {
 export function configHasFrameKey(): bool { return frameKeyStored; }
 
 /**
- * Factory reset: a record with only the firmware identity and the boot count goes into the older
+ * Factory reset: a record with only the firmware identity goes into the older
  * copy, then the other copy is erased, so no old setting, PIN or key can come back; a cut in
  * between leaves the new record in charge. The caller restarts the firmware (defaults apply).
  */
@@ -156,7 +150,6 @@ export function configFactoryReset(): bool {
   pin = DEFAULT_PIN;
   let n: u32 = 0;
   for (let i = 0; i < IDENTITY_WORDS; i++) n = putPair(n, KEY_IDENTITY + <u16>i, storedIdentityWord(i));
-  n = putPair(n, KEY_BOOTS, bootCount);
   if (!writeRecord(n)) return false;
   return boardFlashErase(CONFIG_SECTOR_A + (newestCopy ^ 1)) == 0;
 }

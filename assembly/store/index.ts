@@ -4,8 +4,9 @@ import { storeUsable } from "./layout";
 import { configFactoryReset } from "./config";
 import { registersRestore, registerValue } from "../registers";
 import { EVENT_REGISTER_RESET, EVENT_FACTORY_RESET } from "./events";
-import { configRestore, configSave, configCountBoot, configFound, configDamaged, bootCount, storedIdentityWord, setStoredIdentityWord, IDENTITY_WORDS } from "./config";
-import { journalRestore, journalTick, journalCommit, journalReserveFrameCounter, journalPersisted, frameCounterCeiling, journalEventCounter, journalDamaged } from "./journal";
+import { configRestore, configSave, configDamaged, storedIdentityWord, setStoredIdentityWord, IDENTITY_WORDS } from "./config";
+import { journalRestore, journalTick, journalCommit, journalReserveFrameCounter, journalPersisted, frameCounterCeiling, journalEventCounter, journalDamaged,
+  journalCountBoot, bootCount } from "./journal";
 import { eventsRestore, eventRecord, eventCounter, eventsDamaged, EVENT_CONFIG_CHANGE, EVENT_FIRMWARE_IDENTITY, EVENT_STORE_CORRUPT } from "./events";
 import { settingKeysEnd, settingExists, settingValue, SETTING_KEYS_MAX } from "./settings-table";
 import { statusSet, statusClear, STATUS_VOLATILE, STATUS_STORE_CORRUPT } from "../status";
@@ -20,7 +21,10 @@ function snapshotSettings(): void {
   for (let key: u16 = 1; key < settingKeysEnd() && key < SETTING_KEYS_MAX; key++) if (settingExists(key)) store<i64>(shadow + (<usize>key << 3), settingValue(key));
 }
 
-function uptimeS(): u32 { return <u32>(boardTimeUs() / 1_000_000); }
+/** An event with this start-up's number and the uptime, the event log's notion of time. */
+function logEvent(type: u16, key: u16, oldValue: i64, newValue: i64): u32 {
+  return eventRecord(type, key, oldValue, newValue, bootCount(), <u32>(boardTimeUs() / 1_000_000));
+}
 
 /** Start-up, after every module has its defaults: restore what flash holds. */
 export function storeInit(): void {
@@ -31,11 +35,10 @@ export function storeInit(): void {
   journalRestore();
   eventsRestore(journalEventCounter);
   snapshotSettings();
-  configCountBoot();
-  configSave();
+  journalCountBoot(boardTimeUs(), eventCounter);
   if (configDamaged || journalDamaged || eventsDamaged) {
     statusSet(STATUS_STORE_CORRUPT);
-    eventRecord(EVENT_STORE_CORRUPT, (configDamaged ? 1 : 0) | (journalDamaged ? 2 : 0) | (eventsDamaged ? 4 : 0), 0, 0, bootCount, uptimeS());
+    logEvent(EVENT_STORE_CORRUPT, (configDamaged ? 1 : 0) | (journalDamaged ? 2 : 0) | (eventsDamaged ? 4 : 0), 0, 0);
   }
 }
 
@@ -51,7 +54,7 @@ export function storeRecordChanges(): void {
     const old = load<i64>(shadow + (<usize>key << 3));
     const now = settingValue(key);
     if (old == now) continue;
-    eventRecord(EVENT_CONFIG_CHANGE, key, old, now, bootCount, uptimeS());
+    logEvent(EVENT_CONFIG_CHANGE, key, old, now);
     store<i64>(shadow + (<usize>key << 3), now);
   }
 }
@@ -60,7 +63,7 @@ export function storeSaveConfig(): bool { return active && configSave(); }
 
 /** An event with this boot's count and the uptime (console: wrong PIN, key set, PIN change). */
 export function storeRecordEvent(type: u16, key: u16, oldValue: i64, newValue: i64): void {
-  if (active) eventRecord(type, key, oldValue, newValue, bootCount, uptimeS());
+  if (active) logEvent(type, key, oldValue, newValue);
 }
 
 /**
@@ -72,14 +75,14 @@ export function storeZeroRegister(id: i32): bool {
   const old = registerValue(id);
   registersRestore(id, 0);
   if (!active) return true;
-  eventRecord(EVENT_REGISTER_RESET, <u16>id, old, 0, bootCount, uptimeS());
+  logEvent(EVENT_REGISTER_RESET, <u16>id, old, 0);
   return journalCommit(boardTimeUs(), eventCounter);
 }
 
 /** The console's `factory-reset`: logged, then the configuration copies hold no settings. */
 export function storeFactoryReset(): bool {
   if (!active) return false;
-  eventRecord(EVENT_FACTORY_RESET, 0, 0, 0, bootCount, uptimeS());
+  logEvent(EVENT_FACTORY_RESET, 0, 0, 0);
   return configFactoryReset();
 }
 
@@ -91,18 +94,16 @@ export function storeIdentity(ptr: usize): void {
   let changed = false;
   for (let i = 0; i < IDENTITY_WORDS; i++) if (load<i64>(ptr + (<usize>i << 3)) != storedIdentityWord(i)) changed = true;
   if (!changed || !active) return;
-  eventRecord(EVENT_FIRMWARE_IDENTITY, 0, storedIdentityWord(0), load<i64>(ptr), bootCount, uptimeS());
+  logEvent(EVENT_FIRMWARE_IDENTITY, 0, storedIdentityWord(0), load<i64>(ptr));
   for (let i = 0; i < IDENTITY_WORDS; i++) setStoredIdentityWord(i, load<i64>(ptr + (<usize>i << 3)));
   configSave();
 }
 
 export function storeEventCounter(): u32 { return active ? eventCounter : 0; }
 
-/** What frames carry: the persisted value, so frames never go back after a power cut. */
-export function storeFrameValue(id: i32, live: i64): i64 {
-  if (!active) return live;
-  const p = journalPersisted(id);
-  return p < 0 ? live : p;
+/** The persisted value of a journalled register (what frames carry), or -1. */
+export function storePersistedValue(id: i32): i64 {
+  return active ? journalPersisted(id) : -1;
 }
 
 /** The first frame counter after start-up: past everything reserved before the cut. */
@@ -112,4 +113,3 @@ export function storeReserveFrameCounter(counter: u32, nowUs: i64): bool {
   return !active || journalReserveFrameCounter(counter, nowUs, eventCounter);
 }
 
-export function storeConfigFound(): bool { return configFound; }

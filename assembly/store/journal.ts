@@ -17,20 +17,22 @@ const ENTRY_BYTES: u32 = 20;
 const ENTRIES_OFFSET: u32 = 24;
 const CRC_OFFSET: u32 = HEADER_BYTES - 4;
 const FRAME_FIELD_BYTES: u32 = 64;
+/** Boots are counted here, not in the configuration copies, so a start-up never erases. */
+const BOOT_FIELD_BYTES: u32 = 32;
 export const MAX_ENTRIES: i32 = 22;
 /** Frame counters reserved per tally step of the frame-counter field. */
 export const FRAME_COUNTER_BLOCK: u32 = 64;
 
 const header = memory.data(<i32>HEADER_BYTES, 8);
 
-// Per entry (tallied register): id, base value, steps, persisted value, field counts.
+// Per entry (tallied register): id, base value, steps, field counts. The persisted value is
+// derived from them (entryValue), never kept separately.
 const entryId = memory.data(4 * MAX_ENTRIES);
 const baseValue = memory.data(8 * MAX_ENTRIES);
 const coarseStep = memory.data(8 * MAX_ENTRIES);
 const fineStep = memory.data(8 * MAX_ENTRIES);
 const coarseCount = memory.data(4 * MAX_ENTRIES);
 const fineCount = memory.data(4 * MAX_ENTRIES);
-const persisted = memory.data(8 * MAX_ENTRIES);
 const lastPersistUs = memory.data(8 * MAX_ENTRIES);
 let entries: i32 = 0;
 
@@ -39,6 +41,8 @@ let currentSeq: u32 = 0;
 let nextErased = false;
 let frameBase: u32 = 0;
 let frameSteps: i32 = 0;
+let bootBase: u32 = 0;
+let bootSteps: i32 = 0;
 
 /** Settings (defaults: 10 Wh / 10 L / 10 pulses coarse, a tenth of that fine, 5 minutes). */
 export let stepWh: i64 = 10;
@@ -46,18 +50,16 @@ export let persistIntervalUs: i64 = 300_000_000;
 /** Event counter as last written in a base record (the event log keeps its own copy). */
 export let journalEventCounter: u32 = 0;
 export let journalDamaged = false;
-export let journalFound = false;
-/** Sector erases and base records written since start-up (for the twin's wear figures). */
-export let erasesIssued: u32 = 0;
 
 function fieldBytes(): u32 {
-  const perEntry = (flashSectorBytes - HEADER_BYTES - FRAME_FIELD_BYTES) / <u32>max(entries, 1);
+  const perEntry = (flashSectorBytes - HEADER_BYTES - FRAME_FIELD_BYTES - BOOT_FIELD_BYTES) / <u32>max(entries, 1);
   return perEntry & ~1;
 }
 @inline function fineBytes(): u32 { return (fieldBytes() >> 2) & ~1; }
 @inline function coarseBytes(): u32 { return fieldBytes() - fineBytes(); }
 function frameFieldOffset(): u32 { return sectorOffset(JOURNAL_FIRST_SECTOR + currentSector) + HEADER_BYTES; }
-function coarseOffset(e: i32): u32 { return frameFieldOffset() + FRAME_FIELD_BYTES + <u32>e * fieldBytes(); }
+function bootFieldOffset(): u32 { return frameFieldOffset() + FRAME_FIELD_BYTES; }
+function coarseOffset(e: i32): u32 { return bootFieldOffset() + BOOT_FIELD_BYTES + <u32>e * fieldBytes(); }
 function fineOffset(e: i32): u32 { return coarseOffset(e) + coarseBytes(); }
 
 function coarseStepFor(id: i32): i64 {
@@ -69,6 +71,11 @@ function coarseStepFor(id: i32): i64 {
 
 function entryValue(e: i32): i64 {
   return getI64(baseValue, e) + <i64>getI32(coarseCount, e) * getI64(coarseStep, e) + <i64>getI32(fineCount, e) * getI64(fineStep, e);
+}
+
+/** Start-ups since the store was created (event log records carry it). */
+export function bootCount(): u32 {
+  return bootBase + <u32>bootSteps;
 }
 
 /** The highest frame counter that may be used without a new reservation. */
@@ -99,9 +106,8 @@ export function journalRestore(): void {
       anyWritten = true; // torn or damaged: noted, the newest valid sector still wins
     }
   }
-  journalFound = best >= 0;
   journalDamaged = false;
-  if (!journalFound) {
+  if (best < 0) {
     journalDamaged = anyWritten;
     currentSector = sectors - 1;
     currentSeq = 0;
@@ -114,6 +120,7 @@ export function journalRestore(): void {
   frameBase = load<u32>(header, 8);
   journalEventCounter = load<u32>(header, 12);
   entries = <i32>load<u16>(header, 16);
+  bootBase = load<u32>(header, 20);
   for (let e = 0; e < entries; e++) {
     const at = header + ENTRIES_OFFSET + <usize>e * ENTRY_BYTES;
     setI32(entryId, e, <i32>load<u8>(at));
@@ -123,12 +130,13 @@ export function journalRestore(): void {
   }
   frameSteps = tallyCount(frameFieldOffset(), FRAME_FIELD_BYTES);
   if (tallyDamaged) journalDamaged = true;
+  bootSteps = tallyCount(bootFieldOffset(), BOOT_FIELD_BYTES);
+  if (tallyDamaged) journalDamaged = true;
   for (let e = 0; e < entries; e++) {
     setI32(coarseCount, e, tallyCount(coarseOffset(e), coarseBytes()));
     if (tallyDamaged) journalDamaged = true;
     setI32(fineCount, e, tallyCount(fineOffset(e), fineBytes()));
     if (tallyDamaged) journalDamaged = true;
-    setI64(persisted, e, entryValue(e));
     setI64(lastPersistUs, e, 0);
     registersRestore(getI32(entryId, e), entryValue(e));
   }
@@ -138,10 +146,8 @@ export function journalRestore(): void {
 /** Write a new base record with every register's exact value into the next sector. */
 function roll(nowUs: i64, eventCounter: u32): bool {
   const next = (currentSector + 1) % journalSectors();
-  if (!nextErased) {
-    boardFlashErase(JOURNAL_FIRST_SECTOR + next);
-    erasesIssued++;
-  }
+  // Erased ahead, or still blank (a new device): no erase needed.
+  if (!nextErased && !sectorBlank(JOURNAL_FIRST_SECTOR + next)) boardFlashErase(JOURNAL_FIRST_SECTOR + next);
   nextErased = false;
   const ceiling = frameCounterCeiling();
   memory.fill(header, 0xff, HEADER_BYTES);
@@ -151,7 +157,7 @@ function roll(nowUs: i64, eventCounter: u32): bool {
   store<u32>(header, eventCounter, 12);
   store<u16>(header, <u16>entries, 16);
   store<u16>(header, 0, 18);
-  store<u32>(header, 0, 20);
+  store<u32>(header, bootCount(), 20);
   for (let e = 0; e < entries; e++) {
     const at = header + ENTRIES_OFFSET + <usize>e * ENTRY_BYTES;
     const id = getI32(entryId, e);
@@ -168,13 +174,14 @@ function roll(nowUs: i64, eventCounter: u32): bool {
   currentSeq++;
   frameBase = ceiling;
   frameSteps = 0;
+  bootBase = bootCount();
+  bootSteps = 0;
   journalEventCounter = eventCounter;
   for (let e = 0; e < entries; e++) {
     const at = header + ENTRIES_OFFSET + <usize>e * ENTRY_BYTES;
     setI64(baseValue, e, load<i64>(at, 4));
     setI32(coarseCount, e, 0);
     setI32(fineCount, e, 0);
-    setI64(persisted, e, load<i64>(at, 4));
     setI64(lastPersistUs, e, nowUs);
   }
   return true;
@@ -194,13 +201,15 @@ function journalStartFresh(eventCounter: u32): void {
   }
   frameBase = 0;
   frameSteps = 0;
+  bootBase = 0;
+  bootSteps = 0;
   roll(0, eventCounter);
 }
 
 /** Periodic work: persist whole steps, pre-erase the next sector. */
 export function journalTick(nowUs: i64, eventCounter: u32): void {
   for (let e = 0; e < entries; e++) {
-    const unpersisted = registerValue(getI32(entryId, e)) - getI64(persisted, e);
+    const unpersisted = registerValue(getI32(entryId, e)) - entryValue(e);
     if (unpersisted <= 0) {
       setI64(lastPersistUs, e, nowUs);
       continue;
@@ -218,7 +227,6 @@ export function journalTick(nowUs: i64, eventCounter: u32): void {
     // Erase only when needed: a restart must not wear the sector that is already blank.
     if (!sectorBlank(next)) {
       boardFlashErase(next);
-      erasesIssued++;
     }
     nextErased = true;
   }
@@ -239,9 +247,14 @@ function advance(e: i32, coarse: bool, steps: i32, nowUs: i64, eventCounter: u32
   if (used + steps > tallyCapacity(coarse ? coarseBytes() : fineBytes())) return roll(nowUs, eventCounter);
   if (!tallyAdvance(coarse ? coarseOffset(e) : fineOffset(e), used, steps)) return false;
   setI32(counts, e, used + steps);
-  setI64(persisted, e, entryValue(e));
   setI64(lastPersistUs, e, nowUs);
   return true;
+}
+
+/** Count this start-up: one pair in the boot field (a roll when it is full), no erase. */
+export function journalCountBoot(nowUs: i64, eventCounter: u32): void {
+  if (bootSteps + 1 > tallyCapacity(BOOT_FIELD_BYTES) && !roll(nowUs, eventCounter)) return;
+  if (tallyAdvance(bootFieldOffset(), bootSteps, 1)) bootSteps++;
 }
 
 /** Make sure frame counter `counter` is reserved in flash before a frame uses it. */
@@ -264,6 +277,6 @@ export function journalCommit(nowUs: i64, eventCounter: u32): bool {
 
 /** The persisted value of register `id` (what frames report), or -1 if it is not journalled. */
 export function journalPersisted(id: i32): i64 {
-  for (let e = 0; e < entries; e++) if (getI32(entryId, e) == id) return getI64(persisted, e);
+  for (let e = 0; e < entries; e++) if (getI32(entryId, e) == id) return entryValue(e);
   return -1;
 }

@@ -8,6 +8,7 @@ export const JOURNAL_FIRST_SECTOR = 4;
 const J_MAGIC = 0x314a4d41;
 const HEADER_BYTES = 512;
 const FRAME_FIELD_BYTES = 64;
+const BOOT_FIELD_BYTES = 32;
 const ENTRY_BYTES = 20;
 const FRAME_COUNTER_BLOCK = 64;
 
@@ -18,6 +19,8 @@ export interface JournalState {
   values: Map<number, bigint>;
   frameCounterCeiling: number;
   eventCounter: number;
+  /** Start-ups counted since the store was created. */
+  bootCount: number;
 }
 
 /** Steps of a pair-coded tally field: leading pairs with both bits cleared. */
@@ -43,7 +46,7 @@ export function readJournal(image: Uint8Array, sectorBytes: number, sectors: num
     if (entries > 22) continue;
     const seq = view.getUint32(at + 4, true);
     if (best && seq <= best.seq) continue;
-    const field = Math.floor((sectorBytes - HEADER_BYTES - FRAME_FIELD_BYTES) / Math.max(entries, 1)) & ~1;
+    const field = Math.floor((sectorBytes - HEADER_BYTES - FRAME_FIELD_BYTES - BOOT_FIELD_BYTES) / Math.max(entries, 1)) & ~1;
     const fine = (field >> 2) & ~1;
     const coarse = field - fine;
     const tallyStart = at + HEADER_BYTES;
@@ -54,7 +57,7 @@ export function readJournal(image: Uint8Array, sectorBytes: number, sectors: num
       const base = view.getBigInt64(entry + 4, true);
       const coarseStep = BigInt(view.getUint32(entry + 12, true));
       const fineStep = BigInt(view.getUint32(entry + 16, true));
-      const fieldAt = tallyStart + FRAME_FIELD_BYTES + e * field;
+      const fieldAt = tallyStart + FRAME_FIELD_BYTES + BOOT_FIELD_BYTES + e * field;
       const c = BigInt(countTally(image.subarray(fieldAt, fieldAt + coarse)));
       const f = BigInt(countTally(image.subarray(fieldAt + coarse, fieldAt + field)));
       values.set(id, base + c * coarseStep + f * fineStep);
@@ -64,6 +67,7 @@ export function readJournal(image: Uint8Array, sectorBytes: number, sectors: num
       sector: s, seq, values,
       frameCounterCeiling: view.getUint32(at + 8, true) + frameSteps * FRAME_COUNTER_BLOCK,
       eventCounter: view.getUint32(at + 12, true),
+      bootCount: view.getUint32(at + 20, true) + countTally(image.subarray(tallyStart + FRAME_FIELD_BYTES, tallyStart + FRAME_FIELD_BYTES + BOOT_FIELD_BYTES)),
     };
   }
   return best;

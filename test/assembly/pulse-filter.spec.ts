@@ -1,17 +1,15 @@
 // The glitch filter against its truth table (docs/pulse-filter.md), row by row.
 import {
-  filterReset, filterSettle, filterEdge, filterAdopt, filterAcceptedLevel,
+  filterReset, filterSettle, filterEvent, filterAdopt, filterAcceptedLevel, EVENT_REFUSED,
   ACTION_NONE, ACTION_RISE, ACTION_FALL, ACTION_FIRST, LEVEL_UNKNOWN, ghostEdges, acceptedEdgeUs,
 } from "../../assembly/pulse/filter";
 
 const CH = 0;
 const FILTER_US: i64 = 10_000;
 
-/** Deliver an edge as the meter does: settle first, then record. Returns the settle action. */
+/** Deliver an edge as the meter does; returns the action of the level steady until it. */
 function edge(t: i64, level: i32): i32 {
-  const action = filterSettle(CH, t);
-  filterEdge(CH, t, level);
-  return action;
+  return filterEvent(CH, t, level, false);
 }
 
 describe("pulse filter truth table", () => {
@@ -83,5 +81,15 @@ describe("pulse filter truth table", () => {
     filterReset(CH, FILTER_US);
     filterAdopt(CH, 0, 1);
     expect(filterSettle(CH, 1_000_000)).toBe(ACTION_NONE);
+  });
+
+  it("refused rows: an edge older than the last, a level other than 0/1, a power-up level after an event", () => {
+    expect(filterEvent(CH, 1_000, 0, true)).toBe(ACTION_NONE); // power-up level adopted
+    edge(50_000, 1);
+    expect(filterEvent(CH, 40_000, 0, false)).toBe(EVENT_REFUSED);
+    expect(filterEvent(CH, 60_000, 2, false)).toBe(EVENT_REFUSED);
+    expect(filterEvent(CH, 60_000, 0, true)).toBe(EVENT_REFUSED);
+    // none of them disturbed the filter: the high level since 50 000 is still one pulse
+    expect(filterSettle(CH, 60_000)).toBe(ACTION_RISE);
   });
 });
