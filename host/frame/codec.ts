@@ -1,17 +1,22 @@
 // Frame format version 1 (docs/frames.md): a pure codec, bytes in, object out, and back.
 // No I/O and no clock, so gateways, the CLI, the twin and browsers can all use it.
+//   suite 0: header | payload | CRC-32                          (no key: anyone can forge it)
+//   suite 1: header | payload | CMAC-64 with the node key        (old nodes: signed, in clear)
+//   suite 2: header | key version | AES-CTR(payload) | CMAC-64   (the default: derived keys)
 import { crc32 } from "./crc32.js";
 import { decodeVarint, encodeVarint, VarintError } from "./varint.js";
-import { FRAME_REGISTERS, FRAME_VALUE_SCALE, registerIdByName } from "./registers.js";
+import { parsePayload, encodePayload, PayloadError } from "./payload.js";
 import type { KeyLookup } from "./keyring.js";
-import { AesCmac } from "../crypto/cmac.js";
+import { FrameKey, frameNonce } from "./frame-keys.js";
+import { aes128Ctr } from "../crypto/ctr.js";
 
 export const FRAME_VERSION = 1;
 export const SUITE_CRC32 = 0;
 export const SUITE_CMAC64 = 1;
-export const SUITE_NAMES: Record<number, string> = { 0: "crc32", 1: "aes128-cmac64" };
+export const SUITE_CTR_CMAC64 = 2;
+export const SUITE_NAMES: Record<number, string> = { 0: "crc32", 1: "aes128-cmac64", 2: "aes128-ctr-cmac64" };
 const HEADER_BYTES = 2;
-const TRAILER_BYTES: Record<number, number> = { 0: 4, 1: 8 };
+const TRAILER_BYTES: Record<number, number> = { 0: 4, 1: 8, 2: 8 };
 /** The smallest frame: header, five one-byte varints, CRC. */
 export const MIN_FRAME_BYTES = HEADER_BYTES + 5 + 4;
 export const MAX_FRAME_BYTES = 250;
@@ -26,23 +31,31 @@ export const STATUS_FLAGS: Record<number, string> = {
   6: "ct_fault",
 };
 
-export interface Frame {
+/** What a frame says before its payload: readable without a key (and unverified until checked). */
+export interface FrameHeader {
   version: number;
   suite: string;
-  /** True when the MAC was verified with the node's key (suite 1). */
-  authenticated: boolean;
   node: number;
+  /** Suite 2 only: which of the node's keys sealed the frame. */
+  key_version?: number;
   counter: number;
+  /** True for suite 2: the payload cannot be read without the key. */
+  encrypted: boolean;
+}
+
+export interface Frame extends FrameHeader {
+  /** True when the MAC was verified with the node's key (suites 1 and 2). */
+  authenticated: boolean;
   status: number;
   status_flags: string[];
   event_counter: number;
-  /** Register name -> value in Wh or L (one decimal), only registers that are not zero. */
+  /** Register name -> value in Wh or L (one decimal), every register the frame carries. */
   registers: Record<string, number>;
 }
 
 /** Why a frame was refused, for counting (gateways) without parsing messages. */
 export type FrameRejection = "too_short" | "too_long" | "bad_version" | "bad_suite" | "crc_mismatch" | "mac_mismatch"
-  | "unknown_node" | "unauthenticated" | "malformed" | "bad_hex";
+  | "unknown_node" | "unknown_key_version" | "unauthenticated" | "malformed" | "bad_hex";
 
 export class FrameError extends Error {
   constructor(message: string, readonly reason: FrameRejection = "malformed") {
@@ -59,9 +72,12 @@ export function statusNames(status: number): string[] {
 }
 
 export interface DecodeOptions {
-  /** Keys for authenticated frames (suite 1); without them such frames are refused. */
+  /** Keys for authenticated frames (suites 1, 2); without them such frames are refused. */
   keys?: KeyLookup;
-  /** Refuse frames that carry only a CRC (suite 0). Gateways metering for real set this. */
+  /**
+   * Refuse frames that carry only a CRC (suite 0). Gateways metering for real set this. Suite 0
+   * is refused anyway for a node that has a key in `keys` (a downgrade), whatever this says.
+   */
   requireAuthentication?: boolean;
 }
 
@@ -69,97 +85,145 @@ function hex32(n: number): string {
   return "0x" + n.toString(16).padStart(8, "0");
 }
 
-/** Check the trailer (CRC or MAC); returns the end of the frame body. */
-function checkTrailer(bytes: Uint8Array, suite: number, options: DecodeOptions): number {
-  const end = bytes.length - TRAILER_BYTES[suite];
-  if (suite === SUITE_CRC32) {
-    if (options.requireAuthentication) throw new FrameError("unauthenticated frame (suite 0, CRC only) refused: this gateway requires AES-CMAC", "unauthenticated");
-    const stored = new DataView(bytes.buffer, bytes.byteOffset + end, 4).getUint32(0, true);
-    const computed = crc32(bytes, 0, end);
-    if (stored !== computed) throw new FrameError(`CRC mismatch: frame says ${hex32(stored)}, content gives ${hex32(computed)} (corrupted or truncated frame)`, "crc_mismatch");
-    return end;
-  }
-  let node: number;
+function varint(bytes: Uint8Array, at: number, end: number, what: string): [number, number] {
   try {
-    [node] = decodeVarint(bytes, HEADER_BYTES, end, "node id");
-  } catch (e) {
-    throw new FrameError((e as Error).message);
-  }
-  const engine = options.keys?.cmacFor(node);
-  if (!engine) throw new FrameError(`no key for node ${node}: add it to the keyring (--keys FILE)`, "unknown_node");
-  if (!engine.verify64(bytes.subarray(0, end), bytes.subarray(end))) {
-    throw new FrameError(`MAC mismatch for node ${node}: forged, corrupted, or signed with another key`, "mac_mismatch");
-  }
-  return end;
-}
-
-/** Decode one frame; throws FrameError saying exactly what is wrong. */
-export function decodeFrame(bytes: Uint8Array, options: DecodeOptions = {}): Frame {
-  if (bytes.length < MIN_FRAME_BYTES) throw new FrameError(`frame too short: ${bytes.length} bytes, at least ${MIN_FRAME_BYTES} needed`, "too_short");
-  if (bytes.length > MAX_FRAME_BYTES) throw new FrameError(`frame too long: ${bytes.length} bytes, at most ${MAX_FRAME_BYTES}`, "too_long");
-  if (bytes[0] !== FRAME_VERSION) throw new FrameError(`unsupported frame version ${bytes[0]} (this decoder reads version ${FRAME_VERSION})`, "bad_version");
-  const suite = bytes[1];
-  if (TRAILER_BYTES[suite] === undefined) throw new FrameError(`unknown authentication suite ${suite}`, "bad_suite");
-  const end = checkTrailer(bytes, suite, options);
-  try {
-    let at = HEADER_BYTES;
-    let node: number, counter: number, status: number, eventCounter: number, bitmap: number;
-    [node, at] = decodeVarint(bytes, at, end, "node id");
-    [counter, at] = decodeVarint(bytes, at, end, "frame counter");
-    [status, at] = decodeVarint(bytes, at, end, "status");
-    [eventCounter, at] = decodeVarint(bytes, at, end, "event counter");
-    [bitmap, at] = decodeVarint(bytes, at, end, "register bitmap");
-    if (node > 0xffffffff || counter > 0xffffffff || status > 0xffffffff || eventCounter > 0xffffffff) {
-      throw new FrameError("header field above 32 bits");
-    }
-    if (bitmap >= 2 ** FRAME_REGISTERS.length) throw new FrameError(`register bitmap names unknown register ids (0x${bitmap.toString(16)})`);
-    const registers: Record<string, number> = {};
-    for (const reg of FRAME_REGISTERS) {
-      if (Math.floor(bitmap / 2 ** reg.id) % 2 === 0) continue;
-      let raw: number;
-      [raw, at] = decodeVarint(bytes, at, end, reg.name);
-      registers[reg.name] = raw / FRAME_VALUE_SCALE;
-    }
-    if (at !== end) throw new FrameError(`${end - at} unexpected byte(s) after the last register`);
-    return {
-      version: FRAME_VERSION, suite: SUITE_NAMES[suite], authenticated: suite === SUITE_CMAC64, node, counter, status,
-      status_flags: statusNames(status), event_counter: eventCounter, registers,
-    };
+    return decodeVarint(bytes, at, end, what);
   } catch (e) {
     if (e instanceof VarintError) throw new FrameError(e.message);
     throw e;
   }
 }
 
+/** Length, version and suite checks every frame passes first; returns the suite. */
+function checkEnvelope(bytes: Uint8Array): number {
+  if (bytes.length < MIN_FRAME_BYTES) throw new FrameError(`frame too short: ${bytes.length} bytes, at least ${MIN_FRAME_BYTES} needed`, "too_short");
+  if (bytes.length > MAX_FRAME_BYTES) throw new FrameError(`frame too long: ${bytes.length} bytes, at most ${MAX_FRAME_BYTES}`, "too_long");
+  if (bytes[0] !== FRAME_VERSION) throw new FrameError(`unsupported frame version ${bytes[0]} (this decoder reads version ${FRAME_VERSION})`, "bad_version");
+  const suite = bytes[1];
+  if (TRAILER_BYTES[suite] === undefined) throw new FrameError(`unknown authentication suite ${suite}`, "bad_suite");
+  return suite;
+}
+
+/** The header fields and where the payload starts (unverified). */
+function parseHeader(bytes: Uint8Array, suite: number, end: number): FrameHeader & { payloadAt: number } {
+  let at = HEADER_BYTES;
+  let node: number, counter: number, keyVersion: number | undefined;
+  [node, at] = varint(bytes, at, end, "node id");
+  if (suite === SUITE_CTR_CMAC64) [keyVersion, at] = varint(bytes, at, end, "key version");
+  [counter, at] = varint(bytes, at, end, "frame counter");
+  if (node > 0xffffffff || counter > 0xffffffff || (keyVersion ?? 0) > 0xffffffff) throw new FrameError("header field above 32 bits");
+  if (keyVersion === 0) throw new FrameError("key version 0 (reserved for 'no key')");
+  const header: FrameHeader & { payloadAt: number } = { version: FRAME_VERSION, suite: SUITE_NAMES[suite], node, counter, encrypted: suite === SUITE_CTR_CMAC64, payloadAt: at };
+  if (keyVersion !== undefined) header.key_version = keyVersion;
+  return header;
+}
+
+/** The header of a frame, read without any key: nothing in it is verified. Throws FrameError if unreadable. */
+export function decodeFrameHeader(bytes: Uint8Array): FrameHeader {
+  const suite = checkEnvelope(bytes);
+  const { payloadAt: _, ...header } = parseHeader(bytes, suite, bytes.length - TRAILER_BYTES[suite]);
+  return header;
+}
+
+/** Decode one frame; throws FrameError saying exactly what is wrong. The MAC is checked before anything is trusted. */
+export function decodeFrame(bytes: Uint8Array, options: DecodeOptions = {}): Frame {
+  const suite = checkEnvelope(bytes);
+  const end = bytes.length - TRAILER_BYTES[suite];
+  const header = parseHeader(bytes, suite, end);
+  const { node } = header;
+  let payloadBytes = bytes;
+  let payloadAt = header.payloadAt;
+  let payloadEnd = end;
+  if (suite === SUITE_CRC32) {
+    if (options.keys?.hasKey(node)) throw new FrameError(`unauthenticated frame (suite 0, CRC only) refused: node ${node} has a key, so only authenticated frames are accepted from it`, "unauthenticated");
+    if (options.requireAuthentication) throw new FrameError("unauthenticated frame (suite 0, CRC only) refused: this gateway requires authenticated frames", "unauthenticated");
+    const stored = new DataView(bytes.buffer, bytes.byteOffset + end, 4).getUint32(0, true);
+    const computed = crc32(bytes, 0, end);
+    if (stored !== computed) throw new FrameError(`CRC mismatch: frame says ${hex32(stored)}, content gives ${hex32(computed)} (corrupted or truncated frame)`, "crc_mismatch");
+  } else if (suite === SUITE_CMAC64) {
+    const keys = options.keys?.keysOf(node) ?? [];
+    if (keys.length === 0) throw new FrameError(`no key for node ${node}: add it to the keyring (--keys FILE)`, "unknown_node");
+    // Suite 1 frames name no key version: any of the node's keys may have signed it.
+    const body = bytes.subarray(0, end);
+    const tag = bytes.subarray(end);
+    if (!keys.some((k) => k.suite1().verify64(body, tag))) {
+      throw new FrameError(`MAC mismatch for node ${node}: forged, corrupted, or signed with another key`, "mac_mismatch");
+    }
+  } else {
+    const version = header.key_version!;
+    const key = options.keys?.keyFor(node, version);
+    if (!key) {
+      if (options.keys?.hasKey(node)) {
+        const held = options.keys.keysOf(node).map((k) => k.version).join(", ");
+        throw new FrameError(`no key version ${version} for node ${node} (the keyring has version${held.includes(",") ? "s" : ""} ${held}): add it to the keyring`, "unknown_key_version");
+      }
+      throw new FrameError(`no key for node ${node}: add it to the keyring (--keys FILE)`, "unknown_node");
+    }
+    const { enc, mac } = key.suite2();
+    if (!mac.verify64(bytes.subarray(0, end), bytes.subarray(end))) {
+      throw new FrameError(`MAC mismatch for node ${node} key version ${version}: forged, corrupted, or sealed with another key`, "mac_mismatch");
+    }
+    payloadBytes = aes128Ctr(enc, frameNonce(node, version, header.counter), bytes.subarray(header.payloadAt, end));
+    payloadAt = 0;
+    payloadEnd = payloadBytes.length;
+  }
+  let payload;
+  try {
+    payload = parsePayload(payloadBytes, payloadAt, payloadEnd);
+  } catch (e) {
+    if (e instanceof PayloadError) throw new FrameError(e.message);
+    throw e;
+  }
+  const { payloadAt: _, ...fields } = header;
+  return {
+    ...fields, authenticated: suite !== SUITE_CRC32, status: payload.status, status_flags: statusNames(payload.status),
+    event_counter: payload.event_counter, registers: payload.registers,
+  };
+}
+
 export interface FrameFields {
   node: number; counter: number; status?: number; event_counter?: number;
-  /** Register name -> value in Wh or L; truncated to 0.1. Zero values are left out. */
+  /** Register name -> value in Wh or L; truncated to 0.1. Every register named is carried, zeros too. */
   registers: Record<string, number>;
 }
 
-/** Encode a frame: with a 16-byte `key`, authenticated (suite 1); without, CRC-32 (suite 0). */
-export function encodeFrame(fields: FrameFields, key?: Uint8Array): Uint8Array {
-  const out: number[] = [FRAME_VERSION, key ? SUITE_CMAC64 : SUITE_CRC32];
-  const values: [number, number][] = [];
-  for (const [name, value] of Object.entries(fields.registers)) {
-    const id = registerIdByName.get(name);
-    if (id === undefined) throw new FrameError(`unknown register '${name}'`);
-    if (!(value >= 0)) throw new FrameError(`register '${name}' must be a non-negative number, not ${value}`);
-    const raw = Math.floor(value * FRAME_VALUE_SCALE + 1e-9);
-    if (raw > 0) values.push([id, raw]);
+export interface EncodeOptions {
+  /** With a key: 2 (default) or 1 (an old node). Without a key always 0. */
+  suite?: 1 | 2;
+  /** Suite 2 key version when `key` is raw bytes (default 1); a FrameKey carries its own. */
+  keyVersion?: number;
+}
+
+/** Encode a frame: with a key, suite 2 (or 1 if asked); without one, CRC-32 (suite 0). */
+export function encodeFrame(fields: FrameFields, key?: Uint8Array | FrameKey, options: EncodeOptions = {}): Uint8Array {
+  const suite = key ? options.suite ?? SUITE_CTR_CMAC64 : SUITE_CRC32;
+  const out: number[] = [FRAME_VERSION, suite];
+  const payload: number[] = [];
+  try {
+    encodeVarint(fields.node, out);
+    const frameKey = key instanceof FrameKey ? key : key ? new FrameKey(fields.node, options.keyVersion ?? 1, key) : undefined;
+    if (suite === SUITE_CTR_CMAC64) encodeVarint(frameKey!.version, out);
+    encodeVarint(fields.counter, out);
+    encodePayload(fields.status ?? 0, fields.event_counter ?? 0, fields.registers, payload);
+    if (suite === SUITE_CTR_CMAC64) {
+      if (frameKey!.node !== fields.node) throw new FrameError(`key of node ${frameKey!.node} cannot seal a frame of node ${fields.node}`);
+      const { enc, mac } = frameKey!.suite2();
+      const bytes = new Uint8Array(out.length + payload.length + 8);
+      bytes.set(out);
+      bytes.set(aes128Ctr(enc, frameNonce(fields.node, frameKey!.version, fields.counter), Uint8Array.from(payload)), out.length);
+      bytes.set(mac.mac64(bytes.subarray(0, out.length + payload.length)), out.length + payload.length);
+      return bytes;
+    }
+    out.push(...payload);
+    const bytes = new Uint8Array(out.length + TRAILER_BYTES[suite]);
+    bytes.set(out);
+    if (suite === SUITE_CMAC64) bytes.set(frameKey!.suite1().mac64(bytes.subarray(0, out.length)), out.length);
+    else new DataView(bytes.buffer).setUint32(out.length, crc32(bytes, 0, out.length), true);
+    return bytes;
+  } catch (e) {
+    if (e instanceof VarintError || e instanceof PayloadError) throw new FrameError(e.message);
+    throw e;
   }
-  values.sort((a, b) => a[0] - b[0]);
-  encodeVarint(fields.node, out);
-  encodeVarint(fields.counter, out);
-  encodeVarint(fields.status ?? 0, out);
-  encodeVarint(fields.event_counter ?? 0, out);
-  encodeVarint(values.reduce((m, [id]) => m + 2 ** id, 0), out);
-  for (const [, raw] of values) encodeVarint(raw, out);
-  const bytes = new Uint8Array(out.length + (key ? 8 : 4));
-  bytes.set(out);
-  if (key) bytes.set(new AesCmac(key).mac64(bytes.subarray(0, out.length)), out.length);
-  else new DataView(bytes.buffer).setUint32(out.length, crc32(bytes, 0, out.length), true);
-  return bytes;
 }
 
 /** Parse hex text ("01 00 81…" or "0100…"); throws FrameError on anything but hex digits. */

@@ -2,5 +2,6 @@
 export * from "./codec.js";
 export { FRAME_REGISTERS, FRAME_VALUE_SCALE } from "./registers.js";
 export { crc32 } from "./crc32.js";
-export { Keyring, TestKeys, testKey, KeyringError } from "./keyring.js";
+export { Keyring, TestKeys, KeyringWithTestKeys, NO_KEYS, testKey, KeyringError, TEST_KEY_CACHE_NODES } from "./keyring.js";
 export type { KeyLookup } from "./keyring.js";
+export { FrameKey, deriveFrameKeys, frameNonce, frameKdfContext, FRAME_KDF_LABEL } from "./frame-keys.js";

@@ -34,7 +34,7 @@ test(`fuzz: ${CASES.toLocaleString("en")} random and mutated frames through deco
   const forgeKey = new Uint8Array(16).fill(0x5a);
   const expected = { accepted: 0, duplicate: 0, replay: 0, mac_mismatch_forged: 0, gaps: 0, missing: 0 };
   const kinds: Record<string, number> = {};
-  const engines = new Map(nodes.map((n) => [n, keys.cmacFor(n)!]));
+  const engines = new Map(nodes.map((n) => [n, keys.keyFor(n, 1)!.suite1()]));
   const forger = new AesCmac(forgeKey);
   let lastValid = sign({ node: NODE, counter: 1, registers: {} }, engines.get(NODE)!);
 
