@@ -140,7 +140,7 @@ export function fw_set_key(len: u32): i32 {
     memory.fill(scratchBuffer, 0, KEY_BYTES); // a key set on the console and saved takes precedence
     return OK;
   }
-  authSetKey(scratchBuffer);
+  authSetKey(scratchBuffer, 1); // the board's key is key version 1 (docs/frames.md)
   return OK;
 }
 

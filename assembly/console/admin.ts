@@ -130,7 +130,9 @@ function logLine(r: usize): void {
     for (let i = 0; i < 8; i++) outHexByte(<u32>((<u64>newV >> (<u64>i << 3)) & 0xff));
     outLine("...");
   } else if (type == EVENT_KEY_SET) {
-    outLine("frame key set on the console (not shown)");
+    out("frame key set on the console (not shown)");
+    if (newV > 0) { out(", key version "); outU64(<u64>newV); }
+    outLine("");
   } else if (type == EVENT_STORE_CORRUPT) {
     out("store damage found at start-up (");
     out((key & 1) != 0 ? "config " : "");
@@ -216,10 +218,16 @@ export function keyCommand(): void {
     store<u8>(scratchBuffer + i, <u8>((hexDigit(<u32>load<u8>(hex + 2 * i)) << 4) | hexDigit(<u32>load<u8>(hex + 2 * i + 1))));
   }
   memory.fill(hex, 0x2a, 32); // no copy of the digits stays in the line buffer
-  configSetFrameKey(scratchBuffer); // loads it and wipes the scratch
-  storeRecordEvent(EVENT_KEY_SET, 0, 0, 0);
+  const version = configSetFrameKey(scratchBuffer); // loads it and wipes the scratch
+  if (version == 0) {
+    outLine("error: every key version is used up; nothing was changed (factory-reset does not free them)");
+    return;
+  }
+  storeRecordEvent(EVENT_KEY_SET, 0, 0, <i64>version);
   statusSet(STATUS_CONFIG_CHANGED);
-  outLine("ok: key loaded; frames are signed with it from now on; save keeps it across power cuts");
+  out("ok: key version ");
+  outU64(version);
+  outLine(" loaded; frames are sealed with it from now on (add it to the gateway's keyring under this version); save keeps it across power cuts");
 }
 
 // ---- zero ------------------------------------------------------------------------------------------

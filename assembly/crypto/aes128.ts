@@ -20,8 +20,11 @@ export const AES_KEY_BYTES: u32 = 16;
 export const AES_ROUNDS: u32 = 10;
 /** Expanded key: AES_ROUNDS + 1 round keys of 16 bytes. */
 export const AES_SCHEDULE_BYTES: u32 = 176;
-/** Slots, so that a new key can be loaded (and checked) while the old one still verifies. */
-export const AES_KEY_SLOT_COUNT: u32 = 2;
+/**
+ * Slots: frames use three (docs/frames.md suite 2: the node key, from which the other two are
+ * derived; the derived CTR key; the derived CMAC key), see frame/auth.ts.
+ */
+export const AES_KEY_SLOT_COUNT: u32 = 3;
 
 /** The forward S-box (FIPS-197 figure 7); public data, exported for the harness. */
 export const AES_SBOX: usize = memory.data<u8>([

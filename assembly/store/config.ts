@@ -4,7 +4,7 @@
 import { boardFlashRead, boardFlashProgram, boardFlashErase } from "../abi/board";
 import { crc32 } from "../frame/crc32";
 import { sectorOffset, CONFIG_SECTOR_A } from "./layout";
-import { authSetKey } from "../frame/auth";
+import { authSetKey, authKeyVersion, MAX_KEY_VERSION } from "../frame/auth";
 import { settingKeysEnd, settingExists, settingValue, settingValid, settingApply } from "./settings-table";
 
 const MAGIC: u32 = 0x31434d41; // "AMC1"
@@ -19,6 +19,10 @@ const identity = memory.data(8 * 4);
 const KEY_IDENTITY: u16 = 200;
 /** The frame key set on the console (two words; never shown, never logged, never read back). */
 const KEY_FRAME_KEY: u16 = 220;
+/** The console key's version (docs/frames.md suite 2), stored with it. */
+const KEY_FRAME_KEY_VERSION: u16 = 222;
+/** The highest key version ever given on this meter: kept by factory-reset, so a version is never given twice. */
+const KEY_FRAME_KEY_VERSION_MAX: u16 = 223;
 /** The console PIN (its digits' ASCII bytes; never shown, never logged). */
 export const KEY_PIN: u16 = 230;
 /** "0000": the documented default PIN of a meter whose PIN was never changed. */
@@ -26,6 +30,8 @@ export const DEFAULT_PIN: i64 = 0x30303030;
 const frameKey = memory.data(16, 8);
 const keyScratch = memory.data(16, 8);
 let frameKeyStored = false;
+let frameKeyVersion: u32 = 0;
+let keyVersionMax: u32 = 0;
 let pin: i64 = DEFAULT_PIN;
 
 let seq: u32 = 0;
@@ -61,6 +67,8 @@ export function configRestore(): void {
   memory.fill(identity, 0, 32);
   memory.fill(frameKey, 0, 16);
   frameKeyStored = false;
+  frameKeyVersion = 0;
+  keyVersionMax = 0;
   pin = DEFAULT_PIN;
   seq = 0;
   if (!configFound) return;
@@ -81,6 +89,8 @@ export function configRestore(): void {
     if (settingExists(key)) settingApply(key, v);
     else if (key >= KEY_IDENTITY && key < KEY_IDENTITY + <u16>IDENTITY_WORDS) setStoredIdentityWord(<i32>(key - KEY_IDENTITY), v);
     else if (key == KEY_PIN) pin = v;
+    else if (key == KEY_FRAME_KEY_VERSION) frameKeyVersion = <u32>v;
+    else if (key == KEY_FRAME_KEY_VERSION_MAX) keyVersionMax = <u32>v;
     else if (key == KEY_FRAME_KEY || key == KEY_FRAME_KEY + 1) {
       store<i64>(frameKey + (<usize>(key - KEY_FRAME_KEY) << 3), v);
       frameKeyStored = true;
@@ -88,7 +98,10 @@ export function configRestore(): void {
   }
   if (frameKeyStored) {
     memory.copy(keyScratch, frameKey, 16);
-    authSetKey(keyScratch); // wipes keyScratch
+    // A key saved before key versions existed is version 1 (as a keyring entry without versions).
+    if (frameKeyVersion == 0) frameKeyVersion = 1;
+    if (keyVersionMax < frameKeyVersion) keyVersionMax = frameKeyVersion;
+    authSetKey(keyScratch, frameKeyVersion); // wipes keyScratch
   }
 }
 
@@ -108,7 +121,9 @@ export function configSave(): bool {
   if (frameKeyStored) {
     n = putPair(n, KEY_FRAME_KEY, load<i64>(frameKey));
     n = putPair(n, KEY_FRAME_KEY + 1, load<i64>(frameKey, 8));
+    n = putPair(n, KEY_FRAME_KEY_VERSION, <i64>frameKeyVersion);
   }
+  if (keyVersionMax != 0) n = putPair(n, KEY_FRAME_KEY_VERSION_MAX, <i64>keyVersionMax);
   return writeRecord(n);
 }
 
@@ -131,11 +146,23 @@ function writeRecord(n: u32): bool {
 export function configPin(): i64 { return pin; }
 export function configSetPin(v: i64): void { pin = v; }
 
-/** The console's `key set`: load the key now and keep it for `save` (the board's key then no longer applies). */
-export function configSetFrameKey(ptr: usize): void {
+/**
+ * The console's `key set`: load the key now, as the next key version (one above both the key in
+ * use and every version given before), and keep both for `save` (the board's key then no longer
+ * applies). Returns the version, or 0 (nothing changed, `ptr` wiped) when versions are exhausted.
+ */
+export function configSetFrameKey(ptr: usize): u32 {
+  const current = authKeyVersion() > keyVersionMax ? authKeyVersion() : keyVersionMax;
+  if (current == MAX_KEY_VERSION) {
+    memory.fill(ptr, 0, 16);
+    return 0;
+  }
   memory.copy(frameKey, ptr, 16);
   frameKeyStored = true;
-  authSetKey(ptr); // wipes ptr
+  frameKeyVersion = current + 1;
+  keyVersionMax = frameKeyVersion;
+  authSetKey(ptr, frameKeyVersion); // wipes ptr
+  return frameKeyVersion;
 }
 export function configHasFrameKey(): bool { return frameKeyStored; }
 
@@ -150,6 +177,7 @@ export function configFactoryReset(): bool {
   pin = DEFAULT_PIN;
   let n: u32 = 0;
   for (let i = 0; i < IDENTITY_WORDS; i++) n = putPair(n, KEY_IDENTITY + <u16>i, storedIdentityWord(i));
+  if (keyVersionMax != 0) n = putPair(n, KEY_FRAME_KEY_VERSION_MAX, <i64>keyVersionMax);
   if (!writeRecord(n)) return false;
   return boardFlashErase(CONFIG_SECTOR_A + (newestCopy ^ 1)) == 0;
 }
