@@ -27,8 +27,10 @@ sources (at least one; each may be given more than once):
   --hex FILE|-             one frame per line in hex; - is standard input
 
 verification:
-  --keys FILE              keyring {"keys": {"<node id>": "<32 hex digits>"}}; without it the
-                           documented public test keys are used (docs/frames.md), for the twin only
+  --keys FILE              keyring {"keys": {"<node id>": {"<key version>": "<32 hex digits>"}}}
+                           (docs/gateway.md "Keyring"); a bad file stops the gateway, naming the line
+  --test-keys              also accept the documented PUBLIC test keys (docs/frames.md) for nodes not
+                           in the keyring: for the twin and demos only, never for real meters
   --allow-unauthenticated  accept suite 0 frames (CRC only, forgeable); refused by default
 
 outputs (stdout and SQLite by default):
@@ -60,7 +62,7 @@ export async function gatewayCommand(argv: string[]): Promise<number> {
     args: argv,
     options: {
       udp: { type: "string", multiple: true }, serial: { type: "string", multiple: true }, baud: { type: "string" },
-      hex: { type: "string", multiple: true }, keys: { type: "string" }, "allow-unauthenticated": { type: "boolean" },
+      hex: { type: "string", multiple: true }, keys: { type: "string" }, "test-keys": { type: "boolean" }, "allow-unauthenticated": { type: "boolean" },
       db: { type: "string" }, "no-db": { type: "boolean" }, state: { type: "string" },
       mqtt: { type: "string" }, "mqtt-prefix": { type: "string" }, "ha-prefix": { type: "string" }, "no-discovery": { type: "boolean" },
       quiet: { type: "boolean" }, help: { type: "boolean", short: "h" },
@@ -88,8 +90,9 @@ export async function gatewayCommand(argv: string[]): Promise<number> {
     throw new UsageError("--mqtt-prefix, --ha-prefix and --no-discovery need --mqtt URL");
   }
 
-  const keys = loadKeys(values.keys);
-  if (values.keys === undefined) warn("no --keys: verifying with the documented public test keys (fine for the twin, not for real meters)");
+  const keys = loadKeys(values.keys, values["test-keys"]);
+  if (values["test-keys"]) warn("--test-keys: accepting frames signed with the documented PUBLIC test keys (fine for the twin, never for real meters)");
+  else if (values.keys === undefined) warn("no --keys (and no --test-keys): every authenticated frame will be refused as unknown_node");
 
   const outputs: GatewayOutput[] = [];
   let store: CounterStore | undefined;

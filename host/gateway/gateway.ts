@@ -2,11 +2,11 @@
 // rejects replays (a counter not above the last accepted one of that node), counts duplicates,
 // reports gaps, and counts every kind of rejection. Pure: no I/O, no clock of its own (the
 // caller says when a frame arrived), and it never throws on bad input.
-import { decodeFrame, FrameError, bytesToHex } from "../frame/codec.js";
+import { bytesToHex } from "../frame/codec.js";
 import type { Frame, FrameRejection } from "../frame/codec.js";
 import type { KeyLookup } from "../frame/keyring.js";
-import { decodeVarint } from "../frame/varint.js";
 import type { DeframerProblem } from "./deframer.js";
+import { verifyFrame, claimedHeader, counterApplies } from "./verify.js";
 
 /** The last accepted frame of a node: what replay and duplicate checks compare against. */
 export interface NodeState {
@@ -26,13 +26,13 @@ export type Rejection = FrameRejection | "replay" | DeframerProblem | "internal_
 export type Verdict = "accepted" | "duplicate" | Rejection;
 
 export const REJECTIONS: readonly Rejection[] = [
-  "too_short", "too_long", "bad_version", "bad_suite", "crc_mismatch", "mac_mismatch", "unknown_node", "unauthenticated",
+  "too_short", "too_long", "bad_version", "bad_suite", "crc_mismatch", "mac_mismatch", "unknown_node", "unknown_key_version", "unauthenticated",
   "malformed", "bad_hex", "replay", "cobs_invalid", "overlong", "internal_error",
 ];
 
 interface EventBase { received: string; source: string }
 export interface ReadingEvent extends EventBase {
-  type: "reading"; node: number; counter: number; suite: string; authenticated: boolean;
+  type: "reading"; node: number; counter: number; suite: string; authenticated: boolean; encrypted: boolean; key_version?: number;
   status: number; status_flags: string[]; event_counter: number; registers: Record<string, number>;
 }
 export interface GapEvent extends EventBase { type: "gap"; node: number; counter: number; last_counter: number; missing: number }
@@ -40,7 +40,7 @@ export interface DuplicateEvent extends EventBase { type: "duplicate"; node: num
 export interface RejectedEvent extends EventBase {
   type: "rejected"; reason: Rejection; message: string;
   /** The node id the frame claims (not verified), when it can be read. */
-  node?: number; counter?: number; last_counter?: number; bytes: number; hex: string;
+  node?: number; counter?: number; key_version?: number; last_counter?: number; bytes: number; hex: string;
 }
 export type GatewayEvent = ReadingEvent | GapEvent | DuplicateEvent | RejectedEvent;
 
@@ -59,8 +59,9 @@ export interface Outcome {
 }
 
 export interface GatewayOptions {
+  /** The keyring (and the test keys only if asked for): docs/gateway.md "Keyring". */
   keys: KeyLookup;
-  /** Refuse suite 0 (CRC-only) frames; default true. */
+  /** Refuse suite 0 (CRC-only) frames; default true. A node with a key never gets them accepted. */
   requireAuthentication?: boolean;
   store?: CounterStore;
 }
@@ -82,17 +83,6 @@ function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
   if (a.length !== b.length) return false;
   for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
   return true;
-}
-
-/** The node id and counter a frame claims, for reports about rejected frames; undefined if unreadable. */
-function claimed(raw: Uint8Array): { node?: number; counter?: number } {
-  try {
-    const [node, at] = decodeVarint(raw, 2, raw.length, "node id");
-    const [counter] = decodeVarint(raw, at, raw.length, "frame counter");
-    return { node, counter };
-  } catch {
-    return {};
-  }
 }
 
 export class Gateway {
@@ -122,13 +112,9 @@ export class Gateway {
   receive(raw: Uint8Array, source: string, receivedMs: number): Outcome {
     const received = new Date(receivedMs).toISOString();
     this.counts.received++;
-    let frame: Frame;
-    try {
-      frame = decodeFrame(raw, { keys: this.options.keys, requireAuthentication: this.requireAuthentication });
-    } catch (e) {
-      if (e instanceof FrameError) return this.reject(e.reason, e.message, raw, source, received, claimed(raw));
-      return this.reject("internal_error", `decoder failed: ${(e as Error)?.message ?? String(e)}`, raw, source, received, {});
-    }
+    const verified = verifyFrame(raw, this.options.keys, this.requireAuthentication);
+    if (!verified.ok) return this.reject(verified.reason, verified.message, raw, source, received, verified.reason === "internal_error" ? {} : claimedHeader(raw));
+    const frame = verified.frame;
     try {
       return this.check(frame, raw, source, received);
     } catch (e) {
@@ -145,14 +131,18 @@ export class Gateway {
 
   private check(frame: Frame, raw: Uint8Array, source: string, received: string): Outcome {
     const { node, counter } = frame;
-    const last = this.states.get(node);
+    const known = this.states.get(node);
+    const last = counterApplies(known, frame) ? known : undefined;
     const events: GatewayEvent[] = [];
     if (last && counter <= last.counter) {
       if (counter === last.counter && sameBytes(raw, last.frame)) {
         this.counts.duplicate++;
         return { verdict: "duplicate", raw, received, source, frame, node, counter, events: [{ type: "duplicate", node, counter, received, source }] };
       }
-      return this.reject("replay", `replay: node ${node} counter ${counter} is not above the last accepted ${last.counter}`, raw, source, received,
+      // The same counter with other bytes under the same key would be a reused nonce: say so.
+      const reused = counter === last.counter && frame.encrypted && claimedHeader(last.frame).key_version === frame.key_version;
+      return this.reject("replay", `replay: node ${node} counter ${counter} is not above the last accepted ${last.counter}`
+        + (reused ? " (verified, same key version, other bytes: the node repeated a counter, a nonce reuse; check its store)" : ""), raw, source, received,
         { node, counter, last_counter: last.counter });
     }
     if (last && counter > last.counter + 1) {
@@ -166,14 +156,15 @@ export class Gateway {
     this.options.store?.remember(state);
     this.counts.accepted++;
     events.unshift({
-      type: "reading", node, counter, suite: frame.suite, authenticated: frame.authenticated, status: frame.status,
+      type: "reading", node, counter, suite: frame.suite, authenticated: frame.authenticated, encrypted: frame.encrypted,
+      ...(frame.key_version === undefined ? {} : { key_version: frame.key_version }), status: frame.status,
       status_flags: frame.status_flags, event_counter: frame.event_counter, registers: frame.registers, received, source,
     });
     return { verdict: "accepted", raw, received, source, frame, node, counter, events };
   }
 
   private reject(reason: Rejection, message: string, raw: Uint8Array, source: string, received: string,
-    about: { node?: number; counter?: number; last_counter?: number }): Outcome {
+    about: { node?: number; counter?: number; key_version?: number; last_counter?: number }): Outcome {
     this.counts.rejected++;
     this.counts.by_reason[reason]++;
     const hex = bytesToHex(raw.length > MAX_HEX_IN_EVENT / 2 ? raw.subarray(0, MAX_HEX_IN_EVENT / 2) : raw);

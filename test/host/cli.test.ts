@@ -134,7 +134,7 @@ test("sim plays a CT scenario; its frames carry the CT registers through decode"
   assert.ok(Math.abs(report.registers["ct1.export_wh"] - definedWh) / definedWh < 0.005, `ct1.export_wh ${report.registers["ct1.export_wh"]}`);
   assert.equal(report.registers["ct1.import_wh"], 0);
   assert.ok(Math.abs(report.registers["v.hz"] - 60) < 0.01);
-  const decoded = runCli(["decode", "--require-auth", report.frames[1]]);
+  const decoded = runCli(["decode", "--require-auth", "--test-keys", report.frames[1]]);
   assert.equal(decoded.status, 0, decoded.stderr);
   // frame 2 leaves at 20 s (19 s metered); frames carry the persisted value (10 Wh journal steps)
   const exported = JSON.parse(decoded.stdout).registers["ct1.export_wh"];
@@ -155,12 +155,22 @@ test("every shipped example scenario runs", async () => {
   }
 });
 
-test("decode verifies the twin's frames out of the box (test keys) and uses --keys for everything else", async () => {
+test("decode: the twin's frames decrypt with --test-keys; without a key only the header shows; --keys for everything else", async () => {
   const r = runCli(["sim", "--scenario", scenarioFile(base), "--json"]);
   const frames: string[] = JSON.parse(r.stdout).frames;
-  const ok = runCli(["decode", "--require-auth", ...frames]);
+  const ok = runCli(["decode", "--require-auth", "--test-keys", ...frames]);
   assert.equal(ok.status, 0, ok.stderr);
-  assert.ok(ok.stdout.trim().split("\n").every((l) => JSON.parse(l).authenticated === true));
+  assert.ok(ok.stdout.trim().split("\n").every((l) => JSON.parse(l).authenticated === true && JSON.parse(l).encrypted === true));
+  // No key: node, key version and counter (unverified), never the values.
+  const blind = runCli(["decode", ...frames]);
+  assert.equal(blind.status, 0, blind.stderr);
+  const headers = blind.stdout.trim().split("\n").map((l) => JSON.parse(l));
+  assert.equal(headers.length, frames.length);
+  headers.forEach((h, i) => {
+    assert.deepEqual(Object.keys(h).sort(), ["counter", "encrypted", "key_version", "node", "suite", "verified", "version"]);
+    assert.deepEqual([h.node, h.key_version, h.counter, h.suite, h.encrypted, h.verified], [8193, 1, i + 1, "aes128-ctr-cmac64", true, false]);
+  });
+  assert.match(blind.stderr, /frame 1: no key for node 8193: header only/);
   const fs = await import("node:fs");
   const keyring = scenarioFile({ keys: { "8193": "000102030405060708090a0b0c0d0e0f" } });
   const wrong = runCli(["decode", "--keys", keyring, frames[0]]);

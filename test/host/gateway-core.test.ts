@@ -95,11 +95,12 @@ test("every single-bit flip of an authenticated frame is rejected, each under a 
     assert.equal(g.stats().rejected, 1);
     reasons.set(out.verdict, (reasons.get(out.verdict) ?? 0) + 1);
   }
-  // Byte 0 is the version, byte 1 the suite (1 -> 0 makes it an unauthenticated frame), the rest is under the MAC.
+  // Byte 0 is the version, byte 1 the suite (2 -> 0 makes it an unauthenticated frame), the rest is under the MAC.
   assert.equal(reasons.get("bad_version"), 8);
   assert.equal((reasons.get("bad_suite") ?? 0) + (reasons.get("unauthenticated") ?? 0), 8);
   assert.equal(reasons.get("unauthenticated"), 1);
-  assert.equal((reasons.get("mac_mismatch") ?? 0) + (reasons.get("unknown_node") ?? 0) + (reasons.get("malformed") ?? 0), (good.length - 2) * 8);
+  assert.equal((reasons.get("mac_mismatch") ?? 0) + (reasons.get("unknown_node") ?? 0) + (reasons.get("unknown_key_version") ?? 0)
+    + (reasons.get("malformed") ?? 0), (good.length - 2) * 8);
 });
 
 test("every truncation of a frame is rejected as too short or as a MAC mismatch", () => {
@@ -115,8 +116,9 @@ test("every truncation of a frame is rejected as too short or as a MAC mismatch"
   assert.equal(s.by_reason.too_short + s.by_reason.mac_mismatch + s.by_reason.malformed, good.length);
 });
 
-test("unauthenticated (suite 0) frames are refused by default and accepted only when allowed", () => {
-  const crcOnly = encodeFrame({ node: NODE, counter: 1, status: 32, registers: { "pulse1.wh": 5 } });
+test("unauthenticated (suite 0) frames are refused by default, accepted only when allowed, and never from a node with a key", () => {
+  const keyless = 555;
+  const crcOnly = encodeFrame({ node: keyless, counter: 1, status: 32, registers: { "pulse1.wh": 5 } });
   const strict = gateway();
   assert.equal(feed(strict, crcOnly).verdict, "unauthenticated");
   onlyReason(strict, "unauthenticated");
@@ -124,6 +126,12 @@ test("unauthenticated (suite 0) frames are refused by default and accepted only 
   const out = feed(lax, crcOnly);
   assert.equal(out.verdict, "accepted");
   assert.equal(out.events[0].type === "reading" && out.events[0].authenticated, false);
+  // A downgrade: the node has a key, so its CRC-only frames are refused whatever the options.
+  const downgrade = encodeFrame({ node: NODE, counter: 2 ** 32 - 1, status: 32, registers: { "pulse1.wh": 1e6 } });
+  const refused = feed(lax, downgrade);
+  assert.equal(refused.verdict, "unauthenticated");
+  assert.match(refused.events[0].type === "rejected" ? refused.events[0].message : "", /node 4097 has a key/);
+  assert.equal(feed(lax, frame(1)).verdict, "accepted", "the node is not blocked");
 });
 
 test("a node without a key in the keyring is refused as unknown_node", () => {
