@@ -82,7 +82,7 @@ test("MQTT: twin frames through the gateway into the broker; state equals the de
 
   const live = await connect(url);
   const seen = await subscribe(live, [`${prefix}/#`]);
-  const gw = new CliProcess(["gateway", "--hex", hexFile, "--no-db", "--quiet", "--mqtt", url, "--mqtt-prefix", prefix, "--ha-prefix", ha]);
+  const gw = new CliProcess(["gateway", "--hex", hexFile, "--no-db", "--quiet", "--test-keys", "--mqtt", url, "--mqtt-prefix", prefix, "--ha-prefix", ha]);
   const exit = await gw.exited;
   assert.equal(exit.code, 0, gw.stderr);
   const readingTopics = () => seen.messages.filter((m) => /\/reading$/.test(m.topic));
@@ -132,7 +132,7 @@ test("MQTT: a broker restart in the middle of a run loses no reading (the gatewa
   const sub = await connect(broker.url, { clientId: `amtest-sub-${process.pid}`, clean: false });
   const seen = await subscribe(sub, [`${prefix}/+/reading`]);
   const counters = () => new Set(seen.messages.map((m) => JSON.parse(m.payload).counter as number));
-  const gw = new CliProcess(["gateway", "--udp", "0", "--no-db", "--quiet", "--mqtt", broker.url, "--mqtt-prefix", prefix, "--no-discovery"]);
+  const gw = new CliProcess(["gateway", "--udp", "0", "--no-db", "--quiet", "--test-keys", "--mqtt", broker.url, "--mqtt-prefix", prefix, "--no-discovery"]);
   try {
     const port = await gw.udpPort();
     const socket = dgram.createSocket("udp4");

@@ -144,3 +144,20 @@ test("the replay checks every result and refuses a recording of another firmware
   assert.equal(r.status, 2);
   assert.match(r.stderr, /was recorded with firmware 0{64}.*rebuild with npm run build:native/);
 });
+
+test("the native firmware's frames (suite 2) verify and decrypt in the independent Python decoder", async () => {
+  buildNative();
+  const { pythonDecode } = await import("./support/python-frames.js");
+  const { testKey, bytesToHex } = await import("../../host/frame/index.js");
+  const twin = record("python", scenarioFile({ ...base, seconds: 35, pulse: { pulse1: { hz: 3, on_ms: 40 } } }))!;
+  const r = replay(twin.recording);
+  assert.equal(r.status, 0, r.stderr);
+  const native = JSON.parse(r.stdout) as { frames: string[]; registers: Record<string, number> };
+  assert.ok(native.frames.length >= 3);
+  const decoded = pythonDecode(native.frames, { keys: { "4097": bytesToHex(testKey(4097)) } });
+  decoded.forEach((d, i) => {
+    assert.equal(d.error, undefined, `native frame ${i}: ${d.error}`);
+    assert.deepEqual([d.suite, d.node, d.key_version, d.counter], [2, 4097, 1, i + 1]);
+  });
+  assert.ok(decoded.at(-1)!.registers["pulse1.wh"] > 0 && decoded.at(-1)!.registers["pulse1.wh"] <= native.registers["pulse1.wh"]);
+});
