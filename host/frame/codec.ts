@@ -174,11 +174,13 @@ export function decodeFrame(bytes: Uint8Array, options: DecodeOptions = {}): Fra
     if (e instanceof PayloadError) throw new FrameError(e.message);
     throw e;
   }
-  const { payloadAt: _, ...fields } = header;
-  return {
-    ...fields, authenticated: suite !== SUITE_CRC32, status: payload.status, status_flags: statusNames(payload.status),
+  const frame: Frame = {
+    version: header.version, suite: header.suite, node, counter: header.counter, encrypted: header.encrypted,
+    authenticated: suite !== SUITE_CRC32, status: payload.status, status_flags: statusNames(payload.status),
     event_counter: payload.event_counter, registers: payload.registers,
   };
+  if (header.key_version !== undefined) frame.key_version = header.key_version;
+  return frame;
 }
 
 export interface FrameFields {
