@@ -143,11 +143,14 @@ def telegram(node, counter, device, channels, regs, live, status, events, key):
     kmac = cmac(key, b"\x01" + kdf_tail)
     apl = records(device, channels, regs, live, status, events)
     acc = counter & 0xFF
-    tpl = bytes([0x7A, acc, sts_byte(status), (len(apl) // 16) << 4, 0x07, 0x10]) + cbc_encrypt(kenc, apl)
+    device_type = 0x02 if device == "electricity" else 0x0D
+    # Long transport header (CI 72): the meter address again, inside the MAC.
+    address = ident + manufacturer("ZAM") + bytes([0x01, device_type])
+    tpl = bytes([0x72]) + address + bytes([acc, sts_byte(status), (len(apl) // 16) << 4, 0x07, 0x10]) + cbc_encrypt(kenc, apl)
     mcl_mcr = bytes([0x25]) + struct.pack("<I", counter)
     mac = cmac(kmac, mcl_mcr + tpl)[:8]
     afl = bytes([0x90, 0x0F]) + struct.pack("<H", 0x2C00) + mcl_mcr + mac
-    body = bytes([0x44]) + manufacturer("ZAM") + ident + bytes([0x01, 0x02 if device == "electricity" else 0x0D])
+    body = bytes([0x44]) + manufacturer("ZAM") + ident + bytes([0x01, device_type])
     body += bytes([0x8C, 0x00, acc]) + afl + tpl
     plain = bytes([len(body)]) + body
     return {"plain": plain, "crc": with_crc_blocks(plain), "apl": apl, "kenc": kenc, "kmac": kmac}

@@ -1,6 +1,6 @@
 // OMS telegrams (docs/frames.md, "OMS profile"): EN 13757-4 frame format A with SND-NR, the
 // extended link layer ELL I, the authentication and fragmentation layer (AFL) with message
-// counter and MAC, the short transport header of security mode 7, and the encrypted records.
+// counter and MAC, the long transport header of security mode 7, and the encrypted records.
 // Built without CRCs in a work buffer, then sent with the link-layer CRC blocks (on-air form).
 import { crc16En13757 } from "./crc16";
 import { writeRecords, kindPresent, KIND_ELECTRICITY, KIND_HEAT } from "./records";
@@ -17,7 +17,7 @@ export const DEVICE_HEAT_COOLING: u32 = 0x0d;
 const C_SND_NR: u32 = 0x44;
 const CI_ELL_SHORT: u32 = 0x8c;
 const CI_AFL: u32 = 0x90;
-const CI_TPL_SHORT: u32 = 0x7a;
+const CI_TPL_LONG: u32 = 0x72; // the long header repeats the address inside the MAC: the link layer is not authenticated
 const AFL_LENGTH: u32 = 0x0f; // FCL 2 + MCL 1 + MCR 4 + MAC 8
 const AFL_FCL: u32 = 0x2c00; // MCL, MCR and MAC present, last (only) fragment
 const AFL_MCL: u32 = 0x25; // message counter present, AT = 5: AES-CMAC-128 truncated to 8 bytes
@@ -27,7 +27,7 @@ const MODE_7: u32 = 7;
 const ID_AT: u32 = 4;
 const MAC_AT: u32 = 22;
 const TPL_AT: u32 = 30;
-const APL_AT: u32 = 36;
+const APL_AT: u32 = 44;
 const FIRST_BLOCK: u32 = 10;
 
 const work = memory.data(288, 16);
@@ -76,13 +76,16 @@ export function omsEncode(index: u32, nodeId: u32, counter: u32, status: u32, ev
   store<u16>(work + 15, <u16>AFL_FCL, 0, 1);
   store<u8>(work + 17, <u8>AFL_MCL);
   store<u32>(work + 18, counter, 0, 1);
-  store<u8>(work + TPL_AT, <u8>CI_TPL_SHORT);
-  store<u8>(work + TPL_AT + 1, access);
-  store<u8>(work + TPL_AT + 2, <u8>statusByte(status));
-  store<u8>(work + TPL_AT + 3, <u8>(((end - APL_AT) >> 4) << 4)); // N encrypted blocks
-  store<u8>(work + TPL_AT + 4, <u8>MODE_7);
-  store<u8>(work + TPL_AT + 5, <u8>CFE_KDF_A);
-  omsSeal(work, MAC_AT, TPL_AT, APL_AT, end, counter, work + ID_AT);
+  store<u8>(work + TPL_AT, <u8>CI_TPL_LONG);
+  memory.copy(work + TPL_AT + 1, work + ID_AT, 4); // identification number, manufacturer
+  store<u16>(work + TPL_AT + 5, <u16>OMS_MANUFACTURER);
+  memory.copy(work + TPL_AT + 7, work + 8, 2); // version, device type
+  store<u8>(work + TPL_AT + 9, access);
+  store<u8>(work + TPL_AT + 10, <u8>statusByte(status));
+  store<u8>(work + TPL_AT + 11, <u8>(((end - APL_AT) >> 4) << 4)); // N encrypted blocks
+  store<u8>(work + TPL_AT + 12, <u8>MODE_7);
+  store<u8>(work + TPL_AT + 13, <u8>CFE_KDF_A);
+  omsSeal(work, MAC_AT, TPL_AT, APL_AT, end, counter, work + TPL_AT + 1);
   // Frame format A: the first block is 10 bytes, the others 16 (the last one shorter), each
   // followed by its CRC, most significant byte first.
   let out: u32 = 0;

@@ -15,6 +15,16 @@ export const SUITE_OMS_MODE7 = "oms-mode7";
 const CI_ELL_SHORT = 0x8c;
 const CI_AFL = 0x90;
 const CI_TPL_SHORT = 0x7a;
+const CI_TPL_LONG = 0x72;
+
+export interface OmsDecodeOptions extends DecodeOptions {
+  /**
+   * Also read telegrams of other meters (any manufacturer, short transport header): verified
+   * the same way, records listed, no registers. Off in the gateway: activemeter telegrams carry
+   * their address in the long header, inside the MAC, and must match the link layer.
+   */
+  foreign?: boolean;
+}
 const AFL_FCL = 0x2c00;
 const AFL_MCL = 0x25;
 
@@ -59,16 +69,12 @@ export function omsClaimed(bytes: Uint8Array): { node?: number; counter?: number
 }
 
 /** Decode and verify one OMS telegram (with or without CRC blocks); throws FrameError with the reason. */
-export function decodeOms(bytes: Uint8Array, options: DecodeOptions = {}): OmsFrame {
+export function decodeOms(bytes: Uint8Array, options: OmsDecodeOptions = {}): OmsFrame {
   const { plain: t, withCrc } = stripCrcBlocks(bytes);
   if (t[1] !== C_SND_NR) throw new FrameError(`C-field 0x${t[1].toString(16)} is not SND-NR (0x44)`, "bad_version");
-  const manufacturer = t[2] | (t[3] << 8);
-  const node = bcdId(t, 4);
-  if (node < 1) throw new FrameError("identification number 0 is no node");
-  const version = t[8];
-  const deviceType = t[9];
   let at = 10;
-  if (t[at] === CI_ELL_SHORT) at += 3;
+  const ell = t[at] === CI_ELL_SHORT;
+  if (ell) at += 3;
   if (t[at] !== CI_AFL) {
     throw new FrameError("OMS telegram without authentication layer (AFL): not security mode 7, refused", "unauthenticated");
   }
@@ -82,16 +88,39 @@ export function decodeOms(bytes: Uint8Array, options: DecodeOptions = {}): OmsFr
   const counter = new DataView(t.buffer, t.byteOffset + at + 5, 4).getUint32(0, true);
   const mac = t.subarray(at + 9, at + 17);
   const tpl = at + 17;
-  if (t[tpl] !== CI_TPL_SHORT) throw new FrameError(`transport layer CI 0x${t[tpl].toString(16)} not supported (short header 0x7A expected)`, "bad_suite");
-  const cf = t[tpl + 3] | (t[tpl + 4] << 8);
-  const cfe = t[tpl + 5];
+  const long = t[tpl] === CI_TPL_LONG;
+  if (!long && !(options.foreign && t[tpl] === CI_TPL_SHORT)) {
+    throw new FrameError(`transport layer CI 0x${t[tpl].toString(16)}: activemeter telegrams have the long header 0x72`, "bad_suite");
+  }
+  // The meter's address: from the long header (authenticated), else from the link layer.
+  const address = long ? tpl + 1 : 4;
+  const sts = long ? tpl + 10 : tpl + 2; // STS, after ACC
+  if (t.length < sts + 5) throw new FrameError("transport header truncated", "too_short");
+  const mAt = long ? address + 4 : 2;
+  const manufacturer = t[mAt] | (t[mAt + 1] << 8);
+  const node = bcdId(t, address);
+  if (node < 1) throw new FrameError("identification number 0 is no node");
+  const version = t[long ? address + 6 : 8];
+  const deviceType = t[long ? address + 7 : 9];
+  const ours = manufacturer === OMS_MANUFACTURER;
+  if (!options.foreign) {
+    if (!ours) throw new FrameError(`manufacturer ${manufacturerCode(manufacturer)} is not activemeter's ZAM`, "bad_suite");
+    const same = t[2] === t[address + 4] && t[3] === t[address + 5] && t[8] === version && t[9] === deviceType
+      && t.subarray(4, 8).every((b, i) => b === t[address + i]);
+    // ELL I: CC 0 (unidirectional, asynchronous), the access number of the transport header.
+    if (!same || !ell || t[11] !== 0 || t[12] !== t[sts - 1]) {
+      throw new FrameError("link-layer address or ELL differs from the authenticated transport header: altered", "mac_mismatch");
+    }
+  }
+  const cf = t[sts + 1] | (t[sts + 2] << 8);
+  const cfe = t[sts + 3];
   if (((cf >> 8) & 0x1f) !== 7 || ((cfe >> 4) & 3) !== 1) throw new FrameError(`security mode ${(cf >> 8) & 0x1f}, KDF ${(cfe >> 4) & 3}: only mode 7 with the OMS KDF is supported`, "bad_suite");
   const encrypted = ((cf >> 4) & 15) * 16;
-  const apl = tpl + 6;
+  const apl = sts + 4;
   if (encrypted === 0 || apl + encrypted !== t.length) throw new FrameError(`${encrypted / 16} encrypted blocks announced, ${(t.length - apl) / 16} present`, "malformed");
   const master = options.keys?.cmacFor(node);
   if (!master) throw new FrameError(`no key for node ${node}: add it to the keyring (--keys FILE)`, "unknown_node");
-  const id = t.subarray(4, 8);
+  const id = t.subarray(address, address + 4);
   const kmac = new AesCmac(master.mac(kdfInput(0x01, mcr, id)));
   const macInput = new Uint8Array(5 + t.length - tpl);
   macInput[0] = mcl;
@@ -103,7 +132,6 @@ export function decodeOms(bytes: Uint8Array, options: DecodeOptions = {}): OmsFr
   const plaintext = aesCbc(master.mac(kdfInput(0x00, mcr, id)), t.subarray(apl), false);
   if (plaintext[0] !== 0x2f || plaintext[1] !== 0x2f) throw new FrameError("decrypted data does not start with 2F 2F");
   const records = parseRecords(plaintext, 2);
-  const ours = manufacturer === OMS_MANUFACTURER;
   const values = ours ? activemeterValues(deviceType, records) : { registers: {}, instantaneous: {}, status: 0, event_counter: 0 };
   const frame: OmsFrame = {
     version, suite: SUITE_OMS_MODE7, authenticated: true, node, counter, status: values.status,
@@ -168,11 +196,13 @@ export function encodeOms(f: OmsFields, key: Uint8Array): { plain: Uint8Array; w
   const mcr = new Uint8Array(le(f.counter, 4));
   const master = new AesCmac(key);
   const acc = f.counter & 0xff;
-  const tpl = new Uint8Array([CI_TPL_SHORT, acc, sts, (apl.length / 16) << 4, 0x07, 0x10,
+  const deviceType = f.device === "electricity" ? DEVICE_ELECTRICITY : DEVICE_HEAT_COOLING;
+  const tpl = new Uint8Array([CI_TPL_LONG, ...id, OMS_MANUFACTURER & 0xff, OMS_MANUFACTURER >> 8, OMS_VERSION, deviceType,
+    acc, sts, (apl.length / 16) << 4, 0x07, 0x10,
     ...aesCbc(master.mac(kdfInput(0x00, mcr, id)), new Uint8Array(apl), true)]);
   const mac = new AesCmac(master.mac(kdfInput(0x01, mcr, id))).mac64(new Uint8Array([AFL_MCL, ...mcr, ...tpl]));
   const body = [C_SND_NR, OMS_MANUFACTURER & 0xff, OMS_MANUFACTURER >> 8, ...id, OMS_VERSION,
-    f.device === "electricity" ? DEVICE_ELECTRICITY : DEVICE_HEAT_COOLING, CI_ELL_SHORT, 0x00, acc,
+    deviceType, CI_ELL_SHORT, 0x00, acc,
     CI_AFL, 0x0f, AFL_FCL & 0xff, AFL_FCL >> 8, AFL_MCL, ...mcr, ...mac, ...tpl];
   const plain = new Uint8Array([body.length, ...body]);
   return { plain, withCrc: addCrcBlocks(plain) };
