@@ -1,5 +1,5 @@
 // The console's `frame.profile` setting (native | oms | both) and the node-id limit OMS implies.
-import { out, outLine, outU64 } from "./out";
+import { out, outLine } from "./out";
 import { is } from "./tokens";
 import { frameProfile, setFrameProfile, PROFILE_NATIVE, PROFILE_OMS, PROFILE_BOTH, OMS_MAX_NODE_ID } from "../oms/profile";
 import { nodeId } from "../settings";
@@ -17,9 +17,7 @@ export function setProfileKey(): bool {
     return false;
   }
   if ((p & PROFILE_OMS) != 0 && nodeId > OMS_MAX_NODE_ID) {
-    out("error: OMS telegrams carry the node id as 8 decimal digits: set node.id to at most ");
-    outU64(OMS_MAX_NODE_ID);
-    outLine(" first; nothing was changed");
+    omsNodeIdError();
     return false;
   }
   setFrameProfile(p);
@@ -29,6 +27,10 @@ export function setProfileKey(): bool {
 /** A node id OMS can carry, when the profile sends OMS; false after printing an error. */
 export function omsNodeIdAllowed(id: i64): bool {
   if ((frameProfile & PROFILE_OMS) == 0 || id <= <i64>OMS_MAX_NODE_ID) return true;
-  outLine("error: frame.profile sends OMS telegrams, whose node id is at most 99999999 (8 digits); nothing was changed");
+  omsNodeIdError();
   return false;
+}
+
+function omsNodeIdError(): void {
+  outLine("error: OMS telegrams need node.id <= 99999999 (8 digits); nothing was changed");
 }

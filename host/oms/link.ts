@@ -22,12 +22,12 @@ export function lengthWithCrc(l: number): number {
 
 /**
  * The discriminator of the gateway input path: an OMS telegram's first byte is its L-field
- * (at least 10), the second the C-field SND-NR 0x44, and the length fits L with or without
- * CRC blocks. A native frame starts with its version byte (1), so the two never overlap.
+ * (at least 10), the second the C-field SND-NR 0x44. A native frame starts with its version
+ * byte (1), so the two never overlap; a truncated telegram still goes to the OMS decoder and is
+ * refused for its length, not as a native frame of version L.
  */
 export function isOmsTelegram(bytes: Uint8Array): boolean {
-  return bytes.length >= 12 && bytes[0] >= 10 && bytes[1] === C_SND_NR
-    && (bytes.length === bytes[0] + 1 || bytes.length === lengthWithCrc(bytes[0]));
+  return bytes.length >= 2 && bytes[0] >= 10 && bytes[1] === C_SND_NR;
 }
 
 /** The telegram without its CRC blocks (checked), and whether it had them. */

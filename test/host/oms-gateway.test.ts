@@ -105,7 +105,8 @@ test("fuzz: 100 000 native frames and OMS telegrams, fresh, replayed and mutated
       else if (pick < 65) input = base.subarray(0, random.int(0, base.length - 1));
       else if (pick < 80) { const extra = new Uint8Array(base.length + random.int(1, 20)); extra.set(base); input = extra; }
       else input = new Uint8Array(random.int(0, 300)).map(() => random.int(0, 255));
-      if (input.length > 1 && random.next() < 0.3) { input[1] = 0x44; } // look like an OMS C-field
+      // Make garbage look like an OMS telegram (L-field and C-field), so the OMS decoder gets it.
+      if (input.length > 11 && input.length < 257 && random.next() < 0.3) { input = input.slice(); input[0] = input.length - 1; input[1] = 0x44; }
       mutatedOrOld++;
     }
     const out = g.receive(input, "fuzz", T);

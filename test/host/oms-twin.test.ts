@@ -118,8 +118,9 @@ test("frame.profile is protected, validated, shown by config and kept by save", 
   const text = t.consoleText;
   assert.match(text, /frame\.profile is protected: unlock first/);
   assert.match(text, /frame\.profile takes native, oms or both; nothing was changed/);
-  assert.match(text, /set node\.id to at most 99999999 first; nothing was changed/);
-  assert.match(text, /node id is at most 99999999 \(8 digits\); nothing was changed/);
+  // Refused both ways round: the profile for a 9-digit node id, a 9-digit node id under the profile.
+  assert.match(text, /set node\.id 123456789\r\nok\r\nam> set frame\.profile oms\r\nerror: OMS telegrams need node\.id <= 99999999 \(8 digits\); nothing was changed/);
+  assert.match(text, /set node\.id 100000000\r\nerror: OMS telegrams need node\.id <= 99999999 \(8 digits\); nothing was changed/);
   assert.match(text, /frame\.profile = both/);
   // A reboot restores the saved profile from flash.
   t.typeLines(["reboot"]);
