@@ -14,21 +14,28 @@ export const OMS_VERSION: u32 = 0x01;
 export const DEVICE_ELECTRICITY: u32 = 0x02;
 export const DEVICE_HEAT_COOLING: u32 = 0x0d;
 
-const C_SND_NR: u32 = 0x44;
-const CI_ELL_SHORT: u32 = 0x8c;
-const CI_AFL: u32 = 0x90;
-const CI_TPL_LONG: u32 = 0x72; // the long header repeats the address inside the MAC: the link layer is not authenticated
-const AFL_LENGTH: u32 = 0x0f; // FCL 2 + MCL 1 + MCR 4 + MAC 8
-const AFL_FCL: u32 = 0x2c00; // MCL, MCR and MAC present, last (only) fragment
-const AFL_MCL: u32 = 0x25; // message counter present, AT = 5: AES-CMAC-128 truncated to 8 bytes
-const CFE_KDF_A: u32 = 0x10; // KDF selection 1 (the OMS AES-CMAC KDF), key id 0
-const MODE_7: u32 = 7;
 // Offsets in the telegram without CRCs.
 const ID_AT: u32 = 4;
+const TYPE_AT: u32 = 9;
+const ACC_AT: u32 = 12; // ELL access number
+const MCR_AT: u32 = 18;
 const MAC_AT: u32 = 22;
 const TPL_AT: u32 = 30;
 const APL_AT: u32 = 44;
 const FIRST_BLOCK: u32 = 10;
+
+/**
+ * Bytes 0..43 of every telegram; the zeros are filled in per message (L, identification number,
+ * device type, access numbers, MCR, MAC, STS, N). docs/frames.md, "Telegram layout".
+ */
+const TEMPLATE = memory.data<u8>([
+  0, 0x44, 0x2d, 0x68, 0, 0, 0, 0, 0x01, 0, // L, C = SND-NR, M = "ZAM", ID, version, device type
+  0x8c, 0x00, 0, // ELL I: CI, CC (unidirectional, not synchronised), ACC
+  0x90, 0x0f, 0x00, 0x2c, 0x25, 0, 0, 0, 0, // AFL: CI, AFL.L, FCL 0x2C00 (MCL, MCR, MAC; one fragment), MCL (counter, AT 5 = CMAC-8), MCR
+  0, 0, 0, 0, 0, 0, 0, 0, // MAC
+  0x72, 0, 0, 0, 0, 0x2d, 0x68, 0x01, 0, // TPL long header (the address inside the MAC): CI, ID, M, version, device type
+  0, 0, 0, 0x07, 0x10, // ACC, STS, CF (N blocks << 4, mode 7), CFE (KDF selection 1, key 0)
+]);
 
 const work = memory.data(288, 16);
 /** The telegram with its CRC blocks, as the radio sends it. */
@@ -55,9 +62,8 @@ function statusByte(status: u32): u32 {
 export function omsEncode(index: u32, nodeId: u32, counter: u32, status: u32, eventCounter: u32): u32 {
   const kind = index == 0 && kindPresent(KIND_ELECTRICITY) ? KIND_ELECTRICITY : KIND_HEAT;
   const end = APL_AT + writeRecords(kind, work + APL_AT, status, eventCounter);
+  memory.copy(work, TEMPLATE, APL_AT);
   store<u8>(work, <u8>(end - 1)); // L: every byte after it, CRCs not counted
-  store<u8>(work + 1, <u8>C_SND_NR);
-  store<u16>(work + 2, <u16>OMS_MANUFACTURER);
   let id = nodeId;
   for (let i: usize = 0; i < 4; i++) {
     const low = id % 10;
@@ -65,26 +71,16 @@ export function omsEncode(index: u32, nodeId: u32, counter: u32, status: u32, ev
     store<u8>(work + ID_AT + i, <u8>(((id % 10) << 4) | low));
     id /= 10;
   }
-  store<u8>(work + 8, <u8>OMS_VERSION);
-  store<u8>(work + 9, <u8>(kind == KIND_ELECTRICITY ? DEVICE_ELECTRICITY : DEVICE_HEAT_COOLING));
+  const deviceType = <u8>(kind == KIND_ELECTRICITY ? DEVICE_ELECTRICITY : DEVICE_HEAT_COOLING);
   const access = <u8>counter;
-  store<u8>(work + 10, <u8>CI_ELL_SHORT);
-  store<u8>(work + 11, 0); // CC: unidirectional, not synchronous
-  store<u8>(work + 12, access);
-  store<u8>(work + 13, <u8>CI_AFL);
-  store<u8>(work + 14, <u8>AFL_LENGTH);
-  store<u16>(work + 15, <u16>AFL_FCL, 0, 1);
-  store<u8>(work + 17, <u8>AFL_MCL);
-  store<u32>(work + 18, counter, 0, 1);
-  store<u8>(work + TPL_AT, <u8>CI_TPL_LONG);
-  memory.copy(work + TPL_AT + 1, work + ID_AT, 4); // identification number, manufacturer
-  store<u16>(work + TPL_AT + 5, <u16>OMS_MANUFACTURER);
-  memory.copy(work + TPL_AT + 7, work + 8, 2); // version, device type
+  store<u8>(work + TYPE_AT, deviceType);
+  store<u8>(work + ACC_AT, access);
+  store<u32>(work + MCR_AT, counter, 0, 1);
+  memory.copy(work + TPL_AT + 1, work + ID_AT, 4);
+  store<u8>(work + TPL_AT + 8, deviceType);
   store<u8>(work + TPL_AT + 9, access);
   store<u8>(work + TPL_AT + 10, <u8>statusByte(status));
   store<u8>(work + TPL_AT + 11, <u8>(((end - APL_AT) >> 4) << 4)); // N encrypted blocks
-  store<u8>(work + TPL_AT + 12, <u8>MODE_7);
-  store<u8>(work + TPL_AT + 13, <u8>CFE_KDF_A);
   omsSeal(work, MAC_AT, TPL_AT, APL_AT, end, counter, work + TPL_AT + 1);
   // Frame format A: the first block is 10 bytes, the others 16 (the last one shorter), each
   // followed by its CRC, most significant byte first.
