@@ -112,7 +112,7 @@ test("frame.profile is protected, validated, shown by config and kept by save", 
   const t = new Twin(parseScenario(JSON.stringify({
     format: "activemeter-scenario/1", board: "esp32-devkitc", seconds: 1, seed: 1,
     console: ["set frame.profile oms", "unlock 0000", "set frame.profile wireless", "set node.id 123456789", "set frame.profile oms",
-      "set node.id 4097", "set frame.profile both", "set node.id 100000000", "save", "config"],
+      "set node.id 4097", "set frame.profile OMS", "config", "set frame.profile both", "set node.id 100000000", "save", "config"],
   })));
   t.runToEnd();
   const text = t.consoleText;
@@ -121,6 +121,7 @@ test("frame.profile is protected, validated, shown by config and kept by save", 
   // Refused both ways round: the profile for a 9-digit node id, a 9-digit node id under the profile.
   assert.match(text, /set node\.id 123456789\r\nok\r\nam> set frame\.profile oms\r\nerror: OMS telegrams need node\.id <= 99999999 \(8 digits\); nothing was changed/);
   assert.match(text, /set node\.id 100000000\r\nerror: OMS telegrams need node\.id <= 99999999 \(8 digits\); nothing was changed/);
+  assert.match(text, /frame\.profile = oms\r/, "the value in either case");
   assert.match(text, /frame\.profile = both/);
   // A reboot restores the saved profile from flash.
   t.typeLines(["reboot"]);
