@@ -179,3 +179,30 @@ test("site files: every mistake named with its path", () => {
   assert.equal(r.status, 2);
   assert.match(r.stderr, /^activemeter: site file .* is not JSON/);
 });
+
+test("balance on MQTT: retained states per building and Home Assistant discovery with the energy dashboard's names", async () => {
+  const { balanceStates, balanceDiscovery } = await import("../../host/site/mqtt-balance.js");
+  const ledger = new BalanceLedger(tinySite);
+  ledger.add({ node: 1, timeMs: 0, registers: { "ct1.import_wh": 0, "ct1.export_wh": 0 } });
+  ledger.add({ node: 1, timeMs: 1000, registers: { "ct1.import_wh": 500, "ct1.export_wh": 200 } });
+  ledger.add({ node: 2, timeMs: 0, registers: { "pulse1.wh": 0 } });
+  ledger.add({ node: 2, timeMs: 1000, registers: { "pulse1.wh": 800 } });
+  const states = new Map(balanceStates("am", ledger.balance(-Infinity, Infinity).buildings).map((m) => [m.topic, m]));
+  // Hand-computed: PV 800, export 200 -> self-consumption 600; consumption 500 + 800 - 200 = 1100.
+  assert.equal(states.get("am/site/a/grid_import_wh")!.payload, "500.0");
+  assert.equal(states.get("am/site/a/grid_export_wh")!.payload, "200.0");
+  assert.equal(states.get("am/site/a/pv_wh")!.payload, "800.0");
+  assert.equal(states.get("am/site/a/self_consumption_wh")!.payload, "600.0");
+  assert.equal(states.get("am/site/a/consumption_wh")!.payload, "1100.0");
+  assert.equal(states.get("am/site/a/self_sufficiency_pct")!.payload, (600 / 1100 * 100).toFixed(3));
+  assert.ok([...states.values()].every((m) => m.retain));
+  const disc = balanceDiscovery("am", "homeassistant", [{ id: "a", name: "House A" }], "am/gateway/gw1/status");
+  const grid = JSON.parse(disc.find((m) => m.topic === "homeassistant/sensor/activemeter_site_a_grid_import_wh/config")!.payload);
+  assert.equal(grid.name, "House A grid consumption");
+  assert.equal(grid.device_class, "energy");
+  assert.equal(grid.state_class, "total_increasing");
+  assert.equal(grid.state_topic, "am/site/a/grid_import_wh");
+  assert.equal(grid.availability_topic, "am/gateway/gw1/status");
+  assert.ok(disc.some((m) => JSON.parse(m.payload).name === "House A solar production"));
+  assert.ok(disc.some((m) => JSON.parse(m.payload).name === "House A return to grid"));
+});
