@@ -151,16 +151,18 @@ export function curveAt(ch: i32, milliA: f64, field: i32): f64 {
 }
 
 /**
- * Once a window, from the channel's Irms: the curve's ratio and lead at that current; the
- * coefficients are recomputed (next cycle boundary) when they moved noticeably.
+ * At a window's end (a cycle boundary), from the channel's Irms: the curve's ratio and lead at
+ * that current. When they moved noticeably the channel's coefficients are recomputed at once;
+ * returns true then (the caller re-weighs the window's energy with them).
  */
-export function followCurve(ch: i32, irmsMilliA: f64): void {
-  if (getI32(chCurveCount, ch) == 0) return;
+export function followCurve(ch: i32, irmsMilliA: f64): bool {
+  if (getI32(chCurveCount, ch) == 0) return false;
   const ratio = <i32>Math.round(curveAt(ch, irmsMilliA, 1));
   const lead = <i32>Math.round(curveAt(ch, irmsMilliA, 2));
-  if (abs(ratio - getI32(chCurveRatioPpm, ch)) >= 20 || abs(lead - getI32(chCurveLeadMilliDeg, ch)) >= 5) {
-    setI32(chCurveRatioPpm, ch, ratio); setI32(chCurveLeadMilliDeg, ch, lead); markDirty();
-  }
+  if (abs(ratio - getI32(chCurveRatioPpm, ch)) < 20 && abs(lead - getI32(chCurveLeadMilliDeg, ch)) < 5) return false;
+  setI32(chCurveRatioPpm, ch, ratio); setI32(chCurveLeadMilliDeg, ch, lead);
+  updateChannelCoefficients(ch, coefficientHz);
+  return true;
 }
 
 // ---- calibration setters (the console calls these; changes apply at the next cycle boundary) --------
@@ -270,18 +272,21 @@ function coefficientsFit(): bool {
  */
 export function updateCoefficients(hz: f64): i32 {
   let status = CT_OK;
-  const xtalk = <f64>crosstalkPpm / 1e6;
-  for (let ch = 0; ch < ctChannelCount; ch++) {
-    taps(ch, hz);
-    const k = energyScale(ch);
-    if ((abs(tapA) + abs(tapB)) * k * worstCovariance() >= FINE_LIMIT) status = CT_ERR_OVERFLOW;
-    setI32(chDelayVoltage, ch, totalLeadMilliDeg(ch, hz) < 0 ? 1 : 0);
-    setI64(chCoefA, ch, <i64>Math.round(tapA * k));
-    setI64(chCoefB, ch, <i64>Math.round(tapB * k));
-    setI64(chXtalkQ16, ch, <i64>Math.round(xtalk * (tapA + tapB) * k * 65536.0));
-    setI64(chOffsetFinePerFrame, ch, <i64>Math.round(<f64>getI32(chPowerOffsetMilliW, ch) * finePerMilliWFrame()));
-  }
+  for (let ch = 0; ch < ctChannelCount; ch++) if (updateChannelCoefficients(ch, hz) != CT_OK) status = CT_ERR_OVERFLOW;
   markCoefficients(hz);
+  return status;
+}
+
+/** Channel `ch`'s coefficients at `hz` (see updateCoefficients); CT_ERR_OVERFLOW if they could overflow. */
+export function updateChannelCoefficients(ch: i32, hz: f64): i32 {
+  taps(ch, hz);
+  const k = energyScale(ch);
+  const status = (abs(tapA) + abs(tapB)) * k * worstCovariance() >= FINE_LIMIT ? CT_ERR_OVERFLOW : CT_OK;
+  setI32(chDelayVoltage, ch, totalLeadMilliDeg(ch, hz) < 0 ? 1 : 0);
+  setI64(chCoefA, ch, <i64>Math.round(tapA * k));
+  setI64(chCoefB, ch, <i64>Math.round(tapB * k));
+  setI64(chXtalkQ16, ch, <i64>Math.round(<f64>crosstalkPpm / 1e6 * (tapA + tapB) * k * 65536.0));
+  setI64(chOffsetFinePerFrame, ch, <i64>Math.round(<f64>getI32(chPowerOffsetMilliW, ch) * finePerMilliWFrame()));
   return status;
 }
 

@@ -10,7 +10,7 @@ import {
   chOffsetFinePerFrame, chRatedMilliA, chIrmsOffsetMilliA, chPowerFactorMilli,
   chXtalkQ16, cyPeakII, chMaxMilliA, chImportOnly, chPendingFine, chPendingWindows, chConditions,
   cyclePeakVV, countWindowCycle, windowCycles, windowPeakVV, setWindowConditions, nominalMilliV, noiseMilliLsb,
-  biasCode, adcBits, COND_OVER_RANGE, COND_UNDER_VOLTAGE, COND_REVERSE, COND_NO_VOLTAGE,
+  biasCode, adcBits, wnCovVI, wnCovLag, wnCovPrevious, COND_OVER_RANGE, COND_UNDER_VOLTAGE, COND_REVERSE, COND_NO_VOLTAGE,
   wnEnergyFine, wnSumSqI, wnSumI, chPrevMeanQ16, outRealMilliW, outApparentMilliVA, outIrmsMilliA,
   getI32, setI32, getI64, setI64, retuneCoefficients,
 } from "./state";
@@ -46,8 +46,11 @@ export function closeCycle(boundary: i32, crossingQ16: i64): void {
     }
     const energyFine = (getI64(chCoefA, ch) * covVI + getI64(chCoefB, ch) * covLag) / n
       - getI64(chOffsetFinePerFrame, ch) * n - ((getI64(chXtalkQ16, ch) * (covPrevious / n)) >> 16);
-    covPrevious = covVI;
     setI64(wnEnergyFine, ch, getI64(wnEnergyFine, ch) + energyFine);
+    setI64(wnCovVI, ch, getI64(wnCovVI, ch) + covVI / n);
+    setI64(wnCovLag, ch, getI64(wnCovLag, ch) + covLag / n);
+    setI64(wnCovPrevious, ch, getI64(wnCovPrevious, ch) + covPrevious / n);
+    covPrevious = covVI;
     setI64(wnSumSqI, ch, getI64(wnSumSqI, ch) + (n * <i64>getI32(cySumII, ch) - sumI * sumI) / n);
     setI64(wnSumI, ch, getI64(wnSumI, ch) + sumI);
     setI32(cySumVI, ch, 0); setI32(cySumLag, ch, 0); setI32(cySumI, ch, 0); setI32(cySumII, ch, 0);
@@ -118,7 +121,7 @@ function closeWindow(): void {
   const milliWPerFine = 1.0 / (frames * finePerMilliWFrame());
   for (let ch = 0; ch < ctChannelCount; ch++) {
     let chConditions = conditions & ~COND_REVERSE;
-    const energyFine = getI64(wnEnergyFine, ch) - biasRampFine(ch);
+    let energyFine = getI64(wnEnergyFine, ch) - biasRampFine(ch);
     let realMilliW = <f64>energyFine * milliWPerFine;
     const meanSqI = <f64>getI64(wnSumSqI, ch) / frames - noiseVar;
     let irmsMilliA = Math.sqrt(meanSqI > 0 ? meanSqI : 0) * ampsPerCode(ch) * 1000.0;
@@ -128,7 +131,17 @@ function closeWindow(): void {
     const maxMilliA = getI32(chMaxMilliA, ch);
     if (maxMilliA > 0 && irmsMilliA > <f64>maxMilliA) chConditions |= COND_OVER_RANGE;
     setI32(cyPeakII, ch, 0);
-    followCurve(ch, irmsMilliA);
+    // The clamp's error at this window's current: new coefficients re-weigh this window too, so a
+    // step in current is corrected from its first window on (the sums are the window's own).
+    const oldA = getI64(chCoefA, ch), oldB = getI64(chCoefB, ch), oldX = getI64(chXtalkQ16, ch), oldDelay = getI32(chDelayVoltage, ch);
+    if (followCurve(ch, irmsMilliA) && oldDelay == getI32(chDelayVoltage, ch)) {
+      energyFine += (getI64(chCoefA, ch) - oldA) * getI64(wnCovVI, ch) + (getI64(chCoefB, ch) - oldB) * getI64(wnCovLag, ch)
+        - (((getI64(chXtalkQ16, ch) - oldX) * getI64(wnCovPrevious, ch)) >> 16);
+      realMilliW = <f64>energyFine * milliWPerFine;
+      irmsMilliA = Math.sqrt(meanSqI > 0 ? meanSqI : 0) * ampsPerCode(ch) * 1000.0;
+      irmsMilliA = irmsMilliA > irmsOffset ? Math.sqrt(irmsMilliA * irmsMilliA - irmsOffset * irmsOffset) : 0.0;
+    }
+    setI64(wnCovVI, ch, 0); setI64(wnCovLag, ch, 0); setI64(wnCovPrevious, ch, 0);
     const apparentMilliVA = vrmsMilliV * irmsMilliA / 1000.0; // mV·mA = µVA
     const thresholdMilliW = vrmsMilliV / 1000.0 * <f64>getI32(chRatedMilliA, ch) / 1000.0 * <f64>startThresholdPpm / 1e6 * 1000.0;
     let registered: i64 = 0;

@@ -189,6 +189,10 @@ export const chCoefB = memory.data(8 * MAX_CT_CHANNELS, 8);   // same, on the la
 export const chOffsetFinePerFrame = memory.data(8 * MAX_CT_CHANNELS, 8);
 export const chXtalkQ16 = memory.data(8 * MAX_CT_CHANNELS, 8);      // crosstalk correction, fine units per code²·frame × 65536
 export const chPendingFine = memory.data(8 * MAX_CT_CHANNELS, 8);   // creep: energy of the windows accumulated
+// Window sums of the per-cycle covariances / N: a window's energy can be re-weighed with new coefficients.
+export const wnCovVI = memory.data(8 * MAX_CT_CHANNELS, 8);
+export const wnCovLag = memory.data(8 * MAX_CT_CHANNELS, 8);
+export const wnCovPrevious = memory.data(8 * MAX_CT_CHANNELS, 8);
 export const wnEnergyFine = memory.data(8 * MAX_CT_CHANNELS, 8);
 export const wnSumSqI = memory.data(8 * MAX_CT_CHANNELS, 8);
 export const wnSumI = memory.data(8 * MAX_CT_CHANNELS, 8);          // Σ i over the window: its mean bias
@@ -212,12 +216,13 @@ export const outIrmsMilliA = memory.data(8 * MAX_CT_CHANNELS, 8);
 @inline export function setI64(field: usize, ch: i32, value: i64): void { store<i64>(field + (<usize>ch << 3), value); }
 
 /** Bytes of per-channel static state (the globals above add a few hundred more). */
-export const CHANNEL_STATE_BYTES: i32 = (24 * 4 + 3 * MAX_CURVE_POINTS * 4 + 16 * 8) * MAX_CT_CHANNELS;
+export const CHANNEL_STATE_BYTES: i32 = (24 * 4 + 3 * MAX_CURVE_POINTS * 4 + 19 * 8) * MAX_CT_CHANNELS;
 
 export function resetChannelMeasurement(ch: i32): void {
   setI32(cySumVI, ch, 0); setI32(cySumLag, ch, 0); setI32(cySumI, ch, 0); setI32(cySumII, ch, 0);
   setI32(chIPrev, ch, 0); setI32(chIBeforeCycle, ch, 0); setI32(chPowerFactorMilli, ch, 0);
   setI32(cyPeakII, ch, 0); setI32(chPendingWindows, ch, 0); setI64(chPendingFine, ch, 0); setI32(chConditions, ch, 0);
+  setI64(wnCovVI, ch, 0); setI64(wnCovLag, ch, 0); setI64(wnCovPrevious, ch, 0);
   setI64(wnEnergyFine, ch, 0); setI64(wnSumSqI, ch, 0); setI64(wnSumI, ch, 0); setI64(chPrevMeanQ16, ch, NO_MEAN);
   setI64(outRealMilliW, ch, 0); setI64(outApparentMilliVA, ch, 0); setI64(outIrmsMilliA, ch, 0);
 }

@@ -130,19 +130,26 @@ const CURVE_POINTS_PER_RECORD = 2;
 export const DESCRIPTOR_ABI_VERSION = 1;
 const HEADER_BYTES = 36;
 const RECORD_BYTES = 32;
+/** fw_board_capacity (docs/board-abi.md). */
+const DESCRIPTOR_CAPACITY = 512;
 
 /** Pack the board into the descriptor layout of docs/board-abi.md. */
 export function packDescriptor(board: Board, overrides: { nodeId?: number } = {}): Uint8Array {
   // CT error curves travel as extra records (kind 5) after the channels, two points each.
   const curves: { number: number; first: number; points: ErrorCurve }[] = [];
+  // The twin's ideal front end has none of the realistic fields (docs/ct.md).
+  const realistic = !board.adc.ideal;
   for (const ch of board.channels) {
-    if (ch.kind !== "ct" || !ch.clamp?.error_curve) continue;
+    if (!realistic || ch.kind !== "ct" || !ch.clamp?.error_curve) continue;
     const curve = ch.clamp.error_curve;
     for (let first = 0; first < curve.length; first += CURVE_POINTS_PER_RECORD) {
       curves.push({ number: channelNumber(ch.name), first, points: curve.slice(first, first + CURVE_POINTS_PER_RECORD) });
     }
   }
   const records = board.channels.length + curves.length;
+  if (HEADER_BYTES + RECORD_BYTES * records > DESCRIPTOR_CAPACITY) {
+    throw new BoardError(`board ${board.name}: the descriptor needs ${HEADER_BYTES + RECORD_BYTES * records} bytes, the firmware takes ${DESCRIPTOR_CAPACITY} (fewer error_curve points)`);
+  }
   const bytes = new Uint8Array(HEADER_BYTES + RECORD_BYTES * records);
   const view = new DataView(bytes.buffer);
   view.setUint32(0, 0x44424d41, true);
@@ -166,8 +173,8 @@ export function packDescriptor(board: Board, overrides: { nodeId?: number } = {}
         input = ch.adc_input;
         const adc = board.adc;
         params.push(Math.round(ch.volts_per_adc_volt * 1000), Math.round(ch.phase_deg * 1000),
-          Math.round((adc.frame_rate_hz ?? 0) * 1000), Math.round((adc.column_step_us ?? 0) * 1000),
-          Math.round((ch.nominal_v ?? 0) * 1000), Math.round(adc.noise_lsb_rms * 1000), Math.round(adc.crosstalk_ppm ?? 0));
+          realistic ? Math.round((adc.frame_rate_hz ?? 0) * 1000) : 0, realistic ? Math.round((adc.column_step_us ?? 0) * 1000) : 0,
+          Math.round((ch.nominal_v ?? 0) * 1000), Math.round(adc.noise_lsb_rms * 1000), realistic ? Math.round(adc.crosstalk_ppm ?? 0) : 0);
         break;
       }
       case "ct":

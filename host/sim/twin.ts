@@ -14,7 +14,7 @@ import { HeatCircuit, TEMPERATURE_PERIOD_US, boardForScenario } from "./heat-cir
 import { NorFlash } from "./flash.js";
 import { SimFlash } from "./board-flash.js";
 import type { CutReport } from "./board-flash.js";
-import { AnalogFrontEnd } from "./analog.js";
+import { AnalogFrontEnd, realFrameRateHz } from "./analog.js";
 import type { BoardSpec, CtLoadSpec } from "./analog.js";
 import { Random } from "./random.js";
 
@@ -283,7 +283,8 @@ export class Twin {
  */
 class AdcStream {
   private readonly frontEnd: AnalogFrontEnd;
-  private readonly rateHz: number;
+  /** The ADC's real frame rate in mHz (the shell's clock divider; the ideal model: the nominal rate). */
+  private readonly rateMilliHz: bigint;
   private readonly block: Uint16Array;
 
   constructor(scenario: Scenario) {
@@ -294,7 +295,7 @@ class AdcStream {
     const cts = board.channels.filter((c) => c.kind === "ct").sort((a, b) => (a as { adc_input: number }).adc_input - (b as { adc_input: number }).adc_input);
     // A unit's real components (`as_built`, tolerances) shape the signals; the firmware gets the nominal values.
     const built = (c: Channel) => ("as_built" in c && c.as_built ? { ...c, ...c.as_built } : c);
-    const spec: BoardSpec = { name: board.name, adc: board.adc, channels: [built(voltage), ...cts.map(built)] };
+    const spec: BoardSpec = { name: board.name, chip: board.chip, adc: board.adc, channels: [built(voltage), ...cts.map(built)] };
     const mains = scenario.mains;
     const loads: Record<string, CtLoadSpec> = {};
     for (const [name, c] of scenario.ct) {
@@ -303,14 +304,16 @@ class AdcStream {
     this.frontEnd = new AnalogFrontEnd(spec,
       mains ? { vrms: mains.vrms, hz: mains.hz, harmonics: mains.harmonics.map((h) => [h.order, h.amplitude, h.phaseDeg]) } : { vrms: 0, hz: 50 },
       loads, { seed: (scenario.seed ^ Math.floor(scenario.seed / 2 ** 32) ^ 0x5ca1ab1e) >>> 0 });
-    this.rateHz = board.adc.sample_rate_hz;
-    this.block = new Uint16Array(Math.ceil(STEP_US * this.rateHz / 1e6 + 1) * this.frontEnd.columns);
+    const rateHz = realFrameRateHz(spec);
+    this.rateMilliHz = BigInt(Math.round(rateHz * 1000));
+    this.block = new Uint16Array(Math.ceil(STEP_US * rateHz / 1e6 + 1) * this.frontEnd.columns);
   }
 
   /** Index of the first frame sampled at or after `us` (exact integer arithmetic for any run length). */
   private frameAt(us: number): number {
-    const seconds = Math.floor(us / 1e6);
-    return seconds * this.rateHz + Math.ceil((us - seconds * 1e6) * this.rateHz / 1e6);
+    const scaled = BigInt(Math.round(us)) * this.rateMilliHz;
+    const per = 1_000_000_000n;
+    return Number((scaled + per - 1n) / per);
   }
 
   /** The frames sampled in [fromUs, toUs). */
