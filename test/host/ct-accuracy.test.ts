@@ -33,7 +33,8 @@ interface RunResult { importMicroWh: number[]; exportMicroWh: number[]; meteredS
 function run(b: BoardSpec, mains: MainsSpec, loads: (CtLoadSpec | undefined)[], seconds: number,
   options: { seed?: number; biasDrift?: (column: number, t: number) => number; configure?: boolean } = {}): RunResult {
   if (options.configure !== false) configure(b);
-  const twin = new AnalogFrontEnd(b, mains, loads, { seed: options.seed ?? 1, biasDrift: options.biasDrift });
+  // The ideal front end: the core is configured without the board's front-end corrections here.
+  const twin = new AnalogFrontEnd(b, mains, loads, { seed: options.seed ?? 1, biasDrift: options.biasDrift, ideal: true });
   const blockFrames = 400;
   const block = new Uint16Array(harness.memory.buffer, ct.ctHarnessBuffer(), blockFrames * twin.columns);
   const start = Number(ct.ctFramesProcessed());
