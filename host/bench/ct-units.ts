@@ -31,7 +31,7 @@ export const UNIT_B: CtUnit = {
 };
 
 function boardRef(board: string): string {
-  return board.includes("/") ? path.join(packageRoot, board) : board;
+  return board.includes("/") ? path.resolve(packageRoot, board) : board;
 }
 
 function scenarioText(unit: CtUnit, seconds: number, seed: number, mains: UnitMains, ct: Record<string, UnitLoad>, console: string[] = []): string {
