@@ -120,16 +120,16 @@ function closeWindow(): void {
   if (windowPeakVV >= clipSq) conditions |= COND_OVER_RANGE;
   const milliWPerFine = 1.0 / (frames * finePerMilliWFrame());
   for (let ch = 0; ch < ctChannelCount; ch++) {
-    let chConditions = conditions & ~COND_REVERSE;
+    let flags = conditions;
     let energyFine = getI64(wnEnergyFine, ch) - biasRampFine(ch);
     let realMilliW = <f64>energyFine * milliWPerFine;
     const meanSqI = <f64>getI64(wnSumSqI, ch) / frames - noiseVar;
     let irmsMilliA = Math.sqrt(meanSqI > 0 ? meanSqI : 0) * ampsPerCode(ch) * 1000.0;
     const irmsOffset = <f64>getI32(chIrmsOffsetMilliA, ch);
     irmsMilliA = irmsMilliA > irmsOffset ? Math.sqrt(irmsMilliA * irmsMilliA - irmsOffset * irmsOffset) : 0.0;
-    if (getI32(cyPeakII, ch) >= clipSq) chConditions |= COND_OVER_RANGE;
+    if (getI32(cyPeakII, ch) >= clipSq) flags |= COND_OVER_RANGE;
     const maxMilliA = getI32(chMaxMilliA, ch);
-    if (maxMilliA > 0 && irmsMilliA > <f64>maxMilliA) chConditions |= COND_OVER_RANGE;
+    if (maxMilliA > 0 && irmsMilliA > <f64>maxMilliA) flags |= COND_OVER_RANGE;
     setI32(cyPeakII, ch, 0);
     // The clamp's error at this window's current: new coefficients re-weigh this window too, so a
     // step in current is corrected from its first window on (the sums are the window's own).
@@ -163,11 +163,10 @@ function closeWindow(): void {
     }
     if (registered != 0) {
       registerEnergy(ch, registered);
-      if (registered < 0 && getI32(chImportOnly, ch)) chConditions |= COND_REVERSE;
+      if (registered < 0 && getI32(chImportOnly, ch)) flags |= COND_REVERSE;
     }
     if (!voltagePresent || Math.abs(realMilliW) < thresholdMilliW) realMilliW = 0;
-    setI32(chConditions, ch, chConditions);
-    conditions |= chConditions & COND_REVERSE;
+    setI32(chConditions, ch, flags);
     setI64(outRealMilliW, ch, <i64>Math.round(realMilliW));
     setI64(outApparentMilliVA, ch, <i64>Math.round(apparentMilliVA));
     setI64(outIrmsMilliA, ch, <i64>Math.round(irmsMilliA));

@@ -99,9 +99,9 @@ export function ctPowerFactorMilli(ch: i32): i32 { return validChannel(ch) ? get
 export function ctVrmsMilliV(): i64 { return vrmsMilliV; }
 /** Mains frequency over the last window from voltage zero crossings, mHz (0 without voltage). */
 export function ctFrequencyMilliHz(): i64 { return frequencyMilliHz; }
-/** Conditions of the last window (bit 0 over-range, 1 under-voltage, 2 reverse energy, 3 no voltage). */
+/** The voltage's conditions in the last window (bit 0 over-range, 1 under-voltage, 3 no voltage); the clamps' are per channel. */
 export function ctConditions(): i32 { return windowConditions; }
-/** Conditions of channel `ch` in the last window (same bits). */
+/** Conditions of channel `ch` in the last window (its over-range, 2 reverse energy, and the voltage's). */
 export function ctChannelConditions(ch: i32): i32 { return validChannel(ch) ? getI32(chConditions, ch) : 0; }
 /** The error curve's lead (m°) and ratio error (ppm) applied at the last window's current. */
 export function ctCurveLeadMilliDeg(ch: i32): i32 { return validChannel(ch) ? getI32(chCurveLeadMilliDeg, ch) : 0; }

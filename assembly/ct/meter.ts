@@ -155,9 +155,17 @@ function updateConditions(): void {
   const seq = ctWindowSequence();
   if (seq == lastSequence) return;
   lastSequence = seq;
-  const c = ctConditions();
+  // The voltage's conditions, plus those of the clamps that are metered (a refused clamp's column
+  // is still converted, but says nothing).
+  let c = ctConditions();
   let channels: i64 = 0;
-  for (let n = 0; n < MAX_CT; n++) { const ch = core(n); if (ch >= 0) channels |= <i64>ctChannelConditions(ch) << (8 * n); }
+  for (let n = 0; n < MAX_CT; n++) {
+    const ch = core(n);
+    if (ch < 0) continue;
+    const cc = ctChannelConditions(ch);
+    c |= cc;
+    channels |= <i64>cc << (8 * n);
+  }
   holdOverRange = condition(c & 1, holdOverRange, STATUS_OVER_RANGE, 7, channels);
   holdUnderVoltage = condition(c & 2, holdUnderVoltage, STATUS_UNDER_VOLTAGE, 8, <i64>ctVrmsMilliV());
   holdReverse = condition(c & 4, holdReverse, STATUS_REVERSE_ENERGY, 9, channels);
