@@ -78,6 +78,16 @@ export function checkBoard(data: unknown, source: string): Board {
     if (adcInputs.has(ch.adc_input)) throw new BoardError(`${source}: channel '${ch.name}' uses adc_input ${ch.adc_input} twice`);
     adcInputs.add(ch.adc_input);
   }
+  // The firmware's own limits (assembly/ct/calibration.ts), so a board the schema accepts is never refused later.
+  const adc = board.adc;
+  if (adc.frame_rate_hz !== undefined && Math.abs(adc.frame_rate_hz / adc.sample_rate_hz - 1) > 0.05) {
+    throw new BoardError(`${source}: adc.frame_rate_hz ${adc.frame_rate_hz} is more than 5 % from sample_rate_hz ${adc.sample_rate_hz} (a clock divider's rounding, not another rate)`);
+  }
+  const columns = board.channels.filter((c) => c.kind === "voltage" || c.kind === "ct").length;
+  const rate = adc.frame_rate_hz ?? adc.sample_rate_hz;
+  if (adc.column_step_us !== undefined && adc.column_step_us * columns > 1e6 / rate + 1e-9) {
+    throw new BoardError(`${source}: adc.column_step_us ${adc.column_step_us} × ${columns} columns does not fit in one frame (${(1e6 / rate).toFixed(3)} µs)`);
+  }
   for (const ch of board.channels) {
     if (ch.kind !== "ct") continue;
     for (const curve of [ch.clamp?.error_curve, ch.as_built?.error_curve]) {

@@ -164,3 +164,14 @@ test("pulseN.power_w from the filtered pulse interval: within 1 % at every step 
     assert.ok(worst <= 0.01, `${hz} Hz: worst ${(worst * 100).toFixed(2)} %`);
   }
 });
+
+test("board files: front-end fields outside what the firmware takes are refused with the field named", async () => {
+  const { checkBoard } = await import("../../host/board/board.js");
+  const base = loadBoard("esp32c3-mini");
+  const variant = (edit: (b: Board) => void) => { const b = structuredClone(base); edit(b); return () => checkBoard(b, "x.json"); };
+  assert.throws(variant((b) => { b.adc.frame_rate_hz = 4500; }), /frame_rate_hz 4500 is more than 5 %/);
+  assert.throws(variant((b) => { b.adc.column_step_us = 200; }), /column_step_us 200 × 2 columns does not fit/);
+  assert.throws(variant((b) => { (b.channels[1] as CtChannel).phase_deg = 12; }), /phase_deg' must be <= 10/);
+  assert.throws(variant((b) => { (b.channels[1] as CtChannel).clamp!.error_curve = [[2, 0, 0], [1, 0, 0]]; }), /error_curve currents must ascend/);
+  assert.doesNotThrow(variant(() => {}));
+});
