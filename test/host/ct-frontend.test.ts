@@ -175,3 +175,15 @@ test("board files: front-end fields outside what the firmware takes are refused 
   assert.throws(variant((b) => { (b.channels[1] as CtChannel).clamp!.error_curve = [[2, 0, 0], [1, 0, 0]]; }), /error_curve currents must ascend/);
   assert.doesNotThrow(variant(() => {}));
 });
+
+test("a board whose ADC the core refuses (14 bits): the twin runs on, pulses count, CT stays off with ct_fault", () => {
+  const s = parseScenario(JSON.stringify({ format: "activemeter-scenario/1", board: "esp32-devkitc", seconds: 5, seed: 1,
+    mains: { vrms: 230, hz: 50 }, ct: { ct1: { irms: 10, phi_deg: 0 } }, pulse: { pulse1: { hz: 2, on_ms: 30 } } }));
+  s.board = structuredClone(s.board);
+  s.board.adc = { ...s.board.adc, bits: 14, bias_code: 8192 };
+  const twin = new Twin(s);
+  twin.runToEnd();
+  assert.ok(twin.status() & CT_FAULT);
+  assert.equal(twin.registers()["ct1.import_wh"] ?? 0, 0);
+  assert.ok(twin.registers()["pulse1.count"] >= 9, `pulses ${twin.registers()["pulse1.count"]}`);
+});
