@@ -34,7 +34,6 @@ const CT_FLAG_IMPORT_ONLY = 1;
 
 /** A condition flag stays set until this many windows (≈ 1 min) passed without the condition. */
 export const CONDITION_HOLD_WINDOWS: i32 = 60;
-const CONDITION_FLAGS: u32 = STATUS_OVER_RANGE | STATUS_UNDER_VOLTAGE | STATUS_REVERSE_ENERGY;
 
 /** The core accepts samples: the board has a voltage reference and its parameters were accepted. */
 let active = false;
@@ -191,8 +190,7 @@ export function ctMeterBlock(ptr: usize, frames: i32): void {
   ctProcessBlock(ptr, frames);
   updateConditions();
 }
-/** Status flags this module owns (over_range, under_voltage, reverse_energy). */
-export function ctMeterConditionFlags(): u32 { return CONDITION_FLAGS; }
+
 
 // ---- per board channel (n = N − 1 of ctN) -------------------------------------------------
 export function ctMeterChannelPresent(n: i32): bool { return active && core(n) >= 0; }
