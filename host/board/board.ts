@@ -6,7 +6,7 @@ import { Ajv } from "ajv";
 import type { ErrorObject } from "ajv";
 import { boardsDir } from "../paths.js";
 
-export interface AdcAsBuilt { crosstalk_ppm?: number; gain_error_percent?: number; spikes_per_s?: number }
+export interface AdcAsBuilt { crosstalk_ppm?: number; gain_error_percent?: number; spikes_per_s?: number; mains_pickup_lsb?: number }
 export interface AdcSpec {
   bits: number; full_scale_mv: number; bias_code: number; sample_rate_hz: number; noise_lsb_rms: number;
   /** The rate the shell's ADC clock really produces (absent: sample_rate_hz). */

@@ -28,7 +28,7 @@ export interface CtLoadSpec { irms: number; phi_deg: number; harmonics?: Harmoni
 export interface BoardAdc {
   bits: number; full_scale_mv: number; bias_code: number; sample_rate_hz: number; noise_lsb_rms: number;
   frame_rate_hz?: number; column_step_us?: number; attenuation_db?: number; crosstalk_ppm?: number; ideal?: boolean;
-  as_built?: { crosstalk_ppm?: number; gain_error_percent?: number; spikes_per_s?: number };
+  as_built?: { crosstalk_ppm?: number; gain_error_percent?: number; spikes_per_s?: number; mains_pickup_lsb?: number };
 }
 export interface BoardChannel {
   name: string; kind: string;
@@ -41,6 +41,13 @@ export interface BoardSpec { name?: string; chip?: string; adc: BoardAdc; channe
 
 /** Random ADC spikes per second and column in the realistic model (a conversion off by 30–300 LSB). */
 export const DEFAULT_SPIKES_PER_S = 0.5;
+/**
+ * Mains-synchronous pickup on every clamp input in the realistic model, LSB peak: capacitive
+ * coupling from the mains wiring, 90° ahead of the voltage. A few pF at 230 V drive ≈ 0.4 µA
+ * into the 33 Ω burden: ≈ 12 µV, 0.02 LSB. (It is reactive at the pin, but the firmware's phase
+ * correction of δ turns sin δ of it into real power: 1 LSB would add ≈ 1 % at 1 % of rated.)
+ */
+export const DEFAULT_MAINS_PICKUP_LSB = 0.02;
 /** The frame rate the board's ADC really runs at (the twin samples at it; ideal: the nominal rate). */
 export function realFrameRateHz(board: BoardSpec): number {
   return board.adc.ideal ? board.adc.sample_rate_hz : board.adc.frame_rate_hz ?? board.adc.sample_rate_hz;
@@ -121,6 +128,9 @@ export class AnalogFrontEnd {
     const stepS = this.ideal ? 0 : (adc.column_step_us ?? 0) * 1e-6;
     const delayTurns = (index: number, h: number) => h * mains.hz * index * stepS;
     const physical = !this.ideal;
+    const pickupCodes = this.ideal ? 0 : asBuilt.mains_pickup_lsb ?? DEFAULT_MAINS_PICKUP_LSB;
+    const pickup = (index: number): Component[] => (pickupCodes > 0 && mains.vrms > 0
+      ? [{ amplitudeCodes: pickupCodes, harmonic: 1, phaseTurns: 0.25 + delayTurns(index, 1) }] : []);
     this.cols = channels.map((ch, index) => {
       const lead = turns(ch.phase_deg ?? 0);
       if (index === 0) {
@@ -133,7 +143,7 @@ export class AnalogFrontEnd {
       }
       const load = Array.isArray(loads) ? loads[index - 1] : loads[ch.name];
       const codesPerAmp = (ch.burden_ohm ?? 0) / (ch.ratio ?? 1) * perVolt; // primary A → secondary A → burden V
-      if (!load) return { components: [], noiseCodes: adc.noise_lsb_rms, clampNoiseCodes: 0 };
+      if (!load) return { components: pickup(index), noiseCodes: adc.noise_lsb_rms, clampNoiseCodes: 0 };
       const clamp = clampResponse({ phaseDeg: ch.phase_deg ?? 0, errorCurve: ch.error_curve ?? ch.clamp?.error_curve, maxA: ch.clamp?.max_a },
         load.irms, physical);
       const peak = Math.SQRT2 * load.irms * codesPerAmp * clamp.gain;
@@ -144,7 +154,7 @@ export class AnalogFrontEnd {
         components: [{ amplitudeCodes: peak, harmonic: 1, phaseTurns: clamp.leadTurns(1) - phi + delayTurns(index, 1) },
           ...(load.harmonics ?? []).map(([h, a, theta]) => ({
             amplitudeCodes: peak * a, harmonic: h, phaseTurns: clamp.leadTurns(h) - h * phi + turns(theta) + delayTurns(index, h),
-          }))],
+          })), ...pickup(index)],
         noiseCodes: adc.noise_lsb_rms, clampNoiseCodes: (load.noise_a ?? 0) * codesPerAmp,
         // Saturation only matters near the clamp's maximum: skip the per-sample work below it.
         saturationCodesA: maxA && Math.SQRT2 * load.irms * harmonicPeak > 0.5 * 1.4 * Math.SQRT2 * maxA ? [codesPerAmp, maxA] : undefined,
