@@ -8,7 +8,7 @@ import { scratchBuffer } from "../abi/buffers";
 import { nodeId } from "../settings";
 import { firmwareIdentity, identityKnown, IDENTITY_BYTES } from "../identity";
 import { eventAt, eventCounter, EVENT_CONFIG_CHANGE, EVENT_FIRMWARE_IDENTITY, EVENT_REGISTER_RESET, EVENT_KEY_SET,
-  EVENT_STORE_CORRUPT, EVENT_UNLOCK_REFUSED, EVENT_FACTORY_RESET, EVENT_CONFIG_DEFAULTS } from "../store/events";
+  EVENT_STORE_CORRUPT, EVENT_UNLOCK_REFUSED, EVENT_FACTORY_RESET, EVENT_CONFIG_DEFAULTS, EVENT_CONFIG_PREVIOUS } from "../store/events";
 import { storeActive, storeRecordEvent, storeZeroRegister, storeFactoryReset, storePowerFail } from "../store/index";
 import { configSetFrameKey, KEY_PIN } from "../store/config";
 import {
@@ -146,6 +146,8 @@ function logLine(r: usize): void {
     outLine("");
   } else if (type == EVENT_CONFIG_DEFAULTS) {
     outLine("configuration restored to defaults (unreadable: settings, PIN and console key lost)");
+  } else if (type == EVENT_CONFIG_PREVIOUS) {
+    outLine("configuration restored to the previous save (the newest copy was unreadable)");
   } else if (type == EVENT_UNLOCK_REFUSED) {
     out("unlock refused: wrong PIN (");
     outU64(<u64>newV);

@@ -42,6 +42,8 @@ export let configDamaged = false;
 export let configDamagedCopies: u32 = 0;
 /** No readable copy was left: the configuration was restored to the defaults. */
 export let configRestoredDefaults = false;
+/** A damaged copy may have been newer than the one applied: the previous save was restored. */
+export let configRestoredPrevious = false;
 
 export function storedIdentityWord(i: i32): i64 { return load<i64>(identity + (<usize>i << 3)); }
 export function setStoredIdentityWord(i: i32, v: i64): void { store<i64>(identity + (<usize>i << 3), v); }
@@ -73,6 +75,14 @@ function explained(c: u32, otherSeq: i64): bool {
   return otherSeq >= 0 && <i64>load<u32>(buffer + end) < otherSeq;
 }
 
+/** Copy `c` (invalid) holds a trailing sequence number below `otherSeq`. */
+function olderThan(c: u32, otherSeq: i64): bool {
+  boardFlashRead(sectorOffset(CONFIG_SECTOR_A + c), buffer, CAPACITY);
+  const count = <u32>load<u16>(buffer, 8);
+  if (count > MAX_PAIRS) return false;
+  return <i64>load<u32>(buffer + HEADER_BYTES + count * PAIR_BYTES) < otherSeq;
+}
+
 /** Start-up: apply the newest valid copy (defaults stay where it has no value). */
 export function configRestore(): void {
   const a = readCopy(0);
@@ -81,6 +91,8 @@ export function configRestore(): void {
   configDamaged = configDamagedCopies != 0;
   configFound = a >= 0 || b >= 0;
   configRestoredDefaults = configDamaged && !configFound;
+  // The damaged copy was the newer one unless its trailing sequence number says it is older.
+  configRestoredPrevious = configFound && ((configDamagedCopies & 1) != 0 && !olderThan(0, b) || (configDamagedCopies & 2) != 0 && !olderThan(1, a));
   memory.fill(identity, 0, 32);
   memory.fill(frameKey, 0, 16);
   frameKeyStored = false;

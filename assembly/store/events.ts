@@ -19,6 +19,8 @@ export const EVENT_UNLOCK_REFUSED: u16 = 6; // a wrong console PIN; new value = 
 export const EVENT_FACTORY_RESET: u16 = 7; // settings, PIN and console key back to the defaults
 /** The configuration was unreadable: every setting back to its default (key: damaged copies). */
 export const EVENT_CONFIG_DEFAULTS: u16 = 8;
+/** The newest configuration copy was unreadable: the previous save applies (key: damaged copies). */
+export const EVENT_CONFIG_PREVIOUS: u16 = 9;
 
 const RECORD_BYTES: u32 = 40;
 const CRC_AT: u32 = 32;

@@ -4,12 +4,12 @@ import { storeUsable } from "./layout";
 import { configFactoryReset } from "./config";
 import { registersRestore, registerValue } from "../registers";
 import { EVENT_REGISTER_RESET, EVENT_FACTORY_RESET } from "./events";
-import { configRestore, configSave, configDamaged, configDamagedCopies, configRestoredDefaults, storedIdentityWord, setStoredIdentityWord, IDENTITY_WORDS } from "./config";
+import { configRestore, configSave, configDamaged, configDamagedCopies, configRestoredDefaults, configRestoredPrevious, storedIdentityWord, setStoredIdentityWord, IDENTITY_WORDS } from "./config";
 import { journalTick, journalCommit, journalResetCommit, journalReserveFrameCounter, journalPersisted, frameCounterCeiling, journalEventCounter,
   journalCountBoot, bootCount, journalRollNow, journalRaiseFrameFloor, journalCheckSoon, frameFieldCounters } from "./journal";
 import { journalRestore, journalDamage, journalLostMask } from "./journal-restore";
 import { eventsRestore, eventRecord, eventCounter, eventsDamaged, eventsVoidDamaged, EVENT_CONFIG_CHANGE, EVENT_FIRMWARE_IDENTITY, EVENT_STORE_CORRUPT,
-  EVENT_CONFIG_DEFAULTS } from "./events";
+  EVENT_CONFIG_DEFAULTS, EVENT_CONFIG_PREVIOUS } from "./events";
 import { settingKeysEnd, settingExists, settingValue, SETTING_KEYS_MAX } from "./settings-table";
 import { statusSet, statusClear, STATUS_VOLATILE, STATUS_STORE_CORRUPT } from "../status";
 import { boardTimeUs } from "../abi/board";
@@ -59,7 +59,8 @@ export function storeInit(): void {
     journalRollNow(now, eventCounter);
   }
   if (configRestoredDefaults) logEvent(EVENT_CONFIG_DEFAULTS, <u16>configDamagedCopies, 0, 0);
-  const key = (configDamaged && !configRestoredDefaults ? DAMAGE_CONFIG : 0) | (journalDamage != 0 ? DAMAGE_JOURNAL : 0)
+  else if (configRestoredPrevious) logEvent(EVENT_CONFIG_PREVIOUS, <u16>configDamagedCopies, 0, 0);
+  const key = (configDamaged && !configRestoredDefaults && !configRestoredPrevious ? DAMAGE_CONFIG : 0) | (journalDamage != 0 ? DAMAGE_JOURNAL : 0)
     | (eventsDamaged ? DAMAGE_EVENTS : 0) | <u16>(journalDamage << DAMAGE_JOURNAL_DETAIL_SHIFT);
   // old: registers whose value may be below what was persisted; new: the first frame counter now.
   if (key != 0) logEvent(EVENT_STORE_CORRUPT, key, journalLostMask, <i64>frameCounterCeiling() + 1);

@@ -140,3 +140,23 @@ export function readJournal(image: Uint8Array, sectorBytes: number, sectors: num
     commitSlots: g.slots, commitsUsed,
   };
 }
+
+export interface StoredEvent { counter: number; boot: number; uptimeS: number; type: number; key: number; oldValue: bigint; newValue: bigint }
+
+/** Every valid record of the event log (sectors 2 and 3: 40-byte records), oldest counter first. */
+export function readEvents(image: Uint8Array, sectorBytes: number): StoredEvent[] {
+  const view = new DataView(image.buffer, image.byteOffset, image.byteLength);
+  const events: StoredEvent[] = [];
+  for (let s = 2; s < 4; s++) {
+    for (let slot = 0; slot + 40 <= sectorBytes; slot += 40) {
+      const at = s * sectorBytes + slot;
+      if (image[at + 39] === 0xff || view.getUint32(at + 32, true) !== crc32(image, at, at + 32)) continue;
+      events.push({
+        counter: view.getUint32(at, true), boot: view.getUint32(at + 4, true), uptimeS: view.getUint32(at + 8, true),
+        type: view.getUint16(at + 12, true), key: view.getUint16(at + 14, true),
+        oldValue: view.getBigInt64(at + 16, true), newValue: view.getBigInt64(at + 24, true),
+      });
+    }
+  }
+  return events.sort((a, b) => a.counter - b.counter);
+}
