@@ -3,7 +3,7 @@
 // (what a power cut leaves) are told apart from damage: only damage is reported. Rules and the
 // loss bound with damage: docs/storage.md ("Start-up and damage").
 import { boardFlashRead, boardFlashProgram } from "../abi/board";
-import { tallyCount, tallyDamaged, tallyCapacity } from "./tally";
+import { tallyCount, tallyDamaged, tallyAdvance } from "./tally";
 import { recordState, flashErased, bytesErased, RECORD_VALID, RECORD_ERASED, RECORD_TORN, RECORD_DAMAGED } from "./record";
 import { journalSectors, sectorOffset, JOURNAL_FIRST_SECTOR } from "./layout";
 import {
@@ -86,6 +86,17 @@ function count3(at: u32, bytes: u32, spread: i32): void {
   twoAgree = countA == countB || countB == countC || countA == countC;
 }
 
+/**
+ * A cut can leave later copies behind the count start-up takes: complete them to `count`, so
+ * the next step (programmed from `count` in every copy) leaves no gap in any copy.
+ */
+function completeCopies(at: u32, count: i32): void {
+  if (!copiesRegular) return; // damage: the sector is replaced at start-up
+  if (countB < count) tallyAdvance(at + geoCopyStride, countB, count - countB);
+  if (countC < count) tallyAdvance(at + 2 * geoCopyStride, countC, count - countC);
+  if (countA < count) tallyAdvance(at, countA, count - countA);
+}
+
 function median3(): i32 {
   return max(min(countA, countB), min(max(countA, countB), countC));
 }
@@ -146,16 +157,20 @@ export function journalRestore(nowUs: i64): void {
   count3(at + frameFieldAt(0), FRAME_FIELD_BYTES, 1);
   const frameSteps = max(countA, max(countB, countC));
   if (!copiesRegular) { journalDamage |= JD_FRAME; doubtFloor = max(doubtFloor, frameBase + frameFieldCounters()); }
+  completeCopies(at + frameFieldAt(0), frameSteps);
   count3(at + bootFieldAt(0), BOOT_FIELD_BYTES, 1);
   const bootSteps = max(countA, max(countB, countC));
   if (!copiesRegular) journalDamage |= JD_BOOT;
+  completeCopies(at + bootFieldAt(0), bootSteps);
   for (let e = 0; e < n; e++) {
     count3(at + coarseFieldAt(0, e), geoCoarse, MAX_ADVANCE_STEPS);
     setI32(coarseCount, e, median3());
     tallyVerdict(e);
+    completeCopies(at + coarseFieldAt(0, e), median3());
     count3(at + fineFieldAt(0, e), geoFine, MAX_ADVANCE_STEPS);
     setI32(fineCount, e, median3());
     tallyVerdict(e);
+    completeCopies(at + fineFieldAt(0, e), median3());
     setI64(commitValue, e, -1);
   }
   const commitSlot = readCommits(at, n);
