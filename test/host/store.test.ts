@@ -280,3 +280,21 @@ test("activemeter sim --flash keeps working on a damaged image", () => {
   assert.equal(again.status, 0, again.stderr);
   assert.equal(JSON.parse(again.stdout).status & STORE_CORRUPT, 0, "repaired after the first run");
 });
+
+test("the twin flags scenarios above 120 % of the board's rating as overload (and still runs them)", () => {
+  const within = new Twin(scenario("esp32-devkitc", 1, { pulse: { pulse1: { hz: 24000 / 3600 * 0.99, on_ms: 40 } }, mains: { vrms: 230, hz: 50 }, ct: { ct1: { irms: 36 } } }));
+  assert.deepEqual(within.overload, []);
+  // 518 kW of 1 Wh pulses (the figure of issue 13), 50 A on a 30 A clamp, 3 m³/h through a 1.5 m³/h sensor.
+  const over = new Twin(scenario("esp32-devkitc", 1, {
+    pulse: { pulse1: { hz: 144, on_ms: 3 } }, mains: { vrms: 400, hz: 50 }, ct: { ct1: { irms: 50 } },
+    heat: { heat1: { flow_m3h: 3, supply_c: 70, return_c: 40 } },
+  }));
+  assert.deepEqual(over.overload.map((l) => l.split(":")[0]), ["mains", "ct1", "pulse1", "heat1", "heat1"]);
+  assert.match(over.overload[2], /518\.4 kW is 2592 % of the rated 20\.0 kW/);
+  over.runToEnd();
+  assert.deepEqual(over.report().overload, over.overload);
+  const file = scenarioFile({ format: "activemeter-scenario/1", board: "esp32-devkitc", seconds: 1, pulse: { pulse1: { hz: 144, on_ms: 3 } } });
+  const r = runCli(["sim", "--scenario", file, "--json"]);
+  assert.equal(r.status, 0, r.stderr);
+  assert.match(r.stderr, /warning: overload \(above 120 % of the board's rating\): pulse1: 518\.4 kW/);
+});
