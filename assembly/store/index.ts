@@ -6,7 +6,7 @@ import { registersRestore, registerValue } from "../registers";
 import { EVENT_REGISTER_RESET, EVENT_FACTORY_RESET } from "./events";
 import { configRestore, configSave, configDamaged, configDamagedCopies, configRestoredDefaults, configRestoredPrevious, storedIdentityWord, setStoredIdentityWord, IDENTITY_WORDS } from "./config";
 import { journalTick, journalCommit, journalResetCommit, journalReserveFrameCounter, journalPersisted, frameCounterCeiling, journalEventCounter,
-  journalCountBoot, bootCount, journalRollNow, journalRaiseFrameFloor, journalCheckSoon, frameFieldCounters } from "./journal";
+  journalCountBoot, bootCount, journalRollNow, journalRaiseFrameFloor, journalCheckSoon, journalCheckAll, frameFieldCounters } from "./journal";
 import { journalRestore, journalDamage, journalLostMask } from "./journal-restore";
 import { eventsRestore, eventRecord, eventCounter, eventsDamaged, eventsVoidDamaged, EVENT_CONFIG_CHANGE, EVENT_FIRMWARE_IDENTITY, EVENT_STORE_CORRUPT,
   EVENT_CONFIG_DEFAULTS, EVENT_CONFIG_PREVIOUS } from "./events";
@@ -141,7 +141,10 @@ export function storePersistedValue(id: i32): i64 {
 /** The first frame counter after start-up: past everything reserved before the cut. */
 export function storeFrameCounterStart(): u32 { return active ? frameCounterCeiling() : 0; }
 
+/** Before a frame: persist whole steps of every register (frames carry persisted values), reserve its counter. */
 export function storeReserveFrameCounter(counter: u32, nowUs: i64): bool {
-  return !active || journalReserveFrameCounter(counter, nowUs, eventCounter);
+  if (!active) return true;
+  journalCheckAll(nowUs, eventCounter);
+  return journalReserveFrameCounter(counter, nowUs, eventCounter);
 }
 

@@ -189,6 +189,11 @@ export function journalTick(nowUs: i64, eventCounter: u32): void {
   checkEntry(checkIndex++, nowUs, eventCounter);
 }
 
+/** Persist whole steps of every register now: before a frame, so it carries what the flash holds. */
+export function journalCheckAll(nowUs: i64, eventCounter: u32): void {
+  for (let e = 0; e < entries; e++) checkEntry(e, nowUs, eventCounter);
+}
+
 /** Look at every register now (the next ticks would); used after settings change. */
 export function journalCheckSoon(): void { nextCheckUs = 0; }
 
