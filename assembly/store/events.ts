@@ -21,6 +21,7 @@ export const EVENT_FACTORY_RESET: u16 = 7; // settings, PIN and console key back
 export const EVENT_CONFIG_DEFAULTS: u16 = 8;
 /** The newest configuration copy was unreadable: the previous save applies (key: damaged copies). */
 export const EVENT_CONFIG_PREVIOUS: u16 = 9;
+// 17 and 18 are CT metering's (assembly/ct/meter.ts: CT_EVENT_FAULT, CT_EVENT_CONDITION; docs/ct.md).
 
 const RECORD_BYTES: u32 = 40;
 const CRC_AT: u32 = 32;
