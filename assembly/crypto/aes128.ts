@@ -21,10 +21,13 @@ export const AES_ROUNDS: u32 = 10;
 /** Expanded key: AES_ROUNDS + 1 round keys of 16 bytes. */
 export const AES_SCHEDULE_BYTES: u32 = 176;
 /**
- * Slots: frames use three (docs/frames.md suite 2: the node key, from which the other two are
- * derived; the derived CTR key; the derived CMAC key), see frame/auth.ts.
+ * Slots (frame/auth.ts, docs/frames.md suite 2): 0 the node key (also OMS's master key K),
+ * 1 the derived CTR key K_enc, 2 the derived CMAC key K_mac; the last one holds per-message
+ * keys (OMS Kenc/Kmac, assembly/oms/security.ts), wiped after each use.
  */
-export const AES_KEY_SLOT_COUNT: u32 = 3;
+export const AES_KEY_SLOT_COUNT: u32 = 4;
+/** The last slot holds per-message keys (OMS Kenc/Kmac, assembly/oms/security.ts), wiped after each use. */
+export const AES_EPHEMERAL_SLOT: u32 = AES_KEY_SLOT_COUNT - 1;
 
 /** The forward S-box (FIPS-197 figure 7); public data, exported for the harness. */
 export const AES_SBOX: usize = memory.data<u8>([

@@ -5,8 +5,9 @@
 // AES-128-CTR under K_enc and the frame authenticated with CMAC-64 under K_mac. Without a key,
 // frames carry a CRC-32 only (suite 0) and the `unauthenticated` status flag.
 //
-// Key slots (crypto/aes128.ts): SLOT_NODE_KEY holds the node key, SLOT_ENC and SLOT_MAC the
-// derived keys. They are derived again whenever the node id changes (`set node.id`).
+// Key slots (crypto/aes128.ts): SLOT_NODE_KEY (0) holds the node key, SLOT_ENC and SLOT_MAC the
+// derived keys, derived again whenever the node id changes (`set node.id`). Every function here
+// leaves slot 0 selected: OMS telegrams (oms/security.ts) use the active slot as their key K.
 import { aesSelectKeySlot, aesExpandKey, aesClearKeySlot } from "../crypto/aes128";
 import { cmacLoadKey, cmacCompute8, cmacForgetKey, CMAC_FRAME_TAG_BYTES } from "../crypto/cmac";
 import { aesCtrXor } from "../crypto/ctr";
@@ -18,9 +19,9 @@ export const MAC_BYTES: u32 = CMAC_FRAME_TAG_BYTES;
 /** Key versions are 1 … 2^32 − 1; 0 means "no key". */
 export const MAX_KEY_VERSION: u32 = 0xffffffff;
 
-const SLOT_MAC: u32 = 0;
+const SLOT_NODE_KEY: u32 = 0;
 const SLOT_ENC: u32 = 1;
-const SLOT_NODE_KEY: u32 = 2;
+const SLOT_MAC: u32 = 2;
 
 /** ASCII "activemeter-frame", the KDF label. */
 const KDF_LABEL = memory.data<u8>([0x61, 0x63, 0x74, 0x69, 0x76, 0x65, 0x6d, 0x65, 0x74, 0x65, 0x72, 0x2d, 0x66, 0x72, 0x61, 0x6d, 0x65]);
@@ -50,7 +51,7 @@ export function authSetKey(ptr: usize, version: u32): void {
   keyVersion = version;
   derived = false;
   forgetDerived();
-  aesSelectKeySlot(SLOT_MAC);
+  aesSelectKeySlot(SLOT_NODE_KEY);
   statusClear(STATUS_UNAUTHENTICATED);
 }
 
@@ -88,6 +89,7 @@ function deriveFor(nodeId: u32): void {
   memory.fill(derivedKeys, 0, 32);
   derivedNode = nodeId;
   derived = true;
+  aesSelectKeySlot(SLOT_NODE_KEY);
 }
 
 /**
@@ -106,5 +108,6 @@ export function authSeal(ptr: usize, payloadAt: u32, len: u32, nodeId: u32, coun
   aesCtrXor(nonce, ptr + payloadAt, len - payloadAt);
   aesSelectKeySlot(SLOT_MAC);
   cmacCompute8(ptr, len, ptr + len);
+  aesSelectKeySlot(SLOT_NODE_KEY);
   return len + MAC_BYTES;
 }

@@ -2,14 +2,18 @@
 // (suite 2) of nodes without a key show their header only, never values.
 import fs from "node:fs";
 import { parseArgs } from "node:util";
-import { decodeFrame, decodeFrameHeader, hexToBytes, FrameError } from "../frame/codec.js";
+import { decodeFrameHeader, hexToBytes, FrameError } from "../frame/codec.js";
 import { Keyring, TestKeys, KeyringWithTestKeys, KeyringError, NO_KEYS } from "../frame/keyring.js";
 import type { KeyLookup } from "../frame/keyring.js";
-import { UsageError } from "./sim.js";
+import { UsageError } from "./errors.js";
+import { decodeForCli } from "../oms/input.js";
+import { isOmsTelegram } from "../oms/link.js";
 
 export const DECODE_HELP = `usage: activemeter decode [--keys FILE] [--test-keys] [--require-auth] [HEX ...]
 
 Decodes activemeter frames (docs/frames.md) given as hex, one JSON object per frame on stdout.
+OMS telegrams (frame.profile oms|both) are read with or without their link-layer CRC blocks;
+their JSON adds "telegram": {"with_crc": …, "without_crc": …}, both forms of the same telegram.
 With no HEX arguments, reads one frame per line from standard input (blank lines and lines
 starting with # are skipped). A corrupted, forged, truncated or unknown frame is reported on
 stderr with the reason, and the exit status is 1 if any frame was rejected.
@@ -68,13 +72,13 @@ export function decodeCommand(argv: string[]): number {
   inputs.forEach((hex, i) => {
     try {
       const bytes = hexToBytes(hex);
-      const header = decodeFrameHeader(bytes);
-      if (header.encrypted && !keys.hasKey(header.node)) {
+      const header = isOmsTelegram(bytes) ? undefined : decodeFrameHeader(bytes);
+      if (header?.encrypted && !keys.hasKey(header.node)) {
         process.stdout.write(JSON.stringify({ ...header, verified: false }) + "\n");
         process.stderr.write(`frame ${i + 1}: no key for node ${header.node}: header only (not verified; the values are encrypted)\n`);
         return;
       }
-      const frame = decodeFrame(bytes, { keys, requireAuthentication: values["require-auth"] });
+      const frame = decodeForCli(bytes, { keys, requireAuthentication: values["require-auth"] }); // native or OMS
       process.stdout.write(JSON.stringify(frame) + "\n");
     } catch (e) {
       if (!(e instanceof FrameError)) throw e;

@@ -4,16 +4,17 @@
 // - a CRC-only frame (suite 0) is never accepted for a node that has a key, whatever the options;
 // - counters of CRC-only frames and of authenticated frames are kept apart: what an unverified
 //   frame claimed never blocks a node's authenticated frames.
-import { decodeFrame, decodeFrameHeader, FrameError } from "../frame/codec.js";
+import { decodeFrameHeader, FrameError } from "../frame/codec.js";
+import { decodeAny, omsClaim } from "../oms/input.js";
 import type { Frame, FrameRejection } from "../frame/codec.js";
 import type { KeyLookup } from "../frame/keyring.js";
 
 export type Verified = { ok: true; frame: Frame } | { ok: false; reason: FrameRejection | "internal_error"; message: string };
 
-/** Decode and verify one frame; never throws. */
+/** Decode and verify one frame (native, or an OMS telegram: docs/gateway.md); never throws. */
 export function verifyFrame(raw: Uint8Array, keys: KeyLookup, requireAuthentication: boolean): Verified {
   try {
-    return { ok: true, frame: decodeFrame(raw, { keys, requireAuthentication }) };
+    return { ok: true, frame: decodeAny(raw, { keys, requireAuthentication }) };
   } catch (e) {
     if (e instanceof FrameError) return { ok: false, reason: e.reason, message: e.message };
     return { ok: false, reason: "internal_error", message: `decoder failed: ${(e as Error)?.message ?? String(e)}` };
@@ -22,6 +23,8 @@ export function verifyFrame(raw: Uint8Array, keys: KeyLookup, requireAuthenticat
 
 /** What a refused frame claims (node, key version, counter), for reports; nothing of it is verified. */
 export function claimedHeader(raw: Uint8Array): { node?: number; counter?: number; key_version?: number } {
+  const oms = omsClaim(raw);
+  if (oms) return oms;
   try {
     const h = decodeFrameHeader(raw);
     return h.key_version === undefined ? { node: h.node, counter: h.counter } : { node: h.node, counter: h.counter, key_version: h.key_version };

@@ -209,7 +209,7 @@ test("key slots: each slot keeps its own key; an empty slot never verifies and r
   assert.equal(h.exports.hasKey(), 0);
   assert.equal(wasmVerify8(message, hex(vectors.cmac[2].tag.slice(0, 16))), false);
   assert.throws(() => wasmCmac(message), /firmware panic/);
-  assert.throws(() => h.exports.selectKeySlot(3), /firmware panic/); // three slots: node key, K_enc, K_mac
+  assert.throws(() => h.exports.selectKeySlot(4), /firmware panic/); // slots 0 (node key), 1 (K_enc), 2 (K_mac), 3 (ephemeral, OMS)
   h.exports.selectKeySlot(0);
   assert.equal(h.exports.hasKey(), 1);
 });
