@@ -59,7 +59,7 @@ test("dashboard page: every building and flat figure equals the store's, no page
   const hex = path.join(dir, "frames.hex");
   fs.writeFileSync(hex, frames.join("\n") + "\n");
   const dbFile = path.join(dir, "gateway.db");
-  const gw = runCli(["gateway", "--hex", hex, "--db", dbFile]);
+  const gw = runCli(["gateway", "--hex", hex, "--db", dbFile, "--test-keys"]);
   assert.equal(gw.status, 0, gw.stderr);
   const siteFile = path.join(dir, "site.json");
   fs.writeFileSync(siteFile, JSON.stringify({
