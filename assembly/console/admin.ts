@@ -2,14 +2,17 @@
 // factory-reset (docs/console.md). The protected ones check the session first.
 import { out, outByte, outLine, outU64, outFixed, outBytes, outFlush } from "./out";
 import { tp, tl, tokenCount, is, outToken } from "./tokens";
-import { requireUnlocked } from "./session";
+import { requireUnlocked, requireSession } from "./session";
 import { ABI_VERSION, FIRMWARE_VERSION } from "../abi/version";
 import { scratchBuffer } from "../abi/buffers";
 import { nodeId } from "../settings";
 import { firmwareIdentity, identityKnown, IDENTITY_BYTES } from "../identity";
 import { eventAt, eventCounter, EVENT_CONFIG_CHANGE, EVENT_FIRMWARE_IDENTITY, EVENT_REGISTER_RESET, EVENT_KEY_SET,
   EVENT_STORE_CORRUPT, EVENT_UNLOCK_REFUSED, EVENT_FACTORY_RESET } from "../store/events";
-import { storeActive, storeRecordEvent, storeZeroRegister, storeFactoryReset, storePowerFail } from "../store/index";
+import { storeActive, storeRecordLegal, storeZeroRegister, storeFactoryReset, storePowerFail, storeAcknowledgeLog } from "../store/index";
+import { metrologAt, metrologUnacked, metrologNewestSeq, metrologCapacity, metrologFree, metrologOverflow, metrologMarkReadOut, metrologReadOut,
+  EVENT_LOG_ACK } from "../store/metrolog";
+import { lockoutTotal, lockoutInARow } from "../store/lockout";
 import { configSetFrameKey, KEY_PIN } from "../store/config";
 import {
   KEY_NODE_ID, KEY_REPORT_INTERVAL_S, KEY_LOCK_S, KEY_V_GAIN, KEY_V_PHASE, PULSE_FIRST, HEAT_FIRST, CT_FIRST,
@@ -55,28 +58,29 @@ export function rebootCommand(): void {
 const LOG_DEFAULT: u32 = 10;
 const LOG_MAX: u32 = 250;
 
-export function logCommand(): void {
-  let count = LOG_DEFAULT;
-  if (tokenCount == 2) {
-    let n: u32 = 0;
-    const len = tl(1);
-    let ok = len > 0 && len <= 3;
-    for (let i: u32 = 0; ok && i < len; i++) {
-      const c = <u32>load<u8>(tp(1) + i);
-      if (c < 0x30 || c > 0x39) ok = false;
-      else n = n * 10 + c - 0x30;
-    }
-    if (!ok || n == 0 || n > LOG_MAX) {
-      out("error: log takes a number of events from 1 to 250, not '");
-      outToken(1);
-      outLine("'");
-      return;
-    }
-    count = n;
-  } else if (tokenCount != 1) {
-    outLine("error: usage: log [count] (try help log)");
-    return;
+/** Word 1 as a count of records from 1 to LOG_MAX (the default when absent); 0 after an error. */
+function logCount(what: string): u32 {
+  if (tokenCount == 1) return LOG_DEFAULT;
+  let n: u32 = 0;
+  const len = tl(1);
+  let ok = tokenCount == 2 && len > 0 && len <= 3;
+  for (let i: u32 = 0; ok && i < len; i++) {
+    const c = <u32>load<u8>(tp(1) + i);
+    if (c < 0x30 || c > 0x39) ok = false;
+    else n = n * 10 + c - 0x30;
   }
+  if (ok && n > 0 && n <= LOG_MAX) return n;
+  out("error: ");
+  out(what);
+  out(" takes a number of events from 1 to 250, not '");
+  outToken(1);
+  outLine("' (try help)");
+  return 0;
+}
+
+export function logCommand(): void {
+  const count = logCount("log");
+  if (count == 0) return;
   if (!storeActive()) {
     outLine("error: this board has no storage partition, so no event log");
     return;
@@ -88,42 +92,98 @@ export function logCommand(): void {
   for (; shown < count; shown++) {
     const r = eventAt(shown);
     if (r == 0) break;
-    logLine(r);
+    logLine(load<u32>(r), load<u32>(r, 4), load<u32>(r, 8), load<u16>(r, 12), load<u16>(r, 14), load<i64>(r, 16), load<i64>(r, 24));
   }
   if (shown == 0) outLine("(empty)");
 }
 
-function outSigned(v: i64, decimals: i32): void { outFixed(v, decimals); }
+function wrongPinLine(): void {
+  out("wrong PINs: ");
+  outU64(lockoutTotal());
+  out(" since manufacture, ");
+  outU64(lockoutInARow());
+  outLine(" in a row (counted, not logged one by one)");
+}
 
-function logLine(r: usize): void {
-  const type = load<u16>(r, 12);
-  const key = load<u16>(r, 14);
-  const oldV = load<i64>(r, 16);
-  const newV = load<i64>(r, 24);
+/**
+ * `metrolog`: every record, oldest acknowledged ones included (a whole read-out, which
+ * `metrolog ack` needs); `metrolog N`: the newest N; `metrolog ack` (unlocked): acknowledge.
+ */
+export function metrologCommand(): void {
+  if (!storeActive()) {
+    outLine("error: this board has no storage partition, so no metrological log");
+    return;
+  }
+  if (tokenCount == 2 && is(1, "ack")) { metrologAck(); return; }
+  const whole = tokenCount == 1;
+  const count = whole ? metrologCapacity() : logCount("metrolog");
+  if (count == 0) return;
+  out("metrological log, newest first (");
+  outU64(metrologNewestSeq());
+  out(" records, ");
+  outU64(metrologUnacked());
+  out(" not acknowledged, room for ");
+  outU64(metrologFree());
+  outLine("):");
+  let shown: u32 = 0;
+  for (; shown < count; shown++) {
+    const r = metrologAt(shown);
+    if (r == 0) break;
+    out("[");
+    outU64(load<u32>(r));
+    out("] ");
+    logLine(load<u32>(r, 4), load<u32>(r, 8), load<u32>(r, 12), load<u16>(r, 16), load<u16>(r, 18), load<i64>(r, 20), load<i64>(r, 28));
+  }
+  if (shown == 0) outLine("(empty)");
+  if (metrologOverflow > 0) {
+    out("events not recorded because the log was full: ");
+    outU64(metrologOverflow);
+    outLine("");
+  }
+  wrongPinLine();
+  if (whole) {
+    metrologMarkReadOut();
+    outLine("end of the metrological log (read out; metrolog ack acknowledges it)");
+  }
+}
+
+function metrologAck(): void {
+  if (!requireSession("metrolog ack")) return;
+  if (!metrologReadOut()) {
+    outLine("error: read the whole log out first (metrolog, without a count), then metrolog ack; nothing was acknowledged");
+    return;
+  }
+  storeAcknowledgeLog();
+  out("ok: metrological log acknowledged up to record ");
+  outU64(metrologNewestSeq());
+  outLine(" (the acknowledgement is recorded)");
+}
+
+function logLine(counter: u32, boot: u32, upS: u32, type: u16, key: u16, oldV: i64, newV: i64): void {
   out("#");
-  outU64(load<u32>(r));
+  outU64(counter);
   out(" boot ");
-  outU64(load<u32>(r, 4));
+  outU64(boot);
   out(" up ");
-  outU64(load<u32>(r, 8));
+  outU64(upS);
   out(" s: ");
   if (type == EVENT_CONFIG_CHANGE) {
     out("setting ");
     if (key == KEY_PIN) { outLine("console.pin changed (not shown)"); return; }
     const decimals = settingName(key);
     out(" ");
-    outSigned(oldV, decimals);
+    outFixed(oldV, decimals);
     out(" -> ");
-    outSigned(newV, decimals);
+    outFixed(newV, decimals);
     outLine("");
   } else if (type == EVENT_REGISTER_RESET) {
     out("register reset ");
     const len = registerName(<i32>key, scratchBuffer);
     if (len > 0) outBytes(scratchBuffer, len); else outU64(key);
     out(" ");
-    outSigned(oldV, registerDecimals(<i32>key));
+    outFixed(oldV, registerDecimals(<i32>key));
     out(" -> ");
-    outSigned(newV, registerDecimals(<i32>key));
+    outFixed(newV, registerDecimals(<i32>key));
     outLine("");
   } else if (type == EVENT_FIRMWARE_IDENTITY) {
     out("new firmware identity ");
@@ -136,6 +196,8 @@ function logLine(r: usize): void {
     out((key & 1) != 0 ? "config " : "");
     out((key & 2) != 0 ? "journal " : "");
     out((key & 4) != 0 ? "events " : "");
+    out((key & 8) != 0 ? "lockout " : "");
+    out((key & 16) != 0 ? "metrolog " : "");
     outLine(")");
   } else if (type == EVENT_UNLOCK_REFUSED) {
     out("unlock refused: wrong PIN (");
@@ -143,6 +205,10 @@ function logLine(r: usize): void {
     outLine(" in a row)");
   } else if (type == EVENT_FACTORY_RESET) {
     outLine("factory reset: settings, PIN and console key to defaults");
+  } else if (type == EVENT_LOG_ACK) {
+    out("metrological log read out and acknowledged up to record ");
+    outU64(<u64>newV);
+    outLine("");
   } else {
     out("type ");
     outU64(type);
@@ -217,7 +283,7 @@ export function keyCommand(): void {
   }
   memory.fill(hex, 0x2a, 32); // no copy of the digits stays in the line buffer
   configSetFrameKey(scratchBuffer); // loads it and wipes the scratch
-  storeRecordEvent(EVENT_KEY_SET, 0, 0, 0);
+  storeRecordLegal(EVENT_KEY_SET, 0, 0, 0);
   statusSet(STATUS_CONFIG_CHANGED);
   outLine("ok: key loaded; frames are signed with it from now on; save keeps it across power cuts");
 }

@@ -8,7 +8,9 @@ import { configRestore, configSave, configDamaged, storedIdentityWord, setStored
 import { journalRestore, journalTick, journalCommit, journalReserveFrameCounter, journalPersisted, frameCounterCeiling, journalEventCounter, journalDamaged,
   journalCountBoot, bootCount } from "./journal";
 import { eventsRestore, eventRecord, eventCounter, eventsDamaged, EVENT_CONFIG_CHANGE, EVENT_FIRMWARE_IDENTITY, EVENT_STORE_CORRUPT } from "./events";
-import { settingKeysEnd, settingExists, settingValue, SETTING_KEYS_MAX } from "./settings-table";
+import { settingKeysEnd, settingExists, settingValue, settingLegallyRelevant, SETTING_KEYS_MAX } from "./settings-table";
+import { metrologRestore, metrologAppend, metrologDamaged, EVENT_LOG_ACK } from "./metrolog";
+import { lockoutRestore, lockoutDamaged } from "./lockout";
 import { statusSet, statusClear, STATUS_VOLATILE, STATUS_STORE_CORRUPT } from "../status";
 import { boardTimeUs } from "../abi/board";
 
@@ -26,6 +28,12 @@ function logEvent(type: u16, key: u16, oldValue: i64, newValue: i64): u32 {
   return eventRecord(type, key, oldValue, newValue, bootCount(), <u32>(boardTimeUs() / 1_000_000));
 }
 
+/** A legally relevant event: the event log (its counter travels in frames) and the metrological log. */
+function legalEvent(type: u16, key: u16, oldValue: i64, newValue: i64): void {
+  const counter = logEvent(type, key, oldValue, newValue);
+  metrologAppend(type, key, oldValue, newValue, counter, bootCount(), <u32>(boardTimeUs() / 1_000_000));
+}
+
 /** Start-up, after every module has its defaults: restore what flash holds. */
 export function storeInit(): void {
   active = storeUsable();
@@ -34,11 +42,14 @@ export function storeInit(): void {
   configRestore();
   journalRestore();
   eventsRestore(journalEventCounter);
+  lockoutRestore();
+  metrologRestore();
   snapshotSettings();
   journalCountBoot(boardTimeUs(), eventCounter);
-  if (configDamaged || journalDamaged || eventsDamaged) {
+  if (configDamaged || journalDamaged || eventsDamaged || lockoutDamaged || metrologDamaged) {
     statusSet(STATUS_STORE_CORRUPT);
-    logEvent(EVENT_STORE_CORRUPT, (configDamaged ? 1 : 0) | (journalDamaged ? 2 : 0) | (eventsDamaged ? 4 : 0), 0, 0);
+    legalEvent(EVENT_STORE_CORRUPT, (configDamaged ? 1 : 0) | (journalDamaged ? 2 : 0) | (eventsDamaged ? 4 : 0) |
+      (lockoutDamaged ? 8 : 0) | (metrologDamaged ? 16 : 0), 0, 0);
   }
 }
 
@@ -54,16 +65,22 @@ export function storeRecordChanges(): void {
     const old = load<i64>(shadow + (<usize>key << 3));
     const now = settingValue(key);
     if (old == now) continue;
-    logEvent(EVENT_CONFIG_CHANGE, key, old, now);
+    if (settingLegallyRelevant(key)) legalEvent(EVENT_CONFIG_CHANGE, key, old, now);
+    else logEvent(EVENT_CONFIG_CHANGE, key, old, now);
     store<i64>(shadow + (<usize>key << 3), now);
   }
 }
 
 export function storeSaveConfig(): bool { return active && configSave(); }
 
-/** An event with this boot's count and the uptime (console: wrong PIN, key set, PIN change). */
-export function storeRecordEvent(type: u16, key: u16, oldValue: i64, newValue: i64): void {
-  if (active) logEvent(type, key, oldValue, newValue);
+/** A legally relevant event of the console (key set, PIN change): both logs. */
+export function storeRecordLegal(type: u16, key: u16, oldValue: i64, newValue: i64): void {
+  if (active) legalEvent(type, key, oldValue, newValue);
+}
+
+/** `metrolog ack`: the acknowledgement is itself a record of both logs. */
+export function storeAcknowledgeLog(): void {
+  if (active) legalEvent(EVENT_LOG_ACK, 0, 0, 0);
 }
 
 /**
@@ -75,14 +92,14 @@ export function storeZeroRegister(id: i32): bool {
   const old = registerValue(id);
   registersRestore(id, 0);
   if (!active) return true;
-  logEvent(EVENT_REGISTER_RESET, <u16>id, old, 0);
+  legalEvent(EVENT_REGISTER_RESET, <u16>id, old, 0);
   return journalCommit(boardTimeUs(), eventCounter);
 }
 
 /** The console's `factory-reset`: logged, then the configuration copies hold no settings. */
 export function storeFactoryReset(): bool {
   if (!active) return false;
-  logEvent(EVENT_FACTORY_RESET, 0, 0, 0);
+  legalEvent(EVENT_FACTORY_RESET, 0, 0, 0);
   return configFactoryReset();
 }
 
@@ -94,7 +111,7 @@ export function storeIdentity(ptr: usize): void {
   let changed = false;
   for (let i = 0; i < IDENTITY_WORDS; i++) if (load<i64>(ptr + (<usize>i << 3)) != storedIdentityWord(i)) changed = true;
   if (!changed || !active) return;
-  logEvent(EVENT_FIRMWARE_IDENTITY, 0, storedIdentityWord(0), load<i64>(ptr));
+  legalEvent(EVENT_FIRMWARE_IDENTITY, 0, storedIdentityWord(0), load<i64>(ptr));
   for (let i = 0; i < IDENTITY_WORDS; i++) setStoredIdentityWord(i, load<i64>(ptr + (<usize>i << 3)));
   configSave();
 }
