@@ -1,6 +1,7 @@
 // Console output: text is collected in a static buffer and handed to the board's UART in
 // chunks, never one call per character.
 import { boardConsoleWrite } from "../abi/board";
+import { CONSOLE_TEXT } from "./text";
 
 const OUT_CAPACITY: u32 = 256;
 const outBuffer = memory.data(<i32>OUT_CAPACITY);
@@ -28,7 +29,21 @@ export function outPrompt(): void { out(PROMPT); }
 
 export function outLine(s: string): void {
   out(s);
-  out("\r\n");
+  outByte(0x0d);
+  outByte(0x0a);
+}
+
+/** Text of the console's ASCII table (assembly/console/text.ts): offset << 12 | length. */
+export function outText(packed: u32): void {
+  const at = CONSOLE_TEXT + (packed >> 12);
+  const len = packed & 0xfff;
+  for (let i: u32 = 0; i < len; i++) outByte(load<u8>(at + i));
+}
+
+export function outLineText(packed: u32): void {
+  outText(packed);
+  outByte(0x0d);
+  outByte(0x0a);
 }
 
 /** Bytes from memory, with anything unprintable shown as '?'. */
