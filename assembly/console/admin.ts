@@ -1,6 +1,6 @@
 // Console commands around the meter rather than a channel: id, log, reboot, key set, zero,
 // factory-reset (docs/console.md). The protected ones check the session first.
-import { out, outByte, outLine, outU64, outFixed, outBytes, outFlush } from "./out";
+import { out, outByte, outLine, outU64, outFixed, outBytes, outFlush, T } from "./out";
 import { tp, tl, tokenCount, is, outToken } from "./tokens";
 import { requireUnlocked, requireSession } from "./session";
 import { ABI_VERSION, FIRMWARE_VERSION } from "../abi/version";
@@ -148,7 +148,7 @@ export function metrologCommand(): void {
 }
 
 function metrologAck(): void {
-  if (!requireSession("metrolog ack")) return;
+  if (!requireSession(T("metrolog ack"))) return;
   if (!metrologReadOut()) {
     outLine("error: read the whole log out first (metrolog, without a count), then metrolog ack; nothing was acknowledged");
     return;
@@ -266,7 +266,7 @@ export function keyCommand(): void {
     outLine("error: usage: key set <32 hex digits> (try help key)");
     return;
   }
-  if (!requireUnlocked("key set")) return;
+  if (!requireUnlocked(T("key set"))) return;
   const hex = tp(2);
   if (tl(2) != 32) {
     outLine("error: key set takes exactly 32 hex digits (16 bytes); nothing was changed");
@@ -309,7 +309,7 @@ export function zeroCommand(): void {
     outLine("' is not a cumulative register of this board (ctN.import_wh, ctN.export_wh, pulseN.wh, pulseN.count, heatN.heat_wh, heatN.cool_wh, heatN.volume_l; see status)");
     return;
   }
-  if (!requireUnlocked("zero")) return;
+  if (!requireUnlocked(T("zero"))) return;
   if (!storeZeroRegister(id)) {
     outLine("error: the register is 0 now, but the flash write failed: the old value may come back after a power cut (try zero again)");
     return;
@@ -324,7 +324,7 @@ export function factoryResetCommand(): void {
     outLine("error: factory-reset takes no arguments (try help factory-reset)");
     return;
   }
-  if (!requireUnlocked("factory-reset")) return;
+  if (!requireUnlocked(T("factory-reset"))) return;
   if (!storeActive()) {
     outLine("error: this board has no storage partition: reboot restores the defaults");
     return;

@@ -4,7 +4,7 @@
 // core's ≈ 1 s windows of whole mains cycles (ctWindowSequence). The first window after a
 // start or a change is skipped (it may hold cycles of the old calibration). The result is applied
 // at once, printed with the value before, logged, and kept by `save`.
-import { out, outLine, outU64, outFixed, outFlush, outPrompt } from "./out";
+import { out, outLine, outU64, outFixed, outFlush, outPrompt, outText, T, Text } from "./out";
 import { tp, tl, tokenCount, is, outToken } from "./tokens";
 import { quantity, quantityValue, refuseValue } from "./units";
 import { tokenStartsWith } from "./parse";
@@ -83,10 +83,10 @@ export function calCommand(): void {
   if (is(1, "voltage")) {
     const words = quantity(2, 3, 500, "V", false, false);
     if (words == 0 || 2 + words != tokenCount || quantityValue < 50_000) {
-      refuseValue(tp(0), tl(0) /* "cal" */, 2, "voltage <volts>: the true mains voltage from 50 to 500 V (230, 230V or 230 V)", "V", false);
+      refuseValue(tp(0), tl(0), 2, T("voltage <volts>: the true mains voltage from 50 to 500 V (230, 230V or 230 V)"), "V", false);
       return;
     }
-    if (!requireUnlocked("cal")) return;
+    if (!requireUnlocked(T("cal"))) return;
     targetMilli = quantityValue;
     before = ctMeterVoltageGainMicro();
     begin(VOLTAGE, CAL_WINDOWS);
@@ -113,10 +113,10 @@ export function calCommand(): void {
   if (is(2, "power")) {
     const words = quantity(3, 3, 100_000, "W", true, false);
     if (words == 0 || 3 + words != tokenCount || quantityValue < 10_000) {
-      refuseValue(tp(0), tl(0), 3, "ctN power <watts>: the known resistive load from 10 to 100000 W (2310, 2310W, 2310 W or 2.31kW)", "W", true);
+      refuseValue(tp(0), tl(0), 3, T("ctN power <watts>: the known resistive load from 10 to 100000 W (2310, 2310W, 2310 W or 2.31kW)"), "W", true);
       return;
     }
-    if (!requireUnlocked("cal")) return;
+    if (!requireUnlocked(T("cal"))) return;
     targetMilli = quantityValue;
     before = ctMeterGainMicro(n);
     begin(POWER, CAL_WINDOWS);
@@ -127,7 +127,7 @@ export function calCommand(): void {
     return;
   }
   if (is(2, "phase") && tokenCount == 3) {
-    if (!requireUnlocked("cal")) return;
+    if (!requireUnlocked(T("cal"))) return;
     before = ctMeterPhaseMilliDeg(n);
     const net = before - ctMeterVoltagePhaseMilliDeg();
     stepMilliDeg = min(PHASE_STEP_MDEG, 10_000 - (net < 0 ? -net : net));
@@ -158,11 +158,11 @@ export function calCancel(): void {
   outLine("cancelled; nothing was changed");
 }
 
-function fail(message: string): void {
+function fail(message: Text): void {
   if (state == PHASE_PLUS || state == PHASE_MINUS) ctMeterSetPhaseMilliDeg(channel, before);
   state = IDLE;
   out("error: ");
-  out(message);
+  outText(message);
   outLine("; nothing was changed");
   finish();
 }
@@ -179,12 +179,12 @@ export function calPoll(): void {
   const now = boardTimeUs();
   const seq = ctWindowSequence();
   if (seq == seqSeen) {
-    if (now - lastWindowUs > STALL_US) fail("no measurement: no mains cycles are being metered (no ADC samples or no mains voltage)");
+    if (now - lastWindowUs > STALL_US) fail(T("no measurement: no mains cycles are being metered (no ADC samples or no mains voltage)"));
     return;
   }
   seqSeen = seq;
   lastWindowUs = now;
-  if (ctMeterFrequencyMilliHz() == 0) { fail("no mains voltage at the voltage reference"); return; }
+  if (ctMeterFrequencyMilliHz() == 0) { fail(T("no mains voltage at the voltage reference")); return; }
   if (skip > 0) { skip--; return; }
   const value = state == VOLTAGE ? ctMeterVrmsMilliV() : ctMeterPowerMilliW(channel);
   sum += value;
@@ -199,7 +199,7 @@ export function calPoll(): void {
   else if (state == POWER) finishPower();
   else if (state == PHASE_PLUS) {
     plusMean = <f64>sum / <f64>CAL_PHASE_WINDOWS;
-    if (ctMeterSetPhaseMilliDeg(channel, before - stepMilliDeg) != 0) { fail("phase step refused"); return; }
+    if (ctMeterSetPhaseMilliDeg(channel, before - stepMilliDeg) != 0) { fail(T("phase step refused")); return; }
     begin(PHASE_MINUS, CAL_PHASE_WINDOWS);
   } else finishPhase();
 }
@@ -214,7 +214,7 @@ function applied(): void {
 function finishVoltage(): void {
   const measured = <f64>sum / <f64>CAL_WINDOWS; // mV
   const gain = <i32>Math.round(<f64>before * <f64>targetMilli / measured);
-  if (measured <= 0 || ctMeterSetVoltageGainMicro(gain) != 0) { fail("the voltage gain would leave 0.5 .. 2 (is the voltage reference wired?)"); return; }
+  if (measured <= 0 || ctMeterSetVoltageGainMicro(gain) != 0) { fail(T("the voltage gain would leave 0.5 .. 2 (is the voltage reference wired?)")); return; }
   out("v.gain ");
   outFixed(before, 6);
   out(" -> ");
@@ -230,7 +230,7 @@ function finishVoltage(): void {
 function finishPower(): void {
   const measured = <f64>sum / <f64>CAL_WINDOWS; // mW, signed
   const magnitude = measured < 0 ? -measured : measured;
-  if (magnitude < <f64>MIN_LOAD_MW) { fail("no load on the clamp (under 100 W): connect the known resistive load"); return; }
+  if (magnitude < <f64>MIN_LOAD_MW) { fail(T("no load on the clamp (under 100 W): connect the known resistive load")); return; }
   // A gain is only right from a resistive load: with PF < 0.98 the real power is not V*I.
   const pfMilli = pfSum / CAL_WINDOWS;
   if (pfMilli < MIN_RESISTIVE_PF_MILLI) { refusePf(pfMilli); return; }
@@ -240,7 +240,7 @@ function finishPower(): void {
   const offset = <f64>ctMeterOffsetMilliW(channel);
   const sign: f64 = measured < 0 ? -1 : 1;
   const gain = <i32>Math.round(<f64>before * (sign * <f64>targetMilli + offset) / (measured + offset));
-  if (ctMeterSetGainMicro(channel, gain) != 0) { fail("the gain would leave 0.5 .. 2 (wrong clamp or wrong load?)"); return; }
+  if (ctMeterSetGainMicro(channel, gain) != 0) { fail(T("the gain would leave 0.5 .. 2 (wrong clamp or wrong load?)")); return; }
   outCt();
   out(".gain ");
   outFixed(before, 6);
@@ -278,12 +278,12 @@ function refuseUnstable(spreadMilliW: i64): void {
 function finishPhase(): void {
   const minusMean = <f64>sum / <f64>CAL_PHASE_WINDOWS;
   const total = plusMean + minusMean;
-  if ((total < 0 ? -total : total) < 2 * <f64>MIN_LOAD_MW) { fail("no load on the clamp (under 100 W): connect a resistive load"); return; }
+  if ((total < 0 ? -total : total) < 2 * <f64>MIN_LOAD_MW) { fail(T("no load on the clamp (under 100 W): connect a resistive load")); return; }
   // P(φ) = A·cos(e − (φ − before)) with e the uncorrected lead: (P+ − P−)/(P+ + P−) = tan e · tan Δ.
   const step = <f64>stepMilliDeg * Math.PI / 180_000;
   const e = Math.atan((plusMean - minusMean) / (total * Math.tan(step)));
   const phase = before + <i32>Math.round(e * 180_000 / Math.PI);
-  if (ctMeterSetPhaseMilliDeg(channel, phase) != 0) { fail("the correction would leave +/-10 deg (is the load resistive?)"); return; }
+  if (ctMeterSetPhaseMilliDeg(channel, phase) != 0) { fail(T("the correction would leave +/-10 deg (is the load resistive?)")); return; }
   outCt();
   out(".phase_deg ");
   outFixed(before, 3);

@@ -1,6 +1,6 @@
 // Console commands (docs/console.md). Every command validates all of its input before it
 // changes anything, and every error says what to do instead.
-import { out, outByte, outLine, outBytes, outU64, outFixed } from "./out";
+import { out, outByte, outLine, outBytes, outU64, outFixed, T, Text } from "./out";
 import { tokenEquals, tokenStartsWith, lower } from "./parse";
 import { quantity, quantityValue, refuseValue } from "./units";
 import { MAX_PULSE, MAX_HEAT } from "../board/descriptor";
@@ -185,7 +185,7 @@ let valueWords = 1;
  * Parse word 2 as a value with an optional unit, in [minScaled, max] (scaled by 10^decimals);
  * false after an error that names the key, the range and (for a wrong unit) the unit.
  */
-function argument(decimals: i32, maxWhole: i64, minScaled: i64, description: string, unit: string): bool {
+function argument(decimals: i32, maxWhole: i64, minScaled: i64, description: Text, unit: string): bool {
   valueWords = quantity(2, decimals, maxWhole, unit, false, false);
   if (valueWords > 0 && 2 + valueWords == tokenCount && quantityValue >= minScaled) return true;
   refuseValue(tp(1), tl(1), 2, description, unit, false);
@@ -238,13 +238,13 @@ export function setCommand(): void {
   }
   if (!unprotectedKey() && !requireUnlockedWord(1)) return;
   if (is(1, "node.id")) {
-    if (!argument(0, 4294967294, 1, "a whole number from 1 to 4294967294", "")) return;
+    if (!argument(0, 4294967294, 1, T("a whole number from 1 to 4294967294"), "")) return;
     setNodeId(<u32>quantityValue);
   } else if (is(1, "report.interval_s")) {
-    if (!argument(0, 3600, 1, "a whole number of seconds from 1 to 3600", "s")) return;
+    if (!argument(0, 3600, 1, T("a whole number of seconds from 1 to 3600"), "s")) return;
     setReportIntervalS(<u32>quantityValue);
   } else if (is(1, "console.lock_s")) {
-    if (!argument(0, LOCK_MAX_S, LOCK_MIN_S, "a whole number of seconds from 30 to 86400", "s")) return;
+    if (!argument(0, LOCK_MAX_S, LOCK_MIN_S, T("a whole number of seconds from 30 to 86400"), "s")) return;
     setLockTimeoutS(<u32>quantityValue);
   } else if (is(1, "console.pin")) {
     if (tokenCount != 3 || !setPin(tp(2), tl(2))) {
@@ -278,16 +278,16 @@ function setPulseKey(): bool {
   const name = key + 7;
   const nameLen = keyLen - 7;
   if (tokenEquals(name, nameLen, "wh_per_pulse")) {
-    if (!argument(6, 1_000_000, 1, "a number of Wh from 0.000001 to 1000000", "Wh")) return false;
+    if (!argument(6, 1_000_000, 1, T("a number of Wh from 0.000001 to 1000000"), "Wh")) return false;
     pulseSetMicroWhPerPulse(ch, quantityValue);
   } else if (tokenEquals(name, nameLen, "pulses_per_kwh")) {
-    if (!argument(0, 1_000_000, 1, "a whole number from 1 to 1000000", "")) return false;
+    if (!argument(0, 1_000_000, 1, T("a whole number from 1 to 1000000"), "")) return false;
     pulseSetPulsesPerKWh(ch, quantityValue);
   } else if (tokenEquals(name, nameLen, "filter_ms")) {
-    if (!argument(3, 1000, 100, "a number of ms from 0.1 to 1000", "ms")) return false;
+    if (!argument(3, 1000, 100, T("a number of ms from 0.1 to 1000"), "ms")) return false;
     pulseSetFilterUs(ch, quantityValue);
   } else if (tokenEquals(name, nameLen, "timeout_s")) {
-    if (!argument(0, 86400, 1, "a whole number of seconds from 1 to 86400", "s")) return false;
+    if (!argument(0, 86400, 1, T("a whole number of seconds from 1 to 86400"), "s")) return false;
     pulseSetTimeoutUs(ch, quantityValue * 1_000_000);
   } else {
     unknownKey();
@@ -314,17 +314,17 @@ function setHeatKey(): bool {
   const name = key + 6;
   const nameLen = keyLen - 6;
   if (tokenEquals(name, nameLen, "l_per_pulse")) {
-    if (!argument(3, 1000, 1, "a number of litres from 0.001 to 1000", "L")) return false;
+    if (!argument(3, 1000, 1, T("a number of litres from 0.001 to 1000"), "L")) return false;
     heatSetMillilitresPerPulse(c, quantityValue);
   } else if (tokenEquals(name, nameLen, "cutoff_k")) {
-    if (!argument(3, 5, 0, "a number of kelvin from 0 to 5", "K")) return false;
+    if (!argument(3, 5, 0, T("a number of kelvin from 0 to 5"), "K")) return false;
     heatSetCutoffMilliK(c, <i32>quantityValue);
   } else if (tokenEquals(name, nameLen, "dtmin_k")) {
-    if (!argument(3, 20, 100, "a number of kelvin from 0.1 to 20", "K")) return false;
+    if (!argument(3, 20, 100, T("a number of kelvin from 0.1 to 20"), "K")) return false;
     heatSetDtminMilliK(c, <i32>quantityValue);
   } else if (tokenEquals(name, nameLen, "pressure_bar")) {
     // kPa = bar with two decimals; the IF97 tables cover 6..25 bar
-    if (!argument(2, 25, HEAT_MIN_KPA, "a number of bar from 6 to 25", "bar")) return false;
+    if (!argument(2, 25, HEAT_MIN_KPA, T("a number of bar from 6 to 25"), "bar")) return false;
     heatSetPressureKPa(c, <i32>quantityValue);
   } else {
     unknownKey();

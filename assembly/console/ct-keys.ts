@@ -1,7 +1,7 @@
 // Console lines of CT metering (docs/console.md): live values for `status`, calibration for
 // `config`, and the `set` keys ctN.gain, ctN.phase_deg, ctN.offset_w, v.gain, v.phase_deg.
 // Calibration changes reach the metering core at once and take effect at the next mains cycle.
-import { out, outLine, outBytes, outU64, outFixed } from "./out";
+import { out, outLine, outBytes, outU64, outFixed, T } from "./out";
 import { tokenEquals, tokenStartsWith, lower } from "./parse";
 import { tp, tl, tokenCount, outToken } from "./tokens";
 import { quantity, quantityValue, refuseValue } from "./units";
@@ -89,8 +89,8 @@ export function isCtKey(key: usize, keyLen: u32): bool {
   return tokenStartsWith(key, keyLen, "v.") || (keyLen > 4 && tokenStartsWith(key, keyLen, "ct") && load<u8>(key + 3) == 0x2e);
 }
 
-const GAIN_TEXT = "a factor from 0.5 to 2 (up to 6 decimals)";
-const PHASE_TEXT = "a number of degrees from -10 to 10, and the CT's minus the voltage's phase within 10";
+const GAIN_TEXT = T("a factor from 0.5 to 2 (up to 6 decimals)");
+const PHASE_TEXT = T("a number of degrees from -10 to 10, and the CT's minus the voltage's phase within 10");
 
 function unknownCtKey(): void {
   out("error: unknown key '");
@@ -137,7 +137,7 @@ export function ctSetKey(): bool {
   if (result != 0) {
     if (gain) refuseValue(key, keyLen, 2, GAIN_TEXT, "", false);
     else if (phase) refuseValue(key, keyLen, 2, PHASE_TEXT, "deg", false);
-    else refuseValue(key, keyLen, 2, "a number of W from -1000 to 1000 (up to 3 decimals)", "W", false);
+    else refuseValue(key, keyLen, 2, T("a number of W from -1000 to 1000 (up to 3 decimals)"), "W", false);
   }
   return result == 0;
 }

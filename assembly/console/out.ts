@@ -33,8 +33,23 @@ export function outLine(s: string): void {
   outByte(0x0a);
 }
 
+/**
+ * A console text passed around as a value: in the release build an offset << 12 | length into
+ * the ASCII table (assembly/console/text.ts, T("...") rewritten by host/firmware/console-text.ts);
+ * elsewhere, marked by the top bit, the address of the AssemblyScript string literal.
+ */
+export type Text = u32;
+const STRING_MARK: u32 = 0x80000000;
+
+export function T(s: string): Text { return STRING_MARK | <u32>changetype<usize>(s); }
+
+export function textLength(t: Text): i32 {
+  return (t & STRING_MARK) != 0 ? changetype<string>(<usize>(t & ~STRING_MARK)).length : <i32>(t & 0xfff);
+}
+
 /** Text of the console's ASCII table (assembly/console/text.ts): offset << 12 | length. */
-export function outText(packed: u32): void {
+export function outText(packed: Text): void {
+  if ((packed & STRING_MARK) != 0) { out(changetype<string>(<usize>(packed & ~STRING_MARK))); return; }
   const at = CONSOLE_TEXT + (packed >> 12);
   const len = packed & 0xfff;
   for (let i: u32 = 0; i < len; i++) outByte(load<u8>(at + i));

@@ -4,7 +4,7 @@
 // doubling with each further wrong PIN up to 1 h; a reboot or power cut starts the wait again
 // (the board has no clock that runs while it is off), so neither shortens it. The PIN is a
 // setting stored with the configuration, changed only while unlocked, never shown or logged.
-import { out, outLine, outU64 } from "./out";
+import { out, outLine, outU64, outText, outLineText, T, Text } from "./out";
 import { tp, tl, tokenCount, outToken } from "./tokens";
 import { boardTimeUs } from "../abi/board";
 import { configPin, configSetPin, KEY_PIN } from "../store/config";
@@ -41,19 +41,19 @@ export function sessionTouch(nowUs: i64): void {
 
 export function sessionUnlocked(): bool { return unlockedFlag; }
 
-const PROTECTED_TEXT = " is protected: unlock first (unlock <pin>, see help unlock); nothing was changed";
+const PROTECTED_TEXT = T(" is protected: unlock first (unlock <pin>, see help unlock); nothing was changed");
 
 /** True when unlocked; else prints why `what` is refused. */
-export function requireSession(what: string): bool {
+export function requireSession(what: Text): bool {
   if (unlockedFlag) return true;
   out("error: ");
-  out(what);
-  outLine(PROTECTED_TEXT);
+  outText(what);
+  outLineText(PROTECTED_TEXT);
   return false;
 }
 
 /** A protected change: unlocked, and room in the metrological log for its record. */
-export function requireUnlocked(what: string): bool {
+export function requireUnlocked(what: Text): bool {
   return requireSession(what) && metrologRoom();
 }
 
@@ -62,7 +62,7 @@ export function requireUnlockedWord(i: i32): bool {
   if (!unlockedFlag) {
     out("error: ");
     outToken(i);
-    outLine(PROTECTED_TEXT);
+    outLineText(PROTECTED_TEXT);
     return false;
   }
   return metrologRoom();

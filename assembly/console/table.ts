@@ -1,7 +1,7 @@
 // The console's commands as ONE table (docs/console.md): name, arguments, protection, which word
 // is a secret, one-line help and the handler. Dispatch, `help`, the echo masking (line.ts) and
 // `help` as the browser page reads it all come from here.
-import { out, outLine, outU64, outFlush } from "./out";
+import { out, outLine, outU64, outFlush, outText, textLength, T, Text } from "./out";
 import { tokenEquals, tokenStartsWith, lower } from "./parse";
 import { tokenize, tokenCount, tp, tl, outToken, isBlank, setLineSecretFrom } from "./tokens";
 import { sessionTouch } from "./session";
@@ -21,7 +21,7 @@ export const PARTLY_PROTECTED: u32 = 2;
 export class Command {
   constructor(
     readonly name: string,
-    readonly args: string,
+    readonly args: Text,
     readonly flags: u32,
     /** 0: no secret; 1: word 1 is; 2: word 2 is, after the word `secretAfter`. */
     readonly secretWord: i32,
@@ -31,27 +31,27 @@ export class Command {
     /** Words after the name: at least, at most (-1: the handler checks). */
     readonly minArgs: i32,
     readonly maxArgs: i32,
-    readonly summary: string,
+    readonly summary: Text,
     readonly run: () => void,
   ) {}
 }
 
 export const COMMANDS = new Array<Command>(0);
-COMMANDS.push(new Command("help", "[command]", 0, 0, "", false, 0, 1, "this list, or details of one command", () => helpCommand()));
-COMMANDS.push(new Command("id", "", 0, 0, "", false, 0, 0, "firmware and ABI version, node id, software identity (SHA-256)", () => idCommand()));
-COMMANDS.push(new Command("status", "", 0, 0, "", false, 0, 0, "live values per channel, frames sent, lock and lockout state", () => statusCommand()));
-COMMANDS.push(new Command("config", "", 0, 0, "", false, 0, 0, "current settings", () => configCommand()));
-COMMANDS.push(new Command("set", "<key> <value>", PARTLY_PROTECTED, 2, "console.pin", false, -1, -1, "change a setting (see help set)", () => setCommand()));
-COMMANDS.push(new Command("save", "", 0, 0, "", false, 0, 0, "write the settings to flash (they apply at once, save keeps them)", () => saveCommand()));
-COMMANDS.push(new Command("unlock", "<pin>", 0, 1, "", false, -1, -1, "open the protected session (wrong PINs: a growing wait)", () => unlockCommand()));
-COMMANDS.push(new Command("lock", "", 0, 0, "", false, 0, 0, "close the protected session", () => lockCommand()));
-COMMANDS.push(new Command("cal", "...", PROTECTED, 0, "", false, -1, -1, "calibration wizard (see help cal)", () => calCommand()));
-COMMANDS.push(new Command("zero", "<register>", PROTECTED, 0, "", false, -1, -1, "reset a cumulative register (logged)", () => zeroCommand()));
-COMMANDS.push(new Command("key", "set <hex>", PROTECTED, 2, "set", true, -1, -1, "load a new frame key, write-only", () => keyCommand()));
-COMMANDS.push(new Command("log", "[count]", 0, 0, "", false, -1, -1, "the event log, newest first", () => logCommand()));
-COMMANDS.push(new Command("metrolog", "[count|ack]", PARTLY_PROTECTED, 0, "", false, -1, -1, "the metrological log; ack after reading it out", () => metrologCommand()));
-COMMANDS.push(new Command("reboot", "", 0, 0, "", false, 0, 0, "restart the meter (unsaved settings are lost)", () => rebootCommand()));
-COMMANDS.push(new Command("factory-reset", "", PROTECTED, 0, "", false, 0, 0, "settings, PIN and key to defaults; registers and logs kept", () => factoryResetCommand()));
+COMMANDS.push(new Command("help", T("[command]"), 0, 0, "", false, 0, 1, T("this list, or details of one command"), () => helpCommand()));
+COMMANDS.push(new Command("id", T(""), 0, 0, "", false, 0, 0, T("firmware and ABI version, node id, software identity (SHA-256)"), () => idCommand()));
+COMMANDS.push(new Command("status", T(""), 0, 0, "", false, 0, 0, T("live values per channel, frames sent, lock and lockout state"), () => statusCommand()));
+COMMANDS.push(new Command("config", T(""), 0, 0, "", false, 0, 0, T("current settings"), () => configCommand()));
+COMMANDS.push(new Command("set", T("<key> <value>"), PARTLY_PROTECTED, 2, "console.pin", false, -1, -1, T("change a setting (see help set)"), () => setCommand()));
+COMMANDS.push(new Command("save", T(""), 0, 0, "", false, 0, 0, T("write the settings to flash (they apply at once, save keeps them)"), () => saveCommand()));
+COMMANDS.push(new Command("unlock", T("<pin>"), 0, 1, "", false, -1, -1, T("open the protected session (wrong PINs: a growing wait)"), () => unlockCommand()));
+COMMANDS.push(new Command("lock", T(""), 0, 0, "", false, 0, 0, T("close the protected session"), () => lockCommand()));
+COMMANDS.push(new Command("cal", T("..."), PROTECTED, 0, "", false, -1, -1, T("calibration wizard (see help cal)"), () => calCommand()));
+COMMANDS.push(new Command("zero", T("<register>"), PROTECTED, 0, "", false, -1, -1, T("reset a cumulative register (logged)"), () => zeroCommand()));
+COMMANDS.push(new Command("key", T("set <hex>"), PROTECTED, 2, "set", true, -1, -1, T("load a new frame key, write-only"), () => keyCommand()));
+COMMANDS.push(new Command("log", T("[count]"), 0, 0, "", false, -1, -1, T("the event log, newest first"), () => logCommand()));
+COMMANDS.push(new Command("metrolog", T("[count|ack]"), PARTLY_PROTECTED, 0, "", false, -1, -1, T("the metrological log; ack after reading it out"), () => metrologCommand()));
+COMMANDS.push(new Command("reboot", T(""), 0, 0, "", false, 0, 0, T("restart the meter (unsaved settings are lost)"), () => rebootCommand()));
+COMMANDS.push(new Command("factory-reset", T(""), PROTECTED, 0, "", false, 0, 0, T("settings, PIN and key to defaults; registers and logs kept"), () => factoryResetCommand()));
 
 export function findCommand(ptr: usize, len: u32): Command | null {
   for (let i = 0; i < COMMANDS.length; i++) {
@@ -82,7 +82,7 @@ export function runCommand(ptr: usize, len: u32): void {
       out("error: ");
       out(c.name);
       if (c.maxArgs == 0) outLine(" takes no arguments (try help)");
-      else { out(" takes "); out(c.args); out(" (try help "); out(c.name); outLine(")"); }
+      else { out(" takes "); outText(c.args); out(" (try help "); out(c.name); outLine(")"); }
     } else {
       c.run();
     }
@@ -101,10 +101,11 @@ function helpCommand(): void {
       out("  ");
       out(c.name);
       let width = c.name.length;
-      if (c.args.length > 0) { out(" "); out(c.args); width += 1 + c.args.length; }
+      const argsLength = textLength(c.args);
+      if (argsLength > 0) { out(" "); outText(c.args); width += 1 + argsLength; }
       for (; width < 24; width++) out(" ");
       out(" ");
-      out(c.summary);
+      outText(c.summary);
       outLine((c.flags & PROTECTED) != 0 ? " *" : (c.flags & PARTLY_PROTECTED) != 0 ? " (*)" : "");
     }
     return;

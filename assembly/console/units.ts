@@ -2,7 +2,7 @@
 // "231V", "5s". A unit that is not the key's own is refused with a hint, never guessed.
 import { tp, tl, tokenCount, outToken } from "./tokens";
 import { parseFixed, parsedValue, numberLength, lower } from "./parse";
-import { out, outLine, outBytes } from "./out";
+import { out, outLine, outBytes, outText, Text } from "./out";
 
 /** The value of the last successful `quantity` (scaled by 10^decimals, signed). */
 export let quantityValue: i64 = 0;
@@ -58,11 +58,11 @@ export function quantity(i: i32, decimals: i32, maxWhole: i64, unit: string, kil
 }
 
 /** `error: <what> takes <range>, not '<typed>'` (+ the unit hint); nothing was changed. */
-export function refuseValue(what: usize, whatLen: u32, i: i32, range: string, unit: string, kilo: bool): void {
+export function refuseValue(what: usize, whatLen: u32, i: i32, range: Text, unit: string, kilo: bool): void {
   out("error: ");
   outBytes(what, whatLen);
   out(" takes ");
-  out(range);
+  outText(range);
   out(", not '");
   if (i < tokenCount) outToken(i);
   if (i + 1 < tokenCount) { out(" "); outToken(i + 1); }

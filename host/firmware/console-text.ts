@@ -1,12 +1,13 @@
 // The console's text as bytes (docs/console.md, "Text as bytes"): AssemblyScript keeps string
 // literals as UTF-16 with a header each, twice their ASCII size, and the console's ~300
 // messages were a third of the module. For the release build, every `out("...")` and
-// `outLine("...")` in assembly/console/ is rewritten to `outText(N)` / `outLineText(N)`, where
+// `outLine("...")` in assembly/console/ is rewritten to `outText(N)` / `outLineText(N)`, and every
+// `T("...")` (a Text value, assembly/console/out.ts) to N itself, where
 // N = offset << 12 | length in one packed ASCII table that assembly/console/text.ts then holds.
 // The sources stay readable; a build without this step (as-pect, harnesses) runs the literals.
 // Non-ASCII text is refused here, so the console cannot send a byte above 0x7e by accident.
 
-const CALL = /\b(out|outLine)\("((?:[^"\\]|\\.)*)"\)/g;
+const CALL = /\b(out|outLine|T)\("((?:[^"\\]|\\.)*)"\)/g;
 const LENGTH_BITS = 12;
 
 export class ConsoleTextTable {
@@ -37,7 +38,8 @@ export class ConsoleTextTable {
     const body = source.replace(CALL, (_m, fn: string, literal: string) => {
       n++;
       const text = JSON.parse(`"${literal.replace(/\\x([0-9a-fA-F]{2})/g, "\\u00$1").replace(/\\'/g, "'")}"`) as string;
-      return `${fn === "out" ? "__outText" : "__outLineText"}(${this.ref(text, where)})`;
+      const ref = this.ref(text, where);
+      return fn === "T" ? `<u32>${ref}` : `${fn === "out" ? "__outText" : "__outLineText"}(${ref})`;
     });
     return n === 0 ? source : `import { outText as __outText, outLineText as __outLineText } from "./out";\n${body}`;
   }
