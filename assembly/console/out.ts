@@ -2,6 +2,7 @@
 // chunks, never one call per character.
 import { boardConsoleWrite } from "../abi/board";
 import { CONSOLE_TEXT } from "./text";
+import { lower } from "./parse";
 
 const OUT_CAPACITY: u32 = 256;
 const outBuffer = memory.data(<i32>OUT_CAPACITY);
@@ -45,6 +46,23 @@ export function T(s: string): Text { return STRING_MARK | <u32>changetype<usize>
 
 export function textLength(t: Text): i32 {
   return (t & STRING_MARK) != 0 ? changetype<string>(<usize>(t & ~STRING_MARK)).length : <i32>(t & 0xfff);
+}
+
+/**
+ * The slice equals text `t` (lower case), in any case; with `prefix`, the slice is the start of it
+ * (its length must not exceed the text's).
+ */
+export function textEquals(ptr: usize, len: u32, t: Text, prefix: bool = false): bool {
+  const n = <u32>textLength(t);
+  if (prefix ? len > n : len != n) return false;
+  const marked = (t & STRING_MARK) != 0;
+  const s = changetype<string>(<usize>(t & ~STRING_MARK));
+  const at = CONSOLE_TEXT + (t >> 12);
+  for (let i: u32 = 0; i < len; i++) {
+    const c = marked ? <u32>s.charCodeAt(<i32>i) : <u32>load<u8>(at + i);
+    if (lower(load<u8>(ptr + i)) != c) return false;
+  }
+  return true;
 }
 
 /** Text of the console's ASCII table (assembly/console/text.ts): offset << 12 | length. */
