@@ -109,6 +109,7 @@ export function unlockCommand(): void {
   }
   const pin = packPin(tp(1), tl(1));
   if (pin < 0 || pin != configPin()) {
+    unlockedFlag = false; // a wrong PIN also closes an open session
     lockoutRecordFailure();
     const wait = lockoutWaitS(lockoutInARow());
     refuseUntilUs = now + <i64>wait * 1_000_000;

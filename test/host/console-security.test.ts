@@ -73,7 +73,10 @@ test("lockout: the documented arithmetic (31 guesses in the first day, then 24 a
 
 test("brute force: 3 wrong PINs, reboot and a power cut do not undo the lockout; the right PIN waits out the grown delay", () => {
   const t = twin({ seconds: 1e6, outages: [{ at_s: 200, off_s: 5 }] });
-  for (const pin of ["1111", "2222"]) assert.match(type(t, `unlock ${pin}`), /wrong PIN \(\d in a row, counted\); still locked/);
+  type(t, "unlock 0000");
+  assert.match(type(t, "unlock 9999"), /wrong PIN \(1 in a row/);
+  assert.match(type(t, "status"), /console locked/, "a wrong PIN closes an open session too");
+  for (const pin of ["1111"]) assert.match(type(t, `unlock ${pin}`), /wrong PIN \(\d in a row, counted\); still locked/);
   assert.match(type(t, "unlock 3333"), /wrong PIN \(3 in a row, counted\); unlock is refused for 60 s/);
   assert.match(type(t, "reboot"), /ok: rebooting/);
   assert.equal(t.reboots, 1);

@@ -93,6 +93,22 @@ test("cal ctN power refuses a load with PF under 0.98, with the measured PF; not
   assert.match(type(t, "config"), /ct2\.gain = 1\.000000\r\n/);
 });
 
+test("cal ctN power refuses a load that changes while it measures (a kettle switching), nothing changes", () => {
+  const t = twin(60);
+  type(t, "unlock 0000");
+  const before = evidence(t);
+  type(t, "cal ct1 power 2300");
+  runFor(t, 3.5);
+  // The load steps up by 5 % in the middle of the measurement: the twin's analog model of ct1
+  // (columns v, ct1, ct2) gets a larger current, as if a second element switched on.
+  const ct1 = (t as any).adc.frontEnd.cols[1];
+  for (const c of ct1.components) c.amplitudeCodes *= 1.05;
+  const start = t.consoleText.length;
+  while (!t.consoleText.endsWith("am> ")) t.step();
+  assert.match(t.consoleText.slice(start), /error: ct1: the load was not steady \(power varied by [\d.]+ W between windows, over 1 %\)[^\r]*; nothing was changed\r\nam> $/);
+  assert.equal(evidence(t), before);
+});
+
 test("units where an installer types them: 2.31kW, 2310 W, 230V; a wrong unit gets a hint", () => {
   const t = twin(80);
   type(t, "UNLOCK 0000");
