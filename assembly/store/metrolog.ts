@@ -41,12 +41,16 @@ function readSlot(s: u32, i: u32): i32 {
   return load<u32>(record + CRC_AT) == crc32(record, CRC_AT) ? 1 : -1;
 }
 
-/** Newest sequence number in sector s (0: none); notes acknowledgements and damage. */
+let damagedSlots: u32 = 0;
+let damagedSector: u32 = 0;
+let damagedSlot: u32 = 0;
+
+/** Newest sequence number in sector s (0: none); notes acknowledgements and damaged slots. */
 function scan(s: u32): u32 {
   let newest: u32 = 0;
   for (let i: u32 = 0; i < slots(); i++) {
     const state = readSlot(s, i);
-    if (state < 0) { metrologDamaged = true; continue; }
+    if (state < 0) { damagedSlots++; damagedSector = s; damagedSlot = i; continue; }
     if (state == 0) continue;
     const seq = load<u32>(record);
     if (seq > newest) newest = seq;
@@ -57,6 +61,7 @@ function scan(s: u32): u32 {
 
 export function metrologRestore(): void {
   metrologDamaged = false;
+  damagedSlots = 0;
   ackedSeq = 0;
   metrologOverflow = 0;
   readOutSeq = 0;
@@ -68,6 +73,10 @@ export function metrologRestore(): void {
   // Write after the last used slot of the newest sector (a damaged slot is never reused).
   writeSlot = slots();
   while (writeSlot > 0 && readSlot(current, writeSlot - 1) == 0) writeSlot--;
+  // A bad record in the last used slot is a write cut by a power failure (it never counted);
+  // a bad record anywhere else is damage, reported as such.
+  const torn = damagedSlots == 1 && damagedSector == current && damagedSlot + 1 == writeSlot;
+  metrologDamaged = damagedSlots > 0 && !torn;
 }
 
 /** Records not yet acknowledged. */

@@ -268,3 +268,26 @@ test("masking: 244 spellings of unlock, key set and set console.pin never echo t
   // Wrong PINs above were real attempts: the transcript holds none of the secrets either.
   for (const { secret } of cases) assert.ok(!shows(t.consoleText, secret)); // (the whole transcript: typeRaw never trims it)
 });
+
+test("metrological log on damaged flash: a record cut by a power failure is not damage; a bad older record is, and is logged", () => {
+  const t = twin({ seconds: 100 });
+  const board = t.scenario.board;
+  for (const line of ["unlock 0000", "set ct1.gain 1.1", "set ct1.gain 1.2", "set ct1.gain 1.3"]) type(t, line);
+  const base = (board.flash.sectors - 2) * board.flash.sector_bytes;
+  const records = readMetrolog(t.flash.data, board.flash.sector_bytes, board.flash.sectors);
+  assert.equal(records.length, 4, "identity + three gains");
+  // The newest record half programmed (bits still 1 where the cut stopped): a torn write.
+  const torn = t.flash.data.slice();
+  torn.fill(0xff, base + 3 * 40 + 20, base + 4 * 40);
+  const a = twin({ seconds: 100, flashImage: torn });
+  assert.doesNotMatch(type(a, "metrolog"), /store damage/, "a cut write is not damage");
+  const flags = (x: Twin) => parseInt(/status flags 0x([0-9a-f]{4})/.exec(type(x, "status"))![1], 16);
+  assert.equal(flags(a) & 0x10, 0, "no store_corrupt flag");
+  assert.match(type(a, "metrolog"), /setting ct1\.gain 1\.100000 -> 1\.200000/);
+  // An older record with a flipped bit: damage, logged in the metrological log.
+  const flipped = t.flash.data.slice();
+  flipped[base + 1 * 40 + 30] ^= 0x04;
+  const b = twin({ seconds: 100, flashImage: flipped });
+  assert.match(type(b, "metrolog"), /store damage found at start-up \(metrolog \)/);
+  assert.equal(flags(b) & 0x10, 0x10, "store_corrupt flag set");
+});
