@@ -11,7 +11,7 @@ import { configPin, configSetPin, KEY_PIN } from "../store/config";
 import { storeRecordLegal } from "../store/index";
 import { EVENT_CONFIG_CHANGE } from "../store/events";
 import { lockTimeoutS } from "../settings";
-import { lockoutInARow, lockoutRecordFailure, lockoutRecordSuccess, lockoutWaitS, lockoutTotal } from "../store/lockout";
+import { lockoutInARow, lockoutRecordAttempt, lockoutRecordSuccess, lockoutWaitS, lockoutTotal } from "../store/lockout";
 import { metrologHasRoom, metrologUnacked } from "../store/metrolog";
 
 let unlockedFlag = false;
@@ -108,9 +108,10 @@ export function unlockCommand(): void {
     return;
   }
   const pin = packPin(tp(1), tl(1));
+  // Counted before the comparison: a power cut at the answer cannot take the attempt back.
+  lockoutRecordAttempt();
   if (pin < 0 || pin != configPin()) {
     unlockedFlag = false; // a wrong PIN also closes an open session
-    lockoutRecordFailure();
     const wait = lockoutWaitS(lockoutInARow());
     refuseUntilUs = now + <i64>wait * 1_000_000;
     out("error: wrong PIN (");

@@ -1,8 +1,10 @@
 // The console's PIN lockout, kept in flash so that neither `reboot` nor a power cut undoes it
 // (docs/console.md, "Lockout"). Two sectors used alternately; each holds a header (magic,
 // sequence, wrong PINs in a row carried over, wrong PINs in total before it, CRC), a pair-coded
-// tally of wrong PINs (one step each: no erase per attempt) and append-only "right PIN" marks
-// (the tally count at that moment, and its complement). A full sector rolls: the other one is
+// tally of attempts (one step each: no erase per attempt) and append-only "right PIN" marks
+// (the tally count at that moment, and its complement). An attempt is counted BEFORE the PIN is
+// compared and a right one is marked after, so cutting the power at the answer never saves an
+// attacker an attempt (a cut mark only costs the installer one). A full sector rolls: the other one is
 // erased and gets a new header first, so a cut during the roll leaves the old one in charge.
 import { boardFlashRead, boardFlashProgram, boardFlashErase } from "../abi/board";
 import { flashSectorBytes } from "../board/descriptor";
@@ -19,8 +21,9 @@ let current: u32 = 0; // 0 or 1
 let seq: u32 = 0;
 let carriedInARow: u32 = 0;
 let totalBefore: u32 = 0;
-let tally: i32 = 0; // wrong PINs recorded in the current sector
-let marks: u32 = 0; // right-PIN marks in the current sector
+let tally: i32 = 0; // attempts recorded in the current sector
+let marks: u32 = 0; // right-PIN mark slots used in the current sector
+let validMarks: u32 = 0; // of which complete (each a right PIN)
 let lastMark: i32 = -1; // tally count at the newest mark
 let usable = false;
 /** The lockout sectors held something that is not a valid record at start-up. */
@@ -54,6 +57,7 @@ function writeHeader(s: u32, newSeq: u32, inARow: u32, total: u32): bool {
   totalBefore = total;
   tally = 0;
   marks = 0;
+  validMarks = 0;
   lastMark = -1;
   return true;
 }
@@ -76,13 +80,14 @@ export function lockoutRestore(): void {
   totalBefore = load<u32>(header, 12);
   tally = tallyCount(base(current) + HEADER_BYTES, tallyBytes());
   marks = 0;
+  validMarks = 0;
   lastMark = -1;
   for (; marks < markSlots(); marks++) {
     boardFlashRead(base(current) + markArea() + marks * MARK_BYTES, header, MARK_BYTES);
     const v = load<u32>(header);
     const check = load<u32>(header, 4);
     if (v == 0xffffffff && check == 0xffffffff) break;
-    if (check == ~v && <i32>v <= tally) lastMark = <i32>v; // a torn mark does not count
+    if (check == ~v && <i32>v <= tally) { lastMark = <i32>v; validMarks++; } // a torn mark does not count
   }
 }
 
@@ -91,11 +96,11 @@ export function lockoutInARow(): u32 {
   return lastMark < 0 ? carriedInARow + <u32>tally : <u32>(tally - lastMark);
 }
 
-/** Wrong PINs since the store was created (the one "security noise" figure the log shows). */
-export function lockoutTotal(): u32 { return totalBefore + <u32>tally; }
+/** Wrong PINs since the store was created (the one "security noise" figure the logs show). */
+export function lockoutTotal(): u32 { return totalBefore + <u32>tally - validMarks; }
 
-/** A wrong PIN: one tally step (a roll when the field is full). False if flash refused it. */
-export function lockoutRecordFailure(): bool {
+/** An attempt, before its PIN is compared: one tally step (a roll when the field is full). */
+export function lockoutRecordAttempt(): bool {
   if (!usable) { tally++; return false; } // no storage partition: RAM only (docs/console.md)
   if (tally + 1 > tallyCapacity(tallyBytes()) && !writeHeader(current ^ 1, seq + 1, lockoutInARow(), lockoutTotal())) return false;
   if (!tallyAdvance(base(current) + HEADER_BYTES, tally, 1)) return false;
@@ -103,17 +108,16 @@ export function lockoutRecordFailure(): bool {
   return true;
 }
 
-/** The right PIN: wrong PINs in a row back to 0 (a mark; nothing written if already 0). */
+/** The attempt just counted had the right PIN: wrong PINs in a row back to 0 (a mark). */
 export function lockoutRecordSuccess(): void {
-  if (!usable) { lastMark = tally; return; }
-  if (lockoutInARow() == 0) return;
+  if (!usable) { lastMark = tally; validMarks++; return; }
   if (marks >= markSlots()) {
-    writeHeader(current ^ 1, seq + 1, 0, lockoutTotal());
+    writeHeader(current ^ 1, seq + 1, 0, lockoutTotal() - 1); // the last attempt was not wrong
     return;
   }
   store<u32>(header, <u32>tally);
   store<u32>(header, ~<u32>tally, 4);
-  if (boardFlashProgram(base(current) + markArea() + marks * MARK_BYTES, header, MARK_BYTES) == 0) lastMark = tally;
+  if (boardFlashProgram(base(current) + markArea() + marks * MARK_BYTES, header, MARK_BYTES) == 0) { lastMark = tally; validMarks++; }
   marks++;
 }
 
