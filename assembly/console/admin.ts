@@ -13,6 +13,7 @@ import { storeActive, storeRecordLegal, storeZeroRegister, storeFactoryReset, st
 import { metrologAt, metrologUnacked, metrologNewestSeq, metrologCapacity, metrologFree, metrologOverflow, metrologMarkReadOut, metrologReadOut,
   EVENT_LOG_ACK } from "../store/metrolog";
 import { lockoutTotal, lockoutInARow } from "../store/lockout";
+import { CT_EVENT_FAULT, CT_EVENT_CONDITION } from "../ct/meter";
 import { configSetFrameKey, KEY_PIN } from "../store/config";
 import {
   KEY_NODE_ID, KEY_REPORT_INTERVAL_S, KEY_LOCK_S, KEY_V_GAIN, KEY_V_PHASE, PULSE_FIRST, HEAT_FIRST, CT_FIRST,
@@ -209,6 +210,12 @@ function logLine(counter: u32, boot: u32, upS: u32, type: u16, key: u16, oldV: i
     out("metrological log read out and acknowledged up to record ");
     outU64(<u64>newV);
     outLine("");
+  } else if (type == CT_EVENT_FAULT) {
+    out("ct_fault: board parameters refused for");
+    for (let n = 0; n < 4; n++) if ((newV >> n) & 1) { out(" ct"); outU64(n + 1); }
+    outLine(" (not metered; the rest runs)");
+  } else if (type == CT_EVENT_CONDITION) {
+    outLine(key == 7 ? "over_range set" : key == 8 ? "under_voltage set" : "reverse_energy set");
   } else {
     out("type ");
     outU64(type);

@@ -12,6 +12,7 @@ import { requireUnlocked } from "./session";
 import { boardTimeUs } from "../abi/board";
 import { MAX_CT } from "../board/descriptor";
 import { ctWindowSequence } from "../ct/index";
+import { phaseResidualMilliDeg } from "../ct/calibration";
 import {
   ctMeterActive, ctMeterChannelPresent, ctMeterPowerMilliW, ctMeterVrmsMilliV, ctMeterFrequencyMilliHz, ctMeterPowerFactorMilli,
   ctMeterGainMicro, ctMeterSetGainMicro, ctMeterPhaseMilliDeg, ctMeterSetPhaseMilliDeg, ctMeterOffsetMilliW,
@@ -129,8 +130,7 @@ export function calCommand(): void {
   if (is(2, "phase") && tokenCount == 3) {
     if (!requireUnlocked(T("cal"))) return;
     before = ctMeterPhaseMilliDeg(n);
-    const net = before - ctMeterVoltagePhaseMilliDeg();
-    stepMilliDeg = min(PHASE_STEP_MDEG, 10_000 - (net < 0 ? -net : net));
+    stepMilliDeg = min(PHASE_STEP_MDEG, 10_000 - (before < 0 ? -before : before)); // each setting within ±10°
     if (stepMilliDeg < MIN_PHASE_STEP_MDEG || ctMeterSetPhaseMilliDeg(n, before + stepMilliDeg) != 0) {
       ctMeterSetPhaseMilliDeg(n, before);
       out("error: ");
@@ -255,24 +255,6 @@ function finishPower(): void {
   applied();
 }
 
-// tan and atan of the small angles the phase step uses, by their series (no libm on the device):
-// |d| <= 8 deg (0.14 rad) and |x| < 0.4, so the first omitted terms are below 1e-10 rad.
-function smallTan(d: f64): f64 {
-  const d2 = d * d;
-  return d * (1 + d2 * (1.0 / 3 + d2 * (2.0 / 15 + d2 * (17.0 / 315 + d2 * (62.0 / 2835)))));
-}
-
-function smallAtan(x: f64): f64 {
-  const x2 = x * x;
-  let term = x;
-  let sum = x;
-  for (let k = 3; k <= 21; k += 2) {
-    term *= -x2;
-    sum += term / <f64>k;
-  }
-  return sum;
-}
-
 function refusePf(pfMilli: i64): void {
   state = IDLE;
   out("error: ");
@@ -298,12 +280,7 @@ function finishPhase(): void {
   const total = plusMean + minusMean;
   if ((total < 0 ? -total : total) < 2 * <f64>MIN_LOAD_MW) { fail(T("no load on the clamp (under 100 W): connect a resistive load")); return; }
   // P(φ) = A·cos(e − (φ − before)) with e the uncorrected lead: (P+ − P−)/(P+ + P−) = tan e · tan Δ.
-  const step = <f64>stepMilliDeg * Math.PI / 180_000;
-  const ratio = (plusMean - minusMean) / (total * smallTan(step));
-  // The setting and its correction both stay within +/-10 deg, so |e| <= 20 deg, |tan e| <= 0.364.
-  if (!(ratio > -0.4 && ratio < 0.4)) { fail(T("the correction would leave +/-10 deg (is the load resistive?)")); return; }
-  const e = smallAtan(ratio);
-  const phase = before + <i32>Math.round(e * 180_000 / Math.PI);
+  const phase = before + phaseResidualMilliDeg(plusMean, minusMean, stepMilliDeg); // no libm (assembly/ct/calibration.ts)
   if (ctMeterSetPhaseMilliDeg(channel, phase) != 0) { fail(T("the correction would leave +/-10 deg (is the load resistive?)")); return; }
   outCt();
   out(".phase_deg ");

@@ -11,8 +11,9 @@ import {
   ctMeterIrmsMilliA, ctMeterPowerFactorMilli, ctMeterVrmsMilliV, ctMeterFrequencyMilliHz,
   ctMeterSetGainMicro, ctMeterGainMicro, ctMeterSetPhaseMilliDeg, ctMeterPhaseMilliDeg,
   ctMeterSetOffsetMilliW, ctMeterOffsetMilliW, ctMeterSetVoltageGainMicro, ctMeterVoltageGainMicro,
-  ctMeterSetVoltagePhaseMilliDeg, ctMeterVoltagePhaseMilliDeg,
+  ctMeterSetVoltagePhaseMilliDeg, ctMeterVoltagePhaseMilliDeg, ctMeterRefusedChannels,
 } from "../ct/meter";
+import { statusFlags, STATUS_OVER_RANGE, STATUS_UNDER_VOLTAGE, STATUS_REVERSE_ENERGY } from "../status";
 
 export function ctHelpSetLines(): void {
   outLine("  ctN.gain             0.5 .. 2 current gain factor (1 = the board's CT data)");
@@ -42,6 +43,17 @@ export function ctStatusLines(): void {
   out(" V, ");
   outFixed(ctMeterFrequencyMilliHz(), 3);
   outLine(" Hz");
+  const flags = statusFlags();
+  if (flags & (STATUS_OVER_RANGE | STATUS_UNDER_VOLTAGE | STATUS_REVERSE_ENERGY)) {
+    out("ct flags:");
+    if (flags & STATUS_OVER_RANGE) out(" over_range");
+    if (flags & STATUS_UNDER_VOLTAGE) out(" under_voltage");
+    if (flags & STATUS_REVERSE_ENERGY) out(" reverse_energy");
+    outLine("");
+  }
+  for (let n = 0; n < MAX_CT; n++) {
+    if (ctMeterRefusedChannels() & (1 << n)) { outCt(n); outLine(": not metered (ct_fault: its board parameters were refused)"); }
+  }
   for (let n = 0; n < MAX_CT; n++) {
     if (!ctMeterChannelPresent(n)) continue;
     outCt(n);
@@ -90,7 +102,7 @@ export function isCtKey(key: usize, keyLen: u32): bool {
 }
 
 const GAIN_TEXT = T("a factor from 0.5 to 2 (up to 6 decimals)");
-const PHASE_TEXT = T("a number of degrees from -10 to 10, and the CT's minus the voltage's phase within 10");
+const PHASE_TEXT = T("a number of degrees from -10 to 10");
 
 function unknownCtKey(): void {
   out("error: unknown key '");

@@ -11,6 +11,7 @@ import { eventsRestore, eventRecord, eventCounter, eventsDamaged, EVENT_CONFIG_C
 import { settingKeysEnd, settingExists, settingValue, settingLegallyRelevant, SETTING_KEYS_MAX } from "./settings-table";
 import { metrologRestore, metrologAppend, metrologDamaged, EVENT_LOG_ACK } from "./metrolog";
 import { lockoutRestore, lockoutDamaged } from "./lockout";
+import { CT_EVENT_FAULT } from "../ct/meter";
 import { statusSet, statusClear, STATUS_VOLATILE, STATUS_STORE_CORRUPT } from "../status";
 import { boardTimeUs } from "../abi/board";
 
@@ -76,6 +77,13 @@ export function storeSaveConfig(): bool { return active && configSave(); }
 /** A legally relevant event of the console (key set, PIN change): both logs. */
 export function storeRecordLegal(type: u16, key: u16, oldValue: i64, newValue: i64): void {
   if (active) legalEvent(type, key, oldValue, newValue);
+}
+
+/** An event of the metering core at start-up (assembly/ct/meter.ts): a ct_fault is legally relevant. */
+export function storeRecordEvent(type: u16, key: u16, oldValue: i64, newValue: i64): void {
+  if (!active) return;
+  if (type == CT_EVENT_FAULT) legalEvent(type, key, oldValue, newValue);
+  else logEvent(type, key, oldValue, newValue);
 }
 
 /** `metrolog ack`: the acknowledgement is itself a record of both logs. */
