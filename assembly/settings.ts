@@ -1,6 +1,7 @@
 // Node-wide settings (per-channel settings live with their channel's module). Below both the
 // console and the store, so neither imports the other for them.
 import { defaultNodeId, defaultReportIntervalS } from "./board/descriptor";
+import { profileInit } from "./oms/profile";
 
 export let nodeId: u32 = 0;
 /** Seconds without a command before an unlocked console session locks itself (console.lock_s). */
@@ -14,6 +15,7 @@ export function settingsInit(): void {
   nodeId = defaultNodeId;
   reportIntervalS = defaultReportIntervalS == 0 ? 10 : defaultReportIntervalS;
   lockTimeoutS = LOCK_DEFAULT_S;
+  profileInit();
 }
 export function setLockTimeoutS(s: u32): void { lockTimeoutS = s; }
 export function setNodeId(id: u32): void { nodeId = id; }

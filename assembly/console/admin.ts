@@ -8,7 +8,7 @@ import { scratchBuffer } from "../abi/buffers";
 import { nodeId } from "../settings";
 import { firmwareIdentity, identityKnown, IDENTITY_BYTES } from "../identity";
 import { eventAt, eventCounter, EVENT_CONFIG_CHANGE, EVENT_FIRMWARE_IDENTITY, EVENT_REGISTER_RESET, EVENT_KEY_SET,
-  EVENT_STORE_CORRUPT, EVENT_UNLOCK_REFUSED, EVENT_FACTORY_RESET } from "../store/events";
+  EVENT_STORE_CORRUPT, EVENT_UNLOCK_REFUSED, EVENT_FACTORY_RESET, EVENT_CONFIG_DEFAULTS, EVENT_CONFIG_PREVIOUS } from "../store/events";
 import { storeActive, storeRecordLegal, storeZeroRegister, storeFactoryReset, storePowerFail, storeAcknowledgeLog } from "../store/index";
 import { metrologAt, metrologUnacked, metrologNewestSeq, metrologCapacity, metrologFree, metrologOverflow, metrologMarkReadOut, metrologReadOut,
   EVENT_LOG_ACK } from "../store/metrolog";
@@ -16,7 +16,7 @@ import { lockoutTotal, lockoutInARow } from "../store/lockout";
 import { CT_EVENT_FAULT, CT_EVENT_CONDITION } from "../ct/meter";
 import { configSetFrameKey, KEY_PIN } from "../store/config";
 import {
-  KEY_NODE_ID, KEY_REPORT_INTERVAL_S, KEY_LOCK_S, KEY_V_GAIN, KEY_V_PHASE, PULSE_FIRST, HEAT_FIRST, CT_FIRST,
+  KEY_NODE_ID, KEY_REPORT_INTERVAL_S, KEY_LOCK_S, KEY_FRAME_PROFILE, KEY_V_GAIN, KEY_V_PHASE, PULSE_FIRST, HEAT_FIRST, CT_FIRST,
 } from "../store/settings-table";
 import { registerName, registerDecimals, persistentRegisterCount, persistentRegisterId } from "../registers";
 import { statusSet, STATUS_CONFIG_CHANGED } from "../status";
@@ -197,9 +197,20 @@ function logLine(counter: u32, boot: u32, upS: u32, type: u16, key: u16, oldV: i
     out((key & 1) != 0 ? "config " : "");
     out((key & 2) != 0 ? "journal " : "");
     out((key & 4) != 0 ? "events " : "");
-    out((key & 8) != 0 ? "lockout " : "");
-    out((key & 16) != 0 ? "metrolog " : "");
-    outLine(")");
+    out((key & (1 << 14)) != 0 ? "lockout " : "");
+    out((key & (1 << 15)) != 0 ? "metrolog " : "");
+    out(")");
+    // Journal detail (docs/storage.md): what start-up could not prove.
+    out((key & (2 << 3)) != 0 ? ", newest journal sector unreadable: older one used" : "");
+    out((key & (32 << 3)) != 0 ? ", journal unreadable: registers from zero" : "");
+    out(oldV != 0 ? ", registers may be low" : ", no register value lost");
+    out(", frame counters continue at ");
+    outU64(<u64>newV);
+    outLine("");
+  } else if (type == EVENT_CONFIG_DEFAULTS) {
+    outLine("configuration restored to defaults (unreadable: settings, PIN and console key lost)");
+  } else if (type == EVENT_CONFIG_PREVIOUS) {
+    outLine("configuration restored to the previous save (the newest copy was unreadable)");
   } else if (type == EVENT_UNLOCK_REFUSED) {
     out("unlock refused: wrong PIN (");
     outU64(<u64>newV);
@@ -230,6 +241,7 @@ function settingName(key: u16): i32 {
   if (key == KEY_NODE_ID) { out("node.id"); return 0; }
   if (key == KEY_REPORT_INTERVAL_S) { out("report.interval_s"); return 0; }
   if (key == KEY_LOCK_S) { out("console.lock_s"); return 0; }
+  if (key == KEY_FRAME_PROFILE) { out("frame.profile"); return 0; } // 1 native, 2 oms, 3 both
   if (key == KEY_V_GAIN) { out("v.gain"); return 6; }
   if (key == KEY_V_PHASE) { out("v.phase_deg"); return 3; }
   if (key >= CT_FIRST) {

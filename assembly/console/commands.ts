@@ -23,6 +23,7 @@ import { HEAT_MIN_KPA } from "../heat/coefficient";
 import { ctHelpSetLines, ctStatusLines, ctConfigLines, isCtKey, ctSetKey } from "./ct-keys";
 import { tokenCount, tp, tl, is, outToken } from "./tokens";
 import { requireUnlockedWord, setPin, sessionStateText } from "./session";
+import { setProfileKey, outFrameProfile, omsNodeIdAllowed } from "./profile-key";
 
 export function saveCommand(): void {
   if (!storeActive()) {
@@ -39,6 +40,7 @@ export function helpSetKeys(): void {
     outLine("set <key> <value>: keys and ranges (* = needs unlock):");
     outLine("  node.id *            1 .. 4294967294");
     outLine("  report.interval_s    1 .. 3600 s between frames");
+    outLine("  frame.profile *      native, oms or both (OMS telegrams need node.id <= 99999999)");
     outLine("  console.lock_s *     30 .. 86400 s without a command before the session locks");
     outLine("  console.pin *        4 .. 8 digits (never shown)");
     outLine("  pulseN.wh_per_pulse * 0.000001 .. 1000000 Wh");
@@ -111,6 +113,7 @@ export function configCommand(): void {
   out("report.interval_s = ");
   outU64(reportIntervalS);
   outLine("");
+  outFrameProfile();
   out("console.lock_s = ");
   outU64(lockTimeoutS);
   outLine("");
@@ -202,7 +205,7 @@ function unprotectedKey(): bool {
 
 /** The key is spelt like a key of `help set` (the channel may still be missing on this board). */
 function knownKey(): bool {
-  if (is(1, "node.id") || is(1, "report.interval_s") || is(1, "console.lock_s") || is(1, "console.pin")) return true;
+  if (is(1, "node.id") || is(1, "report.interval_s") || is(1, "console.lock_s") || is(1, "console.pin") || is(1, "frame.profile")) return true;
   const key = tp(1);
   const len = tl(1);
   let at: u32 = 0;
@@ -238,7 +241,7 @@ export function setCommand(): void {
   }
   if (!unprotectedKey() && !requireUnlockedWord(1)) return;
   if (is(1, "node.id")) {
-    if (!argument(0, 4294967294, 1, T("a whole number from 1 to 4294967294"), "")) return;
+    if (!argument(0, 4294967294, 1, T("a whole number from 1 to 4294967294"), "") || !omsNodeIdAllowed(quantityValue)) return;
     setNodeId(<u32>quantityValue);
   } else if (is(1, "report.interval_s")) {
     if (!argument(0, 3600, 1, T("a whole number of seconds from 1 to 3600"), "s")) return;
@@ -249,6 +252,11 @@ export function setCommand(): void {
   } else if (is(1, "console.pin")) {
     if (tokenCount != 3 || !setPin(tp(2), tl(2))) {
       if (tokenCount != 3) outLine("error: console.pin takes 4 to 8 digits; nothing was changed");
+      return;
+    }
+  } else if (is(1, "frame.profile")) {
+    if (tokenCount != 3 || !setProfileKey()) {
+      if (tokenCount != 3) outLine("error: frame.profile takes native, oms or both; nothing was changed");
       return;
     }
   } else if (isCtKey(tp(1), tl(1))) {
