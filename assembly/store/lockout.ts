@@ -74,6 +74,8 @@ export function lockoutRestore(): void {
     return;
   }
   current = b > a ? 1 : 0;
+  // A damaged header in the sector not in use: reported once (lockoutDamaged), then erased.
+  if ((current == 0 ? b : a) == -1) boardFlashErase(lockoutSector(current ^ 1));
   readHeader(current);
   seq = load<u32>(header, 4);
   carriedInARow = load<u32>(header, 8);

@@ -32,12 +32,18 @@ let readOutSeq: u32 = 0; // newest record printed by a whole read-out since star
 @inline function slots(): u32 { return flashSectorBytes / METROLOG_RECORD_BYTES; }
 function slotOffset(s: u32, i: u32): u32 { return sectorOffset(metrologSector(s)) + i * METROLOG_RECORD_BYTES; }
 
-/** 1 valid, 0 erased, -1 damaged; the record is in `record`. */
+/** 1 valid, 0 erased, 2 voided (all zero: damage already reported), -1 damaged; the record is in `record`. */
 function readSlot(s: u32, i: u32): i32 {
   boardFlashRead(slotOffset(s, i), record, METROLOG_RECORD_BYTES);
   let erased = true;
-  for (let k: u32 = 0; k < METROLOG_RECORD_BYTES; k += 4) if (load<u32>(record + k) != 0xffffffff) { erased = false; break; }
+  let zero = true;
+  for (let k: u32 = 0; k < METROLOG_RECORD_BYTES; k += 4) {
+    const w = load<u32>(record + k);
+    if (w != 0xffffffff) erased = false;
+    if (w != 0) zero = false;
+  }
   if (erased) return 0;
+  if (zero) return 2;
   return load<u32>(record + CRC_AT) == crc32(record, CRC_AT) ? 1 : -1;
 }
 
@@ -51,7 +57,7 @@ function scan(s: u32): u32 {
   for (let i: u32 = 0; i < slots(); i++) {
     const state = readSlot(s, i);
     if (state < 0) { damagedSlots++; damagedSector = s; damagedSlot = i; continue; }
-    if (state == 0) continue;
+    if (state != 1) continue;
     const seq = load<u32>(record);
     if (seq > newest) newest = seq;
     if (load<u16>(record, 16) == EVENT_LOG_ACK && <u32>load<i64>(record, 28) > ackedSeq) ackedSeq = <u32>load<i64>(record, 28);
@@ -77,6 +83,18 @@ export function metrologRestore(): void {
   // a bad record anywhere else is damage, reported as such.
   const torn = damagedSlots == 1 && damagedSector == current && damagedSlot + 1 == writeSlot;
   metrologDamaged = damagedSlots > 0 && !torn;
+  if (damagedSlots > 0) voidDamaged();
+}
+
+/** Program every damaged slot to zeros (bits only go 1 -> 0): reported once, never again. */
+function voidDamaged(): void {
+  for (let s: u32 = 0; s < 2; s++) {
+    for (let i: u32 = 0; i < slots(); i++) {
+      if (readSlot(s, i) >= 0) continue;
+      memory.fill(record, 0, METROLOG_RECORD_BYTES);
+      boardFlashProgram(slotOffset(s, i), record, METROLOG_RECORD_BYTES);
+    }
+  }
 }
 
 /** Records not yet acknowledged. */
