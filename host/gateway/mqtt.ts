@@ -129,8 +129,13 @@ export class MqttPublisher {
       client.on("close", closed);
     });
     client.on("offline", () => log(`MQTT broker ${shown} unreachable: readings wait in the outbox, reconnecting`));
-    client.on("error", (e) => log(`MQTT: ${e.message}`));
-    client.on("connect", () => log(`MQTT broker ${shown} connected`));
+    // One line per kind of failure and outage, not one per reconnection attempt.
+    let lastError = "";
+    client.on("error", (e) => {
+      if (e.message !== lastError) log(`MQTT: ${e.message}`);
+      lastError = e.message;
+    });
+    client.on("connect", () => { lastError = ""; log(`MQTT broker ${shown} connected`); });
     const publisher = new MqttPublisher(client, store, options);
     if (client.connected) publisher.online();
     return publisher;
