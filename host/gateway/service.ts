@@ -78,7 +78,17 @@ export class GatewayService implements FrameReceiver {
   }
 
   frame(raw: Uint8Array, source: string): void {
-    this.take(this.gateway.receive(raw, source, this.clock()));
+    // The codec rejects by throwing; capturing a stack trace for each junk datagram was most of
+    // the cost of a rejection (docs/gateway.md, capacity). Nothing reads those stacks.
+    const limit = Error.stackTraceLimit;
+    Error.stackTraceLimit = 0;
+    let outcome: Outcome;
+    try {
+      outcome = this.gateway.receive(raw, source, this.clock());
+    } finally {
+      Error.stackTraceLimit = limit;
+    }
+    this.take(outcome);
   }
 
   refuse(reason: "bad_hex" | DeframerProblem, message: string, raw: Uint8Array, source: string): void {
