@@ -86,8 +86,10 @@ export class PostgresStore implements FrameStore {
   }
 
   async commit(batch: Outcome[], rejects: RejectRow[]): Promise<Outcome[]> {
-    const candidates = batch.filter((o) => o.verdict === "accepted" && o.frame);
-    const duplicates = batch.filter((o) => o.verdict === "duplicate" && o.frame);
+    // Duplicates of the core's cache are checked against the database too: another gateway may
+    // have stored a newer frame since, and then the cached frame is a replay.
+    const candidates = batch.filter((o) => (o.verdict === "accepted" || o.verdict === "duplicate") && o.frame);
+    const duplicates: Outcome[] = [];
     if (candidates.length + duplicates.length + rejects.length === 0) return batch;
     const fresh = [...new Set(candidates.map((o) => o.frame!.node))].filter((n) => !this.known.has(n)).sort((a, b) => a - b);
     if (fresh.length) {
@@ -119,7 +121,10 @@ export class PostgresStore implements FrameStore {
     const heard: Outcome[] = [...duplicates];
     if (candidates.length) {
       const last = new Map<number, Outcome>();
-      for (const o of candidates) last.set(o.frame!.node, o); // the core accepts a node's frames in rising counter order
+      for (const o of candidates) {
+        const top = last.get(o.frame!.node);
+        if (!top || o.frame!.counter > top.frame!.counter) last.set(o.frame!.node, o);
+      }
       const nodes = [...last.keys()].sort((a, b) => a - b);
       await client.query("SELECT node FROM nodes WHERE node = ANY($1::bigint[]) ORDER BY node FOR UPDATE", [nodes]);
       const tops = nodes.map((n) => last.get(n)!);
@@ -151,6 +156,7 @@ export class PostgresStore implements FrameStore {
         if (decided.verdict === "accepted") {
           current.set(f.node, { node: f.node, counter: f.counter, frame: o.raw });
           accepted.push(decided);
+          heard.push(decided);
         } else if (decided.verdict === "duplicate") heard.push(decided);
       }
     }
