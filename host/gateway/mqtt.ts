@@ -112,7 +112,7 @@ export class MqttPublisher {
       const fail = (e: Error & { code?: string | number }) => {
         if (settled) return;
         // A refused CONNECT (credentials, authorisation) is fatal: retrying cannot fix it.
-        const refused = typeof e.code === "number" || /refused|not authori[sz]ed|bad user|certificate|ssl|tls|handshake/i.test(e.message);
+        const refused = typeof e.code === "number" || /connection refused:|not authori[sz]ed|bad user|certificate|ssl|tls|handshake/i.test(e.message);
         if (options.startOffline && !refused) {
           settle();
           log(`MQTT broker ${shown} unreachable at start (${scrub(e.message || String(e.code))}): readings wait in the outbox, reconnecting`);
