@@ -7,7 +7,7 @@ import type { Outcome, Verdict } from "./gateway.js";
 
 export const PREFIX_BYTES = 32;
 /** Distinct (source, verdict) rows per minute; beyond it everything counts under "other". */
-export const MAX_REJECT_ROWS_PER_MINUTE = 500;
+export const MAX_REJECT_ROWS_PER_MINUTE = 200;
 const MAX_DETAIL_CHARS = 120;
 
 export interface RejectRow {
