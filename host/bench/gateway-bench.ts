@@ -40,14 +40,14 @@ export async function burst(n = 10_000) {
 
 /** Junk at `perSecond` with genuine frames spread through it. */
 export async function flood(junkCount = 200_000, genuineCount = 2_000, perSecond = 10_000) {
-  const fleet = new Fleet(genuineCount, 300_000);
+  const fleet = new Fleet(Math.max(genuineCount, 100), 300_000);
   const dir = tmp();
   const db = path.join(dir, "gw.db");
   const gw = new GatewayProcess(["--udp", "0", "--db", db, "--keys", fleet.writeKeyring(path.join(dir, "k.json")), "--gateway-id", "bench", "--quiet"]);
   const port = await gw.port();
   const before = fileBytes(db);
   const sender = await Sender.open(Array.from({ length: 200 }, (_, i) => `127.0.${1 + (i >> 7)}.${1 + (i & 127)}`));
-  const ms = await sender.sendAll(interleave(junk(junkCount, fleet), fleet.nodes.map((x) => fleet.frame(x, 1))), port, perSecond);
+  const ms = await sender.sendAll(interleave(junk(junkCount, fleet), fleet.nodes.slice(0, genuineCount).map((x) => fleet.frame(x, 1))), port, perSecond);
   await new Promise((r) => setTimeout(r, 3000));
   sender.close();
   const memory = gw.memoryMb();
