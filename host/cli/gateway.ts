@@ -4,7 +4,7 @@
 import os from "node:os";
 import { parseArgs } from "node:util";
 import { loadKeys } from "./decode.js";
-import { UsageError } from "./sim.js";
+import { UsageError } from "./errors.js";
 import { GatewayService, summary } from "../gateway/service.js";
 import { JsonLinesOutput } from "../gateway/output.js";
 import type { GatewayOutput } from "../gateway/output.js";

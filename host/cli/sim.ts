@@ -5,8 +5,10 @@ import { readScenario } from "../sim/scenario.js";
 import { Twin } from "../sim/twin.js";
 import { AbiRecording } from "../firmware/recorder.js";
 import { paced, parseSpeed } from "./pace.js";
+import { UsageError } from "./errors.js";
+import { SimProgress } from "./progress.js";
 
-export const SIM_HELP = `usage: activemeter sim --scenario FILE [--json] [--speed N|max] [--record FILE] [--serial-pty] [--flash FILE]
+export const SIM_HELP = `usage: activemeter sim --scenario FILE [--json] [--speed N|max] [--record FILE] [--serial-pty] [--flash FILE] [--quiet]
 
 Plays a scenario file (format activemeter-scenario/1, see docs/scenarios.md) through the
 release firmware build/firmware.wasm on a simulated board and reports what it measured.
@@ -25,14 +27,20 @@ release firmware build/firmware.wasm on a simulated board and reports what it me
                     plays in real time unless --speed says otherwise
   --flash FILE      the board's flash image: read at power-up if FILE exists, written at the
                     end, so a later run continues the same unit (calibration, registers, log)
+  --quiet           no progress line (on a terminal, runs over ~5 s show simulated time,
+                    speed and ETA on stderr; never when stderr is not a terminal)
   -h, --help        this text
+
+A channel driven above 120 % of the board's rating (CT rated current, pulse and heat rated_kw,
+rated_m3h, the voltage input's range) runs, flagged: a warning on stderr and the list in the JSON
+report's "overload" (the journal's wear and loss figures, docs/storage.md, assume the rating).
 
 Exit status: 0 when the scenario ran; 2 with a one-line reason on stderr when the file is invalid.`;
 
 export async function simCommand(argv: string[]): Promise<number> {
   const { values } = parseArgs({
     args: argv,
-    options: { scenario: { type: "string" }, json: { type: "boolean" }, speed: { type: "string" }, udp: { type: "string" }, serial: { type: "string" }, baud: { type: "string" }, "frames-out": { type: "string" }, record: { type: "string" }, "serial-pty": { type: "boolean" }, flash: { type: "string" }, help: { type: "boolean", short: "h" } },
+    options: { scenario: { type: "string" }, json: { type: "boolean" }, speed: { type: "string" }, udp: { type: "string" }, serial: { type: "string" }, baud: { type: "string" }, "frames-out": { type: "string" }, record: { type: "string" }, "serial-pty": { type: "boolean" }, flash: { type: "string" }, quiet: { type: "boolean", short: "q" }, help: { type: "boolean", short: "h" } },
     strict: true,
   });
   if (values.help) {
@@ -56,6 +64,8 @@ export async function simCommand(argv: string[]): Promise<number> {
     frame: (f) => feed?.send(f),
     console: uart ? (text) => { uart.write(Buffer.from(text, "latin1")); } : undefined,
   }, { recorder: recording, flashImage });
+  // Above the board's rating the journal's wear and loss figures no longer hold: say so.
+  for (const line of twin.overload) process.stderr.write(`warning: overload (above 120 % of the board's rating): ${line}\n`);
   let stopped = false;
   const stop = () => { stopped = true; };
   if (pty && uart) {
@@ -65,9 +75,12 @@ export async function simCommand(argv: string[]): Promise<number> {
     process.once("SIGINT", stop);
     process.once("SIGTERM", stop);
   }
+  // A pty session has its own terminal traffic: no progress line there.
+  const progress = values.quiet || pty ? undefined : new SimProgress({ totalUs: scenario.seconds * 1e6 });
   try {
-    await paced(speed, () => twin.clockUs, () => twin.done, () => twin.step(), () => stopped);
+    await paced(speed, () => twin.clockUs, () => twin.done, () => twin.step(), () => stopped, progress && ((us) => progress.update(us)));
   } finally {
+    progress?.finish();
     if (uart) await new Promise<void>((resolve) => uart.drain(() => uart.close(() => resolve())));
     pty?.close();
     process.off("SIGINT", stop);
@@ -85,5 +98,3 @@ export async function simCommand(argv: string[]): Promise<number> {
   }
   return 0;
 }
-
-export class UsageError extends Error {}
