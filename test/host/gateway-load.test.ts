@@ -54,21 +54,21 @@ test("flood: junk (random, forged, 64 KB) from 200 loopback sources with genuine
   const gw = new GatewayProcess(["--udp", "0", "--db", db, "--keys", fleet.writeKeyring(path.join(dir, "keys.json")), "--gateway-id", "flood"]);
   const port = await gw.port();
   const before = fileBytes(db);
-  // Scaled for npm test: 24 000 junk + 1 000 genuine at 2 000 datagrams/s (~12 s); the benchmark runs 200 000 + 2 000.
+  // Scaled for npm test: 15 000 junk + 1 000 genuine at 1 500 datagrams/s (~11 s, half the documented capacity: the test machine is shared); the benchmark runs 200 000 + 2 000.
   const genuine = fleet.nodes.map((n) => fleet.frame(n, 1));
-  const all = interleave(junk(24_000, fleet), genuine);
+  const all = interleave(junk(15_000, fleet), genuine);
   const sender = await Sender.open(Array.from({ length: 200 }, (_, i) => `127.0.${1 + (i >> 7)}.${1 + (i & 127)}`));
-  await sender.sendAll(all, port, 2_000);
+  await sender.sendAll(all, port, 1_500);
   sender.close();
   await gw.settle(genuine.length);
   assert.equal((await gw.stop()).code, 0, gw.stderr);
   const s = stored(db);
   assert.equal(s.frames.length, genuine.length, gw.stderr);
   const byVerdict = Object.fromEntries(s.rejects.map((r) => [r.verdict, r.n]));
-  assert.equal(byVerdict.mac_mismatch, 8_000);
-  assert.equal(byVerdict.too_long, 8_000);
+  assert.equal(byVerdict.mac_mismatch, 5_000);
+  assert.equal(byVerdict.too_long, 5_000);
   // Random bytes end up as too_short, bad_version, bad_suite, ...: together the third third.
-  assert.equal(Object.values(byVerdict).reduce((a, b) => a + b, 0), 24_000);
+  assert.equal(Object.values(byVerdict).reduce((a, b) => a + b, 0), 15_000);
   const rows = s.rejects.reduce((a, r) => a + r.rows, 0);
   assert.ok(rows <= 200 * 2, `${rows} reject rows (at most 200 per minute; the flood may straddle a minute boundary)`);
   // The database grew by the genuine frames (~1 000 frames, 2 000 readings) and at most 1 MB of rejects per minute.
