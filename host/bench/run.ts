@@ -8,6 +8,7 @@ import { decodeFrame, encodeFrame } from "../frame/codec.js";
 import { Keyring, testKey } from "../frame/keyring.js";
 import { Gateway } from "../gateway/gateway.js";
 import { wearFigures } from "./wear.js";
+import { gatewayBench } from "./gateway-bench.js";
 import { forgedNodeCampaign } from "./forged-nodes.js";
 
 const RUNS = 5;
@@ -123,6 +124,7 @@ const result = {
   ct_one_clamp_esp32c3_mini: ctSampleSets("esp32c3-mini", ["ct1"]),
   ct_two_clamps_esp32_devkitc: ctSampleSets("esp32-devkitc", ["ct1", "ct2"]),
   flash_wear: wearFigures(4),
+  gateway_service: await gatewayBench(),
   forged_test_key_frames_1m_node_ids: forgedNodeCampaign(1_000_000),
 };
 process.stdout.write(JSON.stringify(result, null, 2) + "\n");

@@ -1,27 +1,35 @@
-// `activemeter gateway`: frames from UDP, serial (COBS) and hex files into JSON lines, SQLite
-// and MQTT (docs/gateway.md). Argument parsing and wiring only; the work is in host/gateway/.
+// `activemeter gateway`: frames from UDP, serial (COBS) and hex files into JSON lines, a store
+// (SQLite, or PostgreSQL shared by several gateways) and MQTT (docs/gateway.md). Argument
+// parsing and wiring only; the work is in host/gateway/.
+import os from "node:os";
 import { parseArgs } from "node:util";
 import { loadKeys } from "./decode.js";
 import { UsageError } from "./errors.js";
 import { GatewayService, summary } from "../gateway/service.js";
 import { JsonLinesOutput } from "../gateway/output.js";
 import type { GatewayOutput } from "../gateway/output.js";
-import type { CounterStore } from "../gateway/gateway.js";
-import { SqliteStore, SqliteError } from "../gateway/sqlite.js";
-import { StateFile, StateFileError } from "../gateway/state-file.js";
-import { MqttOutput, MqttError } from "../gateway/mqtt.js";
-import { openHexSource, openSerialSource, openUdpSource, parseHostPort, SourceError } from "../gateway/sources.js";
+import { SqliteStore } from "../gateway/sqlite.js";
+import { PostgresStore } from "../gateway/postgres.js";
+import { MemoryStore } from "../gateway/memory-store.js";
+import { StoreError } from "../gateway/store.js";
+import type { FrameStore } from "../gateway/store.js";
+import { MqttPublisher, MqttError } from "../gateway/mqtt.js";
+import { PASSWORD_ENV, readPasswordFile, readPem, scrub, SecretError } from "../gateway/secrets.js";
+import { DEFAULT_UDP_BUFFER_BYTES, openHexSource, openSerialSource, openUdpSource, parseHostPort, SourceError } from "../gateway/sources.js";
 
 export const DEFAULT_DB = "./activemeter-gateway.db";
+export const DEFAULT_NODE_EXPIRE_S = 900;
 
 export const GATEWAY_HELP = `usage: activemeter gateway [SOURCES] [OPTIONS]
 
 Receives activemeter frames, verifies them, refuses replays, counts duplicates, reports gaps,
-and writes readings and events to standard output (JSON lines), SQLite and MQTT
+and writes readings and events to standard output (JSON lines), a database and MQTT
 (docs/gateway.md). Runs until SIGINT/SIGTERM, or until its hex inputs end when it has only those.
 
 sources (at least one; each may be given more than once):
   --udp [HOST:]PORT        one frame per datagram, on 127.0.0.1 unless HOST is given (0.0.0.0: all)
+  --udp-buffer BYTES       UDP receive buffer to ask the kernel for (default ${DEFAULT_UDP_BUFFER_BYTES}; K/M suffixes;
+                           the kernel caps it at net.core.rmem_max; the granted size is logged)
   --serial PATH            serial port or pty, COBS-framed with 0x00 delimiters
   --baud N                 serial speed (default 115200)
   --hex FILE|-             one frame per line in hex; - is standard input
@@ -33,38 +41,72 @@ verification:
                            in the keyring: for the twin and demos only, never for real meters
   --allow-unauthenticated  accept suite 0 frames (CRC only, forgeable); refused by default
 
-outputs (stdout and SQLite by default):
-  --db PATH                SQLite database, WAL mode (default ${DEFAULT_DB})
-  --no-db                  no database; node counters then live in --state FILE or in memory only
-  --state FILE             node counters as JSON, for replay protection across restarts without --db
-  --mqtt URL               publish to the broker at URL (mqtt://host:1883, mqtts://user:pw@host:8883)
+store (replay state, readings, rejects, MQTT outbox; SQLite by default):
+  --db PATH                SQLite database, WAL, fsynced group commits (default ${DEFAULT_DB})
+  --db postgres://USER@HOST:PORT/DB
+                           PostgreSQL shared by several gateways (password: PGPASSWORD or ~/.pgpass)
+  --no-db                  no store: replay state and MQTT queue in memory only, lost at exit
+  --gateway-id ID          this gateway's name in the store and on MQTT (default: the host name)
+  --batch-ms N             group commit: wait at most N ms (default 5) ...
+  --batch-frames N         ... or N frames (default 2000) before committing
+
+MQTT:
+  --mqtt URL               publish to the broker at URL (mqtt://host:1883, mqtts://host:8883, ws://, wss://)
+  --mqtt-username NAME     user name
+  --mqtt-password-file F   the password: first line of F (or the environment variable ${PASSWORD_ENV});
+                           never on the command line, never printed
+  --mqtt-ca FILE           PEM CA certificate(s) to trust instead of the public CAs (a private CA)
+  --mqtt-cert FILE         PEM client certificate, with --mqtt-key FILE its private key
   --mqtt-prefix P          topic prefix (default activemeter): P/<node>/<register>, P/<node>/reading,
-                           P/gateway/events, P/gateway/status
+                           P/gateway/<id>/status, P/gateway/<id>/events
   --ha-prefix P            Home Assistant discovery prefix (default homeassistant)
+  --node-expire SECONDS    Home Assistant expire_after: a node's sensors become unavailable when no
+                           gateway has published them for this long (default ${DEFAULT_NODE_EXPIRE_S}; 0: never)
   --no-discovery           no Home Assistant discovery configs
+
   --quiet                  no JSON lines on standard output
   -h, --help               this text
 
 Exit status: 0 after a clean shutdown; 2 with a one-line reason for bad options, an unreadable
-keyring, or a source, database or broker that cannot be opened.`;
+keyring, or a source, database or broker that cannot be opened (with a database, a broker that is
+merely unreachable at start is retried: readings wait in the outbox).`;
 
 function warn(line: string): void {
-  process.stderr.write(`activemeter gateway: ${line}\n`);
+  process.stderr.write(`activemeter gateway: ${scrub(line)}\n`);
 }
 
 function usage(e: unknown): never {
-  if (e instanceof SourceError || e instanceof SqliteError || e instanceof StateFileError || e instanceof MqttError) throw new UsageError(e.message);
+  if (e instanceof SourceError || e instanceof StoreError || e instanceof MqttError || e instanceof SecretError) throw new UsageError(scrub(e.message));
   throw e;
+}
+
+function positiveInt(value: string | undefined, name: string, fallback: number, min = 1): number {
+  if (value === undefined) return fallback;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < min) throw new UsageError(`${name} must be an integer of at least ${min}, not '${value}'`);
+  return n;
+}
+
+/** "4194304", "4096K", "4M" -> bytes. */
+function byteSize(value: string | undefined, name: string, fallback: number): number {
+  if (value === undefined) return fallback;
+  const m = /^(\d+)([KkMm]?)$/.exec(value);
+  const n = m ? Number(m[1]) * (m[2] ? (m[2].toLowerCase() === "k" ? 1024 : 1024 * 1024) : 1) : NaN;
+  if (!(n >= 1024 && n <= 1024 * 1024 * 1024)) throw new UsageError(`${name} must be a size from 1024 bytes to 1G (4194304, 4096K, 4M), not '${value}'`);
+  return n;
 }
 
 export async function gatewayCommand(argv: string[]): Promise<number> {
   const { values, positionals } = parseArgs({
     args: argv,
     options: {
-      udp: { type: "string", multiple: true }, serial: { type: "string", multiple: true }, baud: { type: "string" },
+      udp: { type: "string", multiple: true }, "udp-buffer": { type: "string" }, serial: { type: "string", multiple: true }, baud: { type: "string" },
       hex: { type: "string", multiple: true }, keys: { type: "string" }, "test-keys": { type: "boolean" }, "allow-unauthenticated": { type: "boolean" },
-      db: { type: "string" }, "no-db": { type: "boolean" }, state: { type: "string" },
-      mqtt: { type: "string" }, "mqtt-prefix": { type: "string" }, "ha-prefix": { type: "string" }, "no-discovery": { type: "boolean" },
+      db: { type: "string" }, "no-db": { type: "boolean" }, state: { type: "string" }, "gateway-id": { type: "string" },
+      "batch-ms": { type: "string" }, "batch-frames": { type: "string" },
+      mqtt: { type: "string" }, "mqtt-username": { type: "string" }, "mqtt-password-file": { type: "string" }, "mqtt-password": { type: "string" },
+      "mqtt-ca": { type: "string" }, "mqtt-cert": { type: "string" }, "mqtt-key": { type: "string" },
+      "mqtt-prefix": { type: "string" }, "ha-prefix": { type: "string" }, "no-discovery": { type: "boolean" }, "node-expire": { type: "string" },
       quiet: { type: "boolean" }, help: { type: "boolean", short: "h" },
     },
     allowPositionals: true,
@@ -75,58 +117,87 @@ export async function gatewayCommand(argv: string[]): Promise<number> {
     return 0;
   }
   if (positionals.length > 0) throw new UsageError(`gateway takes no arguments ('${positionals[0]}'); sources are --udp, --serial, --hex`);
+  if (values.state !== undefined) throw new UsageError("--state is gone: the replay state lives in the database, committed with the readings (--db PATH)");
+  if (values["mqtt-password"] !== undefined) throw new UsageError(`--mqtt-password would show the password in ps: use --mqtt-password-file FILE or ${PASSWORD_ENV}`);
   const udp = (values.udp ?? []).map((u) => { try { return parseHostPort(u); } catch (e) { return usage(e); } });
   const serial = values.serial ?? [];
   const hex = values.hex ?? [];
   if (udp.length + serial.length + hex.length === 0) throw new UsageError("gateway needs a source: --udp [HOST:]PORT, --serial PATH or --hex FILE|- (see activemeter gateway --help)");
   const baud = values.baud === undefined ? 115200 : Number(values.baud);
   if (!Number.isInteger(baud) || baud <= 0) throw new UsageError(`--baud must be a positive integer, not '${values.baud}'`);
+  const udpBuffer = byteSize(values["udp-buffer"], "--udp-buffer", DEFAULT_UDP_BUFFER_BYTES);
+  if (values["udp-buffer"] !== undefined && udp.length === 0) throw new UsageError("--udp-buffer needs --udp");
   if (values["no-db"] && values.db !== undefined) throw new UsageError("--db and --no-db contradict each other");
-  if (values.state !== undefined && !values["no-db"]) throw new UsageError("--state is for --no-db; with a database the counters are kept in it");
+  const gatewayId = values["gateway-id"] ?? os.hostname();
+  if (!/^[A-Za-z0-9_.-]{1,64}$/.test(gatewayId)) throw new UsageError(`--gateway-id must be 1 to 64 letters, digits, _ . -, not '${gatewayId}'${values["gateway-id"] === undefined ? " (the host name): give one" : ""}`);
+  const batchMs = positiveInt(values["batch-ms"], "--batch-ms", 5, 0);
+  const batchFrames = positiveInt(values["batch-frames"], "--batch-frames", 2000);
+  const nodeExpire = positiveInt(values["node-expire"], "--node-expire", DEFAULT_NODE_EXPIRE_S, 0);
   for (const [name, value] of [["--mqtt-prefix", values["mqtt-prefix"]], ["--ha-prefix", values["ha-prefix"]]] as const) {
     if (value !== undefined && !/^[A-Za-z0-9_\-/]+$/.test(value)) throw new UsageError(`${name} must be a topic prefix of letters, digits, _ - /, not '${value}'`);
   }
-  if (values.mqtt === undefined && (values["mqtt-prefix"] !== undefined || values["ha-prefix"] !== undefined || values["no-discovery"])) {
-    throw new UsageError("--mqtt-prefix, --ha-prefix and --no-discovery need --mqtt URL");
-  }
+  const mqttOnly = ["mqtt-prefix", "ha-prefix", "no-discovery", "mqtt-username", "mqtt-password-file", "mqtt-ca", "mqtt-cert", "mqtt-key", "node-expire"] as const;
+  const stray = mqttOnly.filter((o) => values[o] !== undefined);
+  if (values.mqtt === undefined && stray.length) throw new UsageError(`${stray.map((o) => `--${o}`).join(", ")} need --mqtt URL`);
+  if ((values["mqtt-cert"] === undefined) !== (values["mqtt-key"] === undefined)) throw new UsageError("--mqtt-cert and --mqtt-key go together");
 
   const keys = loadKeys(values.keys, values["test-keys"]);
   if (values["test-keys"]) warn("--test-keys: accepting frames signed with the documented PUBLIC test keys (fine for the twin, never for real meters)");
   else if (values.keys === undefined) warn("no --keys (and no --test-keys): every authenticated frame will be refused as unknown_node");
 
-  const outputs: GatewayOutput[] = [];
-  let store: CounterStore | undefined;
+  // MQTT credentials and certificates are read before anything is opened: a typo fails at once.
+  let password: string | undefined;
+  let tls: { ca?: Buffer; cert?: Buffer; key?: Buffer } = {};
   try {
-    if (!values["no-db"]) {
-      const db = new SqliteStore(values.db ?? DEFAULT_DB);
-      store = db;
-      outputs.push(db);
-    } else if (values.state !== undefined) {
-      store = new StateFile(values.state);
-    } else {
-      warn("--no-db without --state: node counters are kept in memory only, replays are refused until the next restart");
-    }
-    if (!values.quiet) {
-      // A closed pipe (| head) ends the JSON lines, not the gateway.
-      process.stdout.on("error", () => {});
-      outputs.unshift(new JsonLinesOutput(process.stdout));
-    }
-    if (values.mqtt !== undefined) {
-      outputs.push(await MqttOutput.connect(values.mqtt, {
-        prefix: values["mqtt-prefix"], discoveryPrefix: values["no-discovery"] ? null : values["ha-prefix"], log: warn,
-      }));
-    }
+    if (values["mqtt-password-file"] !== undefined) password = readPasswordFile(values["mqtt-password-file"]);
+    else if (values.mqtt !== undefined && process.env[PASSWORD_ENV]) password = process.env[PASSWORD_ENV];
+    tls = {
+      ca: values["mqtt-ca"] === undefined ? undefined : readPem(values["mqtt-ca"], "--mqtt-ca"),
+      cert: values["mqtt-cert"] === undefined ? undefined : readPem(values["mqtt-cert"], "--mqtt-cert"),
+      key: values["mqtt-key"] === undefined ? undefined : readPem(values["mqtt-key"], "--mqtt-key"),
+    };
   } catch (e) {
-    for (const o of outputs) await o.close().catch(() => {});
     return usage(e);
   }
+  if (values.mqtt !== undefined && /^[a-z]+:\/\/[^/@]*:[^/@]*@/i.test(values.mqtt)) {
+    warn("the --mqtt URL contains a password, which ps shows to every user: use --mqtt-password-file");
+  }
 
-  const service = new GatewayService({ keys, requireAuthentication: !values["allow-unauthenticated"], store, outputs, log: warn });
+  const outputs: GatewayOutput[] = [];
+  let store: FrameStore;
+  const wantOutbox = values.mqtt !== undefined;
   try {
+    if (values["no-db"]) {
+      store = new MemoryStore(wantOutbox);
+      warn("--no-db: replay state and the MQTT queue are kept in memory only and lost at exit");
+    } else if (/^postgres(ql)?:\/\//i.test(values.db ?? "")) {
+      store = await PostgresStore.open(values.db!, { gateway: gatewayId, outbox: wantOutbox });
+    } else {
+      store = new SqliteStore(values.db ?? DEFAULT_DB, { gateway: gatewayId, outbox: wantOutbox });
+    }
+  } catch (e) {
+    return usage(e);
+  }
+  if (!values.quiet) {
+    // A closed pipe (| head) ends the JSON lines, not the gateway.
+    process.stdout.on("error", () => {});
+    outputs.push(new JsonLinesOutput(process.stdout));
+  }
+  const service = await GatewayService.open({
+    keys, requireAuthentication: !values["allow-unauthenticated"], store, outputs, log: warn, batchMs, batchFrames,
+  });
+  try {
+    if (values.mqtt !== undefined) {
+      service.attach(await MqttPublisher.connect(values.mqtt, store, {
+        gatewayId, prefix: values["mqtt-prefix"], discoveryPrefix: values["no-discovery"] ? null : values["ha-prefix"],
+        expireAfterS: nodeExpire, username: values["mqtt-username"], password, ...tls, log: warn, startOffline: !values["no-db"],
+      }));
+    }
     for (const { host, port } of udp) {
-      const source = await openUdpSource(host, port, service);
+      const source = await openUdpSource(host, port, service, udpBuffer);
       service.add(source);
-      warn(`listening on ${source.name}`);
+      const small = source.recvBufferBytes < udpBuffer ? ` (less than the ${udpBuffer} asked for: raise net.core.rmem_max)` : "";
+      warn(`listening on ${source.name}, receive buffer ${source.recvBufferBytes} bytes granted${small}`);
     }
     for (const path of serial) {
       const source = await openSerialSource(path, baud, service);
@@ -138,6 +209,7 @@ export async function gatewayCommand(argv: string[]): Promise<number> {
     await service.close();
     return usage(e);
   }
+  warn(`gateway ${gatewayId}, store ${store.name}`);
 
   const live = udp.length + serial.length > 0;
   await new Promise<void>((resolve) => {

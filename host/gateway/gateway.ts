@@ -104,6 +104,12 @@ export class Gateway {
     return { ...this.counts, nodes: this.states.size, by_reason: { ...this.counts.by_reason } };
   }
 
+  /** A newer state of a node learnt from a database shared with other gateways; an older one changes nothing. */
+  adopt(state: NodeState): void {
+    const current = this.states.get(state.node);
+    if (!current || state.counter > current.counter) this.states.set(state.node, { node: state.node, counter: state.counter, frame: state.frame.slice() });
+  }
+
   lastCounter(node: number): number | undefined {
     return this.states.get(node)?.counter;
   }

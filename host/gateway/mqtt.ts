@@ -1,192 +1,275 @@
-// MQTT output: each reading's registers as retained state topics, the whole reading and the
-// gateway's events as JSON, and Home Assistant discovery configs so the registers appear in
-// its energy dashboard. Publishes with QoS 1: while the broker is away, mqtt.js keeps every
-// message (in flight or new) and sends it again after reconnecting, so a broker restart loses
-// no reading. Topics and payloads: docs/gateway.md.
+// MQTT publisher: drains the store's durable outbox to the broker, in order, with QoS 1; a row
+// leaves the outbox only once the broker acknowledged every message made from it, so a broker
+// outage or a gateway restart (even kill -9) loses nothing, and at most `window` rows are in
+// memory however long the broker is away. Each reading becomes retained state topics and a
+// JSON reading; Home Assistant discovery configs come first. Availability is per gateway
+// (P/gateway/<id>/status, with a last will); a node's sensors expire in Home Assistant only
+// when no gateway has published it for `expire_after` seconds. Topics: docs/gateway.md.
 import mqtt from "mqtt";
-import type { MqttClient } from "mqtt";
+import type { IClientOptions, MqttClient } from "mqtt";
 import { FRAME_REGISTERS } from "../frame/registers.js";
 import type { FrameRegister } from "../frame/registers.js";
-import type { Outcome } from "./gateway.js";
-import type { GatewayOutput } from "./output.js";
+import type { GatewayEvent } from "./gateway.js";
+import type { FrameStore } from "./store.js";
+import { scrub } from "./secrets.js";
+import { discoveryConfig, discoveryTopic, gatewayDiscovery, registerSlug, stateTopic } from "./discovery.js";
+
+export { discoveryConfig, discoveryTopic, registerSlug, registerTitle, stateTopic, GATEWAY_VERSION } from "./discovery.js";
+export type { DiscoveryConfig } from "./discovery.js";
 
 export interface MqttOptions {
+  /** This gateway's id: its status and events topics. */
+  gatewayId: string;
   /** Topic prefix of state and events (default "activemeter"). */
   prefix?: string;
   /** Home Assistant discovery prefix (default "homeassistant"); null: no discovery configs. */
   discoveryPrefix?: string | null;
+  /** Home Assistant expire_after of the sensors, seconds (0: never). */
+  expireAfterS?: number;
   clientId?: string;
+  username?: string;
+  password?: string;
+  /** PEM: a private CA to trust instead of the public ones; a client certificate and its key. */
+  ca?: Buffer;
+  cert?: Buffer;
+  key?: Buffer;
   /** Milliseconds between reconnection attempts (default 1000). */
   reconnectPeriod?: number;
-  /** Called when the connection goes up or down, for the service's log. */
+  /** Outbox rows in flight at most (default 200). */
+  window?: number;
+  /** An unreachable broker at start is not fatal (the outbox is durable); refused credentials still are. */
+  startOffline?: boolean;
   log?: (line: string) => void;
 }
 
-const REGISTERS = new Map(FRAME_REGISTERS.map((r) => [r.name, r]));
-export const GATEWAY_VERSION = "0.1.0";
-
-/** "pulse1.wh" -> "pulse1_wh": topic levels and Home Assistant object ids use [a-z0-9_]. */
-export function registerSlug(register: string): string {
-  return register.replace(/[^a-zA-Z0-9_-]/g, "_");
-}
-
-/** "ct1.import_wh" -> "CT1 import energy", "heat1.volume_l" -> "Heat 1 volume". */
-export function registerTitle(register: string): string {
-  const m = /^(ct|pulse|heat)(\d+)\.(.+)$/.exec(register);
-  if (!m) return register;
-  const [, kind, n, what] = m;
-  const channel = kind === "ct" ? `CT${n}` : `${kind[0].toUpperCase()}${kind.slice(1)} ${n}`;
-  const quantity: Record<string, string> = {
-    import_wh: "import energy", export_wh: "export energy", wh: "energy", heat_wh: "heat energy", cool_wh: "cooling energy", volume_l: "volume",
-  };
-  return `${channel} ${quantity[what] ?? what}`;
-}
-
-export interface DiscoveryConfig {
-  name: string;
-  unique_id: string;
-  state_topic: string;
-  availability_topic: string;
-  device_class: "energy" | "volume";
-  state_class: "total_increasing";
-  unit_of_measurement: "Wh" | "L";
-  suggested_display_precision: number;
-  device: { identifiers: string[]; name: string; manufacturer: string; model: string };
-  origin: { name: string; sw_version: string };
-}
-
-export function stateTopic(prefix: string, node: number, register: string): string {
-  return `${prefix}/${node}/${registerSlug(register)}`;
-}
-
-export function discoveryTopic(discoveryPrefix: string, node: number, register: string): string {
-  return `${discoveryPrefix}/sensor/activemeter_${node}_${registerSlug(register)}/config`;
-}
-
-/** The Home Assistant MQTT discovery config of one register of one node. */
-export function discoveryConfig(prefix: string, node: number, register: FrameRegister): DiscoveryConfig {
-  return {
-    name: registerTitle(register.name),
-    unique_id: `activemeter_${node}_${registerSlug(register.name)}`,
-    state_topic: stateTopic(prefix, node, register.name),
-    availability_topic: `${prefix}/gateway/status`,
-    device_class: register.unit === "Wh" ? "energy" : "volume",
-    state_class: "total_increasing",
-    unit_of_measurement: register.unit,
-    suggested_display_precision: 1,
-    device: { identifiers: [`activemeter_${node}`], name: `activemeter ${node}`, manufacturer: "activemeter", model: "energy submeter" },
-    origin: { name: "activemeter gateway", sw_version: GATEWAY_VERSION },
-  };
-}
+const REGISTERS = new Map<string, FrameRegister>(FRAME_REGISTERS.map((r) => [r.name, r]));
 
 export class MqttError extends Error {}
 
-export class MqttOutput implements GatewayOutput {
-  private readonly prefix: string;
+export class MqttPublisher {
+  readonly prefix: string;
   private readonly discoveryPrefix: string | null;
+  private readonly window: number;
   /** "node register" pairs whose discovery config was published (again after each reconnect). */
   private readonly announced = new Set<string>();
+  /** Outbox row id -> messages of it not yet acknowledged. */
+  private readonly inflight = new Map<number, number>();
+  private done: number[] = [];
+  private cursor = 0;
+  private pumping = false;
+  private again = false;
   private closed = false;
+  private doneTimer: NodeJS.Timeout | undefined;
+  private volatileInflight = 0;
+  /** Messages acknowledged by the broker (for tests and the summary). */
+  acknowledged = 0;
 
-  private constructor(private readonly client: MqttClient, options: MqttOptions) {
+  private constructor(private readonly client: MqttClient, private readonly store: FrameStore, private readonly options: MqttOptions) {
     this.prefix = options.prefix ?? "activemeter";
     this.discoveryPrefix = options.discoveryPrefix === undefined ? "homeassistant" : options.discoveryPrefix;
-    client.on("connect", () => {
-      // A broker that restarted without persistence lost the retained configs: publish them again.
-      const known = [...this.announced];
-      this.announced.clear();
-      for (const key of known) {
-        const [node, register] = key.split(" ");
-        this.announce(Number(node), register);
-      }
-      this.publish(`${this.prefix}/gateway/status`, "online", true);
-    });
+    this.window = options.window ?? 200;
+    client.on("connect", () => this.online());
   }
 
-  /** Connect to `url` (mqtt://, mqtts://, ws://; user:password@ allowed); fails with one line if the first connection fails. */
-  static async connect(url: string, options: MqttOptions = {}): Promise<MqttOutput> {
+  get statusTopic(): string {
+    return `${this.prefix}/gateway/${this.options.gatewayId}/status`;
+  }
+
+  get eventsTopic(): string {
+    return `${this.prefix}/gateway/${this.options.gatewayId}/events`;
+  }
+
+  /** Connect to `url` (mqtt://, mqtts://, ws://, wss://). Fails with one line if the broker refuses or (unless startOffline) cannot be reached. */
+  static async connect(url: string, store: FrameStore, options: MqttOptions): Promise<MqttPublisher> {
+    const log = (line: string) => options.log?.(scrub(line));
+    const shown = scrub(url);
     const prefix = options.prefix ?? "activemeter";
+    const connectOptions: IClientOptions = {
+      clientId: options.clientId ?? `activemeter-${options.gatewayId}-${process.pid}-${Date.now().toString(36)}`,
+      reconnectPeriod: options.reconnectPeriod ?? 1000,
+      connectTimeout: 10_000,
+      clean: true,
+      will: { topic: `${prefix}/gateway/${options.gatewayId}/status`, payload: Buffer.from("offline"), qos: 1, retain: true },
+    };
+    if (options.username !== undefined) connectOptions.username = options.username;
+    if (options.password !== undefined) connectOptions.password = options.password;
+    if (options.ca) connectOptions.ca = options.ca;
+    if (options.cert) connectOptions.cert = options.cert;
+    if (options.key) connectOptions.key = options.key;
     let client: MqttClient;
     try {
-      client = mqtt.connect(url, {
-        clientId: options.clientId ?? `activemeter-gateway-${process.pid}-${Date.now().toString(36)}`,
-        reconnectPeriod: options.reconnectPeriod ?? 1000,
-        connectTimeout: 10_000,
-        clean: true,
-        will: { topic: `${prefix}/gateway/status`, payload: Buffer.from("offline"), qos: 1, retain: true },
-      });
+      client = mqtt.connect(url, connectOptions);
     } catch (e) {
-      throw new MqttError(`bad MQTT broker URL '${url}': ${(e as Error).message}`);
+      throw new MqttError(`bad MQTT broker URL '${shown}': ${scrub((e as Error).message)}`);
     }
-    const log = options.log ?? (() => {});
     await new Promise<void>((resolve, reject) => {
       let settled = false;
-      const fail = (e: Error) => {
-        if (settled) return;
-        settled = true;
-        client.end(true);
-        reject(new MqttError(`cannot connect to MQTT broker ${url}: ${e.message || (e as NodeJS.ErrnoException).code}`));
-      };
-      const closed = () => fail(new Error("connection closed"));
-      client.once("connect", () => {
+      const settle = () => {
         settled = true;
         client.off("error", fail);
         client.off("close", closed);
-        resolve();
-      });
-      client.once("error", fail);
-      client.once("close", closed);
-    });
-    client.on("offline", () => log(`MQTT broker ${url} unreachable: queueing, reconnecting`));
-    client.on("reconnect", () => {});
-    client.on("error", (e) => log(`MQTT: ${e.message}`));
-    client.on("connect", () => log(`MQTT broker ${url} connected`));
-    const output = new MqttOutput(client, options);
-    output.publish(`${prefix}/gateway/status`, "online", true);
-    return output;
-  }
-
-  private publish(topic: string, payload: string, retain: boolean): void {
-    if (this.closed) return;
-    this.client.publish(topic, payload, { qos: 1, retain }, () => {});
-  }
-
-  private announce(node: number, register: string): void {
-    const key = `${node} ${register}`;
-    if (this.announced.has(key)) return;
-    this.announced.add(key);
-    const reg = REGISTERS.get(register);
-    if (!reg || this.discoveryPrefix === null) return;
-    this.publish(discoveryTopic(this.discoveryPrefix, node, register), JSON.stringify(discoveryConfig(this.prefix, node, reg)), true);
-  }
-
-  write(outcome: Outcome): void {
-    for (const event of outcome.events) {
-      if (event.type === "reading") {
-        for (const [register, value] of Object.entries(event.registers)) {
-          this.announce(event.node, register);
-          this.publish(stateTopic(this.prefix, event.node, register), String(value), true);
+      };
+      const fail = (e: Error & { code?: string | number }) => {
+        if (settled) return;
+        // A refused CONNECT (credentials, authorisation) is fatal: retrying cannot fix it.
+        const refused = typeof e.code === "number" || /connection refused:|not authori[sz]ed|bad user|certificate|ssl|tls|handshake/i.test(e.message);
+        if (options.startOffline && !refused) {
+          settle();
+          log(`MQTT broker ${shown} unreachable at start (${scrub(e.message || String(e.code))}): readings wait in the outbox, reconnecting`);
+          resolve();
+          return;
         }
-        this.publish(`${this.prefix}/${event.node}/reading`, JSON.stringify(event), false);
-      } else {
-        this.publish(`${this.prefix}/gateway/events`, JSON.stringify(event), false);
-      }
+        settle();
+        client.end(true);
+        reject(new MqttError(`cannot connect to MQTT broker ${shown}: ${scrub(e.message || String(e.code))}`));
+      };
+      const closed = () => fail(new Error("connection closed"));
+      client.once("connect", () => { settle(); resolve(); });
+      client.on("error", fail);
+      client.on("close", closed);
+    });
+    client.on("offline", () => log(`MQTT broker ${shown} unreachable: readings wait in the outbox, reconnecting`));
+    // One line per kind of failure and outage, not one per reconnection attempt.
+    let lastError = "";
+    client.on("error", (e) => {
+      if (e.message !== lastError) log(`MQTT: ${e.message}`);
+      lastError = e.message;
+    });
+    client.on("connect", () => { lastError = ""; log(`MQTT broker ${shown} connected`); });
+    const publisher = new MqttPublisher(client, store, options);
+    if (client.connected) publisher.online();
+    return publisher;
+  }
+
+  private online(): void {
+    if (this.closed) return;
+    this.publishNow(this.statusTopic, "online", true);
+    if (this.discoveryPrefix !== null) {
+      const { topic, config } = gatewayDiscovery(this.discoveryPrefix, this.prefix, this.options.gatewayId);
+      this.publishNow(topic, JSON.stringify(config), true);
+    }
+    // A broker that restarted without persistence lost the retained configs: publish them again.
+    const known = [...this.announced];
+    this.announced.clear();
+    for (const key of known) {
+      const [node, register] = key.split(" ");
+      this.announce(Number(node), register, () => {});
+    }
+    this.kick();
+  }
+
+  private publishNow(topic: string, payload: string, retain: boolean, done: (ok: boolean) => void = () => {}): void {
+    this.client.publish(topic, payload, { qos: 1, retain }, (e) => {
+      if (!e) this.acknowledged++;
+      done(!e);
+    });
+  }
+
+  private announce(node: number, register: string, done: (ok: boolean) => void): number {
+    const key = `${node} ${register}`;
+    const reg = REGISTERS.get(register);
+    if (this.announced.has(key) || !reg || this.discoveryPrefix === null) return 0;
+    this.announced.add(key);
+    const config = discoveryConfig(this.prefix, node, reg, this.options.expireAfterS ?? 0);
+    this.publishNow(discoveryTopic(this.discoveryPrefix, node, register), JSON.stringify(config), true, done);
+    return 1;
+  }
+
+  /** The outbox has new rows. */
+  kick(): void {
+    if (this.pumping) {
+      this.again = true;
+      return;
+    }
+    void this.pump();
+  }
+
+  private async pump(): Promise<void> {
+    this.pumping = true;
+    try {
+      do {
+        this.again = false;
+        while (!this.closed && this.client.connected && this.inflight.size < this.window) {
+          const rows = await this.store.outboxAfter(this.cursor, this.window - this.inflight.size);
+          if (rows.length === 0) break;
+          for (const row of rows) {
+            this.cursor = row.id;
+            this.send(row.id, JSON.parse(row.event) as GatewayEvent);
+          }
+        }
+      } while (this.again && !this.closed);
+    } catch (e) {
+      this.options.log?.(scrub(`MQTT outbox: ${(e as Error).message}`));
+    } finally {
+      this.pumping = false;
     }
   }
 
-  /** Messages not yet acknowledged by the broker (queued while it is away, or in flight). */
-  get unacknowledged(): number {
-    const c = this.client as unknown as { outgoing: Record<string, unknown>; queue: unknown[] };
-    return Object.keys(c.outgoing ?? {}).length + (c.queue?.length ?? 0);
+  private send(id: number, event: GatewayEvent): void {
+    let pending = 0;
+    const acked = (ok: boolean) => {
+      if (!ok) return; // only when the client is torn down at exit: the row stays in the outbox
+      if (--pending > 0) return;
+      this.inflight.delete(id);
+      this.done.push(id);
+      this.doneTimer ??= setTimeout(() => void this.flushDone(), 50);
+      this.kick();
+    };
+    const messages: [string, string, boolean][] = [];
+    if (event.type === "reading") {
+      for (const [register, value] of Object.entries(event.registers)) {
+        pending += this.announce(event.node, register, acked);
+        messages.push([stateTopic(this.prefix, event.node, register), String(value), true]);
+      }
+      messages.push([`${this.prefix}/${event.node}/reading`, JSON.stringify({ ...event, gateway: this.options.gatewayId }), false]);
+    } else {
+      messages.push([this.eventsTopic, JSON.stringify(event), false]);
+    }
+    pending += messages.length;
+    this.inflight.set(id, pending);
+    for (const [topic, payload, retain] of messages) this.publishNow(topic, payload, retain, acked);
   }
 
-  /** Say offline, wait up to `graceMs` for everything queued to be acknowledged, disconnect. */
+  private async flushDone(): Promise<void> {
+    this.doneTimer = undefined;
+    const ids = this.done;
+    this.done = [];
+    try {
+      await this.store.outboxDone(ids);
+    } catch (e) {
+      this.options.log?.(scrub(`MQTT outbox: ${(e as Error).message}`));
+    }
+  }
+
+  /** A rate-limited event that is not kept in the outbox (rejections): dropped while the broker is away. */
+  publishVolatile(event: object): void {
+    if (this.closed || !this.client.connected || this.volatileInflight >= 100) return;
+    this.volatileInflight++;
+    this.publishNow(this.eventsTopic, JSON.stringify(event), false, () => { this.volatileInflight--; });
+  }
+
+  /** Rows taken from the outbox whose messages the broker has not acknowledged yet. */
+  get unacknowledged(): number {
+    return this.inflight.size;
+  }
+
+  /** Wait up to `graceMs` for the outbox to drain, say offline, disconnect. What is left is published after the next start. */
   async close(graceMs = 3000): Promise<void> {
     if (this.closed) return;
-    this.publish(`${this.prefix}/gateway/status`, "offline", true);
-    this.closed = true;
     const deadline = Date.now() + graceMs;
-    while (this.unacknowledged > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
-    await this.client.endAsync(this.unacknowledged > 0);
+    this.kick();
+    while (Date.now() < deadline && this.client.connected && (this.inflight.size > 0 || this.pumping || (await this.store.outboxSize()) > this.done.length)) {
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    if (this.client.connected) {
+      await new Promise<void>((resolve) => {
+        const t = setTimeout(resolve, Math.max(100, deadline - Date.now()));
+        this.publishNow(this.statusTopic, "offline", true, () => { clearTimeout(t); resolve(); });
+      });
+    }
+    this.closed = true;
+    clearTimeout(this.doneTimer);
+    await this.flushDone();
+    await this.client.endAsync(true);
   }
 }

@@ -1,8 +1,11 @@
-// What every gateway output implements: take each outcome as it happens, close on shutdown.
+// What every gateway output implements: take each final outcome once it is committed (so a
+// line on standard output means the reading is in the store), close on shutdown.
 import type { Outcome } from "./gateway.js";
 
 export interface GatewayOutput {
   write(outcome: Outcome): void;
+  /** A line of the service's own (a summary of rejection events held back by the rate limit). */
+  note?(line: object): void;
   close(): Promise<void>;
 }
 
@@ -14,6 +17,10 @@ export class JsonLinesOutput implements GatewayOutput {
     let text = "";
     for (const event of outcome.events) text += JSON.stringify(event) + "\n";
     if (text) this.stream.write(text);
+  }
+
+  note(line: object): void {
+    this.stream.write(JSON.stringify(line) + "\n");
   }
 
   async close(): Promise<void> {}

@@ -1,125 +1,150 @@
-// The gateway's SQLite store (better-sqlite3, WAL): every frame received with its verdict,
-// the readings of accepted frames, events, and each node's last accepted counter, which is
-// what makes replay protection survive a restart. Schema: docs/gateway.md.
+// The gateway's embedded store (better-sqlite3, WAL, synchronous = FULL): accepted frames
+// with their readings, each node's last accepted frame (the replay state), receptions of
+// duplicates, rejects aggregated per minute, gap events and the durable MQTT outbox. A batch
+// of outcomes is one transaction (group commit), so the counter of a node always commits
+// with the frame it protects and a reading is acknowledged only once it is on disk.
+// One gateway per database file; several gateways share PostgreSQL instead (postgres.ts).
 import Database from "better-sqlite3";
 import type { Database as Db, Statement } from "better-sqlite3";
 import { FRAME_REGISTERS } from "../frame/registers.js";
-import type { CounterStore, NodeState, Outcome } from "./gateway.js";
-import type { GatewayOutput } from "./output.js";
+import type { NodeState, Outcome } from "./gateway.js";
+import type { RejectRow } from "./rejects.js";
+import { MIGRATIONS, SCHEMA_VERSION } from "./schema.js";
+import { outboxEvents, StoreError } from "./store.js";
+import type { FrameStore, OutboxRow } from "./store.js";
 
-export const SCHEMA_VERSION = 1;
-const UNITS = new Map(FRAME_REGISTERS.map((r) => [r.name, r.unit]));
+export { SCHEMA_VERSION };
+export const UNITS = new Map(FRAME_REGISTERS.map((r) => [r.name, r.unit]));
 
-const SCHEMA = `
-CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
-CREATE TABLE IF NOT EXISTS frames (
-  id INTEGER PRIMARY KEY,
-  received TEXT NOT NULL,          -- ISO 8601 UTC, when the gateway got it
-  source TEXT NOT NULL,            -- udp:HOST:PORT, serial:PATH, hex:FILE:LINE
-  raw BLOB NOT NULL,               -- the frame's bytes as received
-  node INTEGER,                    -- as claimed by the frame (verified only when verdict is accepted or duplicate)
-  counter INTEGER,
-  verdict TEXT NOT NULL,           -- accepted, duplicate, replay, mac_mismatch, ... (docs/gateway.md)
-  detail TEXT                      -- the reason, for rejections
-);
-CREATE INDEX IF NOT EXISTS frames_node_counter ON frames (node, counter);
-CREATE TABLE IF NOT EXISTS readings (
-  frame_id INTEGER NOT NULL REFERENCES frames (id),
-  node INTEGER NOT NULL,
-  counter INTEGER NOT NULL,
-  register TEXT NOT NULL,          -- ct1.import_wh, pulse1.wh, heat1.volume_l, ...
-  value REAL NOT NULL,             -- Wh or L, one decimal, absolute (cumulative)
-  unit TEXT NOT NULL,
-  received TEXT NOT NULL,
-  PRIMARY KEY (node, counter, register)
-);
-CREATE TABLE IF NOT EXISTS events (
-  id INTEGER PRIMARY KEY,
-  received TEXT NOT NULL,
-  type TEXT NOT NULL,              -- gap (rejections and duplicates are in frames)
-  node INTEGER,
-  detail TEXT NOT NULL             -- the event as JSON
-);
-CREATE TABLE IF NOT EXISTS nodes (
-  node INTEGER PRIMARY KEY,
-  last_counter INTEGER NOT NULL,   -- the last accepted frame counter: anything not above it is a replay
-  last_frame BLOB NOT NULL,        -- its bytes, to tell a duplicate from a replay
-  updated TEXT NOT NULL
-);
-`;
+export class SqliteError extends StoreError {}
 
-export class SqliteError extends Error {}
+export interface SqliteOptions {
+  /** This gateway's id, recorded with each frame and reception. */
+  gateway?: string;
+  /** Keep an MQTT outbox (only when publishing, or it would grow for ever). */
+  outbox?: boolean;
+}
 
-export class SqliteStore implements CounterStore, GatewayOutput {
+function applyMigrations(db: Db, file: string): void {
+  db.exec("CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)");
+  db.exec("CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, description TEXT NOT NULL, applied TEXT NOT NULL)");
+  const row = db.prepare<{ value: string }>("SELECT value FROM meta WHERE key = 'schema_version'").get();
+  // A database without meta but with tables cannot be: meta came with version 1.
+  let version = row === undefined ? 0 : Number(row.value);
+  if (!Number.isInteger(version) || version < 0) throw new SqliteError(`database ${file} has an unreadable schema version '${row?.value}'`);
+  if (version > SCHEMA_VERSION) throw new SqliteError(`database ${file} has schema version ${version}; this gateway knows up to version ${SCHEMA_VERSION}`);
+  for (const m of MIGRATIONS) {
+    if (m.version <= version) continue;
+    db.transaction(() => {
+      db.exec(m.sqlite);
+      db.prepare("INSERT OR REPLACE INTO meta (key, value) VALUES ('schema_version', ?)").run(String(m.version));
+      db.prepare("INSERT OR REPLACE INTO schema_migrations (version, description, applied) VALUES (?, ?, ?)").run(m.version, m.description, new Date().toISOString());
+    })();
+    version = m.version;
+  }
+}
+
+export class SqliteStore implements FrameStore {
+  readonly name: string;
   private readonly db: Db;
-  private readonly insertFrame: Statement;
-  private readonly insertReading: Statement;
-  private readonly insertEvent: Statement;
-  private readonly upsertNode: Statement;
-  private readonly pending = new Map<number, NodeState>();
-  private readonly writeOutcome: (outcome: Outcome) => void;
+  private readonly gatewayId: string;
+  private readonly keepOutbox: boolean;
+  private readonly stmt: Record<string, Statement>;
+  private readonly commitBatch: (batch: Outcome[], rejects: RejectRow[]) => void;
+  private readonly deleteOutbox: (ids: number[]) => void;
 
-  constructor(readonly file: string) {
+  constructor(readonly file: string, options: SqliteOptions = {}) {
+    this.name = `sqlite:${file}`;
+    this.gatewayId = options.gateway ?? "gateway";
+    this.keepOutbox = options.outbox ?? false;
     try {
       this.db = new Database(file, { timeout: 5000 });
       this.db.pragma("journal_mode = WAL");
-      this.db.pragma("synchronous = NORMAL");
-      this.db.exec(SCHEMA);
+      // FULL: a commit is fsynced, so an acknowledged reading survives a power cut too; group
+      // commits make that one fsync per batch, not per frame.
+      this.db.pragma("synchronous = FULL");
+      applyMigrations(this.db, file);
     } catch (e) {
+      if (e instanceof SqliteError) throw e;
       throw new SqliteError(`cannot open database ${file}: ${(e as Error).message}`);
     }
-    const version = this.db.prepare<{ value: string }>("SELECT value FROM meta WHERE key = 'schema_version'").get();
-    if (version === undefined) this.db.prepare("INSERT INTO meta (key, value) VALUES ('schema_version', ?)").run(String(SCHEMA_VERSION));
-    else if (version.value !== String(SCHEMA_VERSION)) {
-      this.db.close();
-      throw new SqliteError(`database ${file} has schema version ${version.value}; this gateway writes version ${SCHEMA_VERSION}`);
-    }
-    this.insertFrame = this.db.prepare("INSERT INTO frames (received, source, raw, node, counter, verdict, detail) VALUES (?, ?, ?, ?, ?, ?, ?)");
-    this.insertReading = this.db.prepare("INSERT OR REPLACE INTO readings (frame_id, node, counter, register, value, unit, received) VALUES (?, ?, ?, ?, ?, ?, ?)");
-    this.insertEvent = this.db.prepare("INSERT INTO events (received, type, node, detail) VALUES (?, ?, ?, ?)");
-    this.upsertNode = this.db.prepare(`INSERT INTO nodes (node, last_counter, last_frame, updated) VALUES (?, ?, ?, ?)
-      ON CONFLICT (node) DO UPDATE SET last_counter = excluded.last_counter, last_frame = excluded.last_frame, updated = excluded.updated`);
-    // One transaction per outcome: the frame, its readings and the node's counter land together.
-    this.writeOutcome = this.db.transaction((outcome: Outcome) => {
-      const rejection = outcome.events.find((e) => e.type === "rejected");
-      const detail = rejection?.type === "rejected" ? rejection.message : null;
-      const { lastInsertRowid: frameId } = this.insertFrame.run(outcome.received, outcome.source, Buffer.from(outcome.raw),
-        outcome.node ?? null, outcome.counter ?? null, outcome.verdict, detail);
-      if (outcome.verdict === "accepted" && outcome.frame) {
-        for (const [register, value] of Object.entries(outcome.frame.registers)) {
-          this.insertReading.run(frameId, outcome.frame.node, outcome.frame.counter, register, value, UNITS.get(register) ?? "", outcome.received);
-        }
-        const state = this.pending.get(outcome.frame.node);
-        if (state) {
-          this.upsertNode.run(state.node, state.counter, Buffer.from(state.frame), outcome.received);
-          this.pending.delete(state.node);
-        }
-      }
-      for (const event of outcome.events) {
-        if (event.type === "gap") this.insertEvent.run(event.received, event.type, event.node, JSON.stringify(event));
+    const db = this.db;
+    this.stmt = {
+      frame: db.prepare("INSERT OR IGNORE INTO frames (node, counter, raw, received, source, gateway) VALUES (?, ?, ?, ?, ?, ?)"),
+      reading: db.prepare("INSERT OR REPLACE INTO readings (node, counter, register, value, unit, received) VALUES (?, ?, ?, ?, ?, ?)"),
+      node: db.prepare(`INSERT INTO nodes (node, last_counter, last_frame, updated, gateway) VALUES (?, ?, ?, ?, ?)
+        ON CONFLICT (node) DO UPDATE SET last_counter = excluded.last_counter, last_frame = excluded.last_frame,
+        updated = excluded.updated, gateway = excluded.gateway WHERE excluded.last_counter > nodes.last_counter`),
+      heard: db.prepare(`INSERT INTO heard (node, counter, gateway, first_received, last_received, receptions) VALUES (?, ?, ?, ?, ?, 1)
+        ON CONFLICT (node, counter, gateway) DO UPDATE SET receptions = receptions + 1, last_received = excluded.last_received`),
+      event: db.prepare("INSERT INTO events (received, type, node, detail) VALUES (?, ?, ?, ?)"),
+      outbox: db.prepare("INSERT INTO outbox (gateway, event) VALUES (?, ?)"),
+      reject: db.prepare(`INSERT INTO rejects (minute, gateway, source, verdict, count, bytes, prefix, detail, node, first, last)
+        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (minute, gateway, source, verdict)
+        DO UPDATE SET count = count + excluded.count, bytes = bytes + excluded.bytes, last = excluded.last`),
+      outboxAfter: db.prepare("SELECT id, event FROM outbox WHERE id > ? ORDER BY id LIMIT ?"),
+      outboxDelete: db.prepare("DELETE FROM outbox WHERE id = ?"),
+      outboxSize: db.prepare("SELECT count(*) AS n FROM outbox"),
+    };
+    this.commitBatch = db.transaction((batch: Outcome[], rejects: RejectRow[]) => {
+      for (const outcome of batch) this.writeOutcome(outcome);
+      for (const r of rejects) {
+        this.stmt.reject.run(r.minute, this.gatewayId, r.source, r.verdict, r.count, r.bytes, Buffer.from(r.prefix), r.detail, r.node, r.first, r.last);
       }
     });
+    this.deleteOutbox = db.transaction((ids: number[]) => { for (const id of ids) this.stmt.outboxDelete.run(id); });
   }
 
-  load(): Iterable<NodeState> {
+  private writeOutcome(outcome: Outcome): void {
+    const { frame, received } = outcome;
+    if (!frame) return;
+    if (outcome.verdict === "duplicate") {
+      this.stmt.heard.run(frame.node, frame.counter, this.gatewayId, received, received);
+      return;
+    }
+    if (outcome.verdict !== "accepted") return;
+    const raw = Buffer.from(outcome.raw);
+    this.stmt.frame.run(frame.node, frame.counter, raw, received, outcome.source, this.gatewayId);
+    for (const [register, value] of Object.entries(frame.registers)) {
+      this.stmt.reading.run(frame.node, frame.counter, register, value, UNITS.get(register) ?? "", received);
+    }
+    this.stmt.node.run(frame.node, frame.counter, raw, received, this.gatewayId);
+    this.stmt.heard.run(frame.node, frame.counter, this.gatewayId, received, received);
+    for (const event of outcome.events) {
+      if (event.type === "gap") this.stmt.event.run(event.received, event.type, event.node, JSON.stringify(event));
+    }
+    if (this.keepOutbox) for (const json of outboxEvents(outcome)) this.stmt.outbox.run(this.gatewayId, json);
+  }
+
+  async loadNodes(): Promise<NodeState[]> {
+    return this.nodesNow();
+  }
+
+  /** The replay state as stored (synchronous, for tools and tests). */
+  nodesNow(): NodeState[] {
     const rows = this.db.prepare<{ node: number; last_counter: number; last_frame: Buffer }>("SELECT node, last_counter, last_frame FROM nodes").all();
     return rows.map((r) => ({ node: r.node, counter: r.last_counter, frame: new Uint8Array(r.last_frame) }));
   }
 
-  /** Kept until the outcome of the same frame is written, so the counter commits with the frame. */
-  remember(state: NodeState): void {
-    this.pending.set(state.node, state);
+  async commit(batch: Outcome[], rejects: RejectRow[]): Promise<Outcome[]> {
+    this.commitBatch(batch, rejects);
+    return batch;
   }
 
-  write(outcome: Outcome): void {
-    this.writeOutcome(outcome);
+  async outboxAfter(afterId: number, limit: number): Promise<OutboxRow[]> {
+    return this.stmt.outboxAfter.all(afterId, limit) as OutboxRow[];
+  }
+
+  async outboxDone(ids: number[]): Promise<void> {
+    if (ids.length && this.db.open) this.deleteOutbox(ids);
+  }
+
+  async outboxSize(): Promise<number> {
+    return (this.stmt.outboxSize.get() as { n: number }).n;
   }
 
   async close(): Promise<void> {
     if (!this.db.open) return;
-    // Counters remembered without a written outcome (should not happen in the service) still land.
-    for (const state of this.pending.values()) this.upsertNode.run(state.node, state.counter, Buffer.from(state.frame), new Date().toISOString());
-    this.pending.clear();
     this.db.pragma("wal_checkpoint(TRUNCATE)");
     this.db.close();
   }

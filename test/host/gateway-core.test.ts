@@ -1,13 +1,12 @@
 // The gateway core: replay, duplicates, gaps, forged, bit-flipped, truncated and
 // unauthenticated frames, each rejected and counted under its own reason; restart with the
-// same SQLite database or state file remembers the counters.
+// same SQLite database remembers the counters (the replay state is committed with the readings).
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import path from "node:path";
 import { Gateway } from "../../host/gateway/gateway.js";
 import type { Outcome, Verdict } from "../../host/gateway/gateway.js";
 import { SqliteStore } from "../../host/gateway/sqlite.js";
-import { StateFile } from "../../host/gateway/state-file.js";
 import { encodeFrame, Keyring, testKey } from "../../host/frame/index.js";
 import { NODE, OTHER_NODE, testRing, frame, tempDir } from "./support/gateway.js";
 
@@ -149,38 +148,32 @@ test("transport refusals (bad hex, broken COBS, over-long runs) are counted too"
   assert.deepEqual([s.received, s.rejected, s.by_reason.bad_hex, s.by_reason.cobs_invalid, s.by_reason.overlong], [3, 3, 1, 1, 1]);
 });
 
-test("a restart with the same SQLite database remembers the counters: replays stay refused", () => {
+test("a restart with the same SQLite database remembers the counters: replays stay refused", async () => {
   const file = path.join(tempDir(), "gw.db");
   let store = new SqliteStore(file);
-  let g = gateway({ store });
-  for (const c of [1, 2, 3]) store.write(feed(g, frame(c)));
-  store.write(feed(g, frame(1, OTHER_NODE)));
-  return (async () => {
-    await store.close();
-    store = new SqliteStore(file);
-    g = gateway({ store });
-    assert.equal(g.lastCounter(NODE), 3);
-    assert.equal(g.lastCounter(OTHER_NODE), 1);
-    const replay = feed(g, frame(2));
-    store.write(replay);
-    assert.equal(replay.verdict, "replay");
-    const dup = feed(g, frame(3));
-    store.write(dup);
-    assert.equal(dup.verdict, "duplicate", "the last frame is still known byte for byte");
-    const next = feed(g, frame(5));
-    store.write(next);
-    assert.equal(next.verdict, "accepted");
-    assert.equal(next.events[1]?.type, "gap");
-    await store.close();
-  })();
+  const withStore = (st: SqliteStore) => gateway({ store: { load: () => st.nodesNow(), remember: () => {} } });
+  let g = withStore(store);
+  await store.commit([1, 2, 3].map((c) => feed(g, frame(c))).concat([feed(g, frame(1, OTHER_NODE))]), []);
+  await store.close();
+  store = new SqliteStore(file);
+  g = withStore(store);
+  assert.equal(g.lastCounter(NODE), 3);
+  assert.equal(g.lastCounter(OTHER_NODE), 1);
+  assert.equal(feed(g, frame(2)).verdict, "replay");
+  assert.equal(feed(g, frame(3)).verdict, "duplicate", "the last frame is still known byte for byte");
+  const next = feed(g, frame(5));
+  assert.equal(next.verdict, "accepted");
+  assert.equal(next.events[1]?.type, "gap");
+  await store.close();
 });
 
-test("a restart with the same state file (--no-db --state) remembers the counters", () => {
-  const file = path.join(tempDir(), "state.json");
-  let g = gateway({ store: new StateFile(file) });
-  feed(g, frame(7));
-  g = gateway({ store: new StateFile(file) });
-  assert.equal(feed(g, frame(7)).verdict, "duplicate");
-  assert.equal(feed(g, frame(6)).verdict, "replay");
-  assert.equal(feed(g, frame(8)).verdict, "accepted");
+test("adopt() takes a newer node state (from a shared database) and ignores an older one", () => {
+  const g = gateway();
+  feed(g, frame(4));
+  g.adopt({ node: NODE, counter: 2, frame: frame(2) });
+  assert.equal(g.lastCounter(NODE), 4);
+  g.adopt({ node: NODE, counter: 9, frame: frame(9) });
+  assert.equal(g.lastCounter(NODE), 9);
+  assert.equal(feed(g, frame(9)).verdict, "duplicate");
+  assert.equal(feed(g, frame(8)).verdict, "replay");
 });

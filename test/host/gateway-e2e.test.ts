@@ -31,7 +31,7 @@ function simReport(): Report {
 function readDb(file: string) {
   const db = new Database(file, { readonly: true });
   try {
-    const frames = db.prepare<{ verdict: string; n: number }>("SELECT verdict, count(*) AS n FROM frames GROUP BY verdict").all();
+    const frames = db.prepare<{ verdict: string; n: number }>("SELECT verdict, count AS n FROM frame_verdicts WHERE count > 0").all();
     const last = db.prepare<{ counter: number }>("SELECT max(counter) AS counter FROM readings").get()!.counter;
     const rows = db.prepare<{ register: string; value: number; unit: string }>("SELECT register, value, unit FROM readings WHERE counter = ?").all(last);
     const nodes = db.prepare<{ node: number; last_counter: number }>("SELECT node, last_counter FROM nodes").all();
@@ -84,7 +84,12 @@ test("UDP end to end: twin -> datagrams -> gateway -> SQLite rows equal the regi
   await again.until(() => again.lines.length === 12, "the resent frames");
   assert.equal((await again.stop("SIGINT")).code, 0);
   assert.match(again.stderr, /12 frames: 0 accepted, 1 duplicate, 11 rejected \(replay 11\)/);
-  assert.deepEqual(readDb(db).verdicts, { accepted: 12, duplicate: 1, replay: 11 });
+  // Rejects are aggregated (per minute, source and verdict); the duplicate is a reception of the stored frame.
+  assert.deepEqual(readDb(db).verdicts, { accepted: 12, replay: 11 });
+  const check = new Database(db, { readonly: true });
+  const heard = check.prepare<{ receptions: number }>("SELECT receptions FROM heard WHERE counter = ?").get(stored.last);
+  check.close();
+  assert.equal(heard?.receptions, 2, "the last frame was heard twice");
 });
 
 test("serial end to end through a socat pty pair: COBS frames, garbage on the line, nothing lost", async () => {
@@ -118,7 +123,8 @@ test("serial end to end through a socat pty pair: COBS frames, garbage on the li
 test("gateway --help lists every option", () => {
   const r = runCli(["gateway", "--help"]);
   assert.equal(r.status, 0);
-  for (const option of ["--udp", "--serial", "--baud", "--hex", "--keys", "--allow-unauthenticated", "--db", "--no-db", "--state",
+  for (const option of ["--udp", "--serial", "--baud", "--hex", "--keys", "--allow-unauthenticated", "--db", "--no-db", "--gateway-id", "--udp-buffer", "--batch-ms",
+    "--mqtt-username", "--mqtt-password-file", "--mqtt-ca", "--mqtt-cert", "--mqtt-key", "--node-expire",
     "--test-keys", "--mqtt", "--mqtt-prefix", "--ha-prefix", "--no-discovery", "--quiet"]) assert.ok(r.stdout.includes(option), option);
   assert.match(runCli(["help"]).stdout, /gateway/);
 });
@@ -169,16 +175,19 @@ test("gateway --hex - reads stdin: readings and every kind of rejection as JSON 
   assert.equal(JSON.parse(downgrade.stdout).reason, "unauthenticated");
 });
 
-test("gateway --no-db --state FILE remembers counters across runs; --keys uses the keyring only", () => {
+test("gateway --db FILE remembers counters across runs (no state file any more); --keys uses the keyring only", () => {
   const dir = tempDir();
-  const state = path.join(dir, "state.json");
+  const db = path.join(dir, "gw.db");
   const key = "000102030405060708090a0b0c0d0e0f";
   const keys = path.join(dir, "keys.json");
   fs.writeFileSync(keys, JSON.stringify({ keys: { "77": key } }));
   const f = (c: number) => bytesToHex(encodeFrame({ node: 77, counter: c, registers: { "pulse2.wh": c } }, hexToBytes(key)));
-  const first = runCli(["gateway", "--hex", "-", "--no-db", "--state", state, "--keys", keys], `${f(1)}\n${f(2)}\n`);
+  const first = runCli(["gateway", "--hex", "-", "--db", db, "--keys", keys], `${f(1)}\n${f(2)}\n`);
   assert.equal(first.status, 0, first.stderr);
   assert.doesNotMatch(first.stderr, /test keys/);
-  const second = runCli(["gateway", "--hex", "-", "--no-db", "--state", state, "--keys", keys], `${f(2)}\n${f(1)}\n${f(3)}\n${bytesToHex(encodeFrame({ node: 4097, counter: 1, registers: {} }, testKey(4097)))}\n`);
+  const second = runCli(["gateway", "--hex", "-", "--db", db, "--keys", keys], `${f(2)}\n${f(1)}\n${f(3)}\n${bytesToHex(encodeFrame({ node: 4097, counter: 1, registers: {} }, testKey(4097)))}\n`);
   assert.deepEqual(second.stdout.trim().split("\n").map((l) => { const o = JSON.parse(l); return o.reason ?? o.type; }), ["duplicate", "replay", "reading", "unknown_node"]);
+  const gone = runCli(["gateway", "--hex", "-", "--no-db", "--state", path.join(dir, "state.json")], "");
+  assert.equal(gone.status, 2);
+  assert.match(gone.stderr, /--state is gone: the replay state lives in the database/);
 });

@@ -1,8 +1,7 @@
-// The gateway against a real MQTT broker (Debian's mosquitto): state topics equal the decoded
-// registers, Home Assistant discovery configs are retained and complete, and a broker restart
-// in the middle of a run loses no reading. The broker is ACTIVEMETER_MQTT_URL (default
-// mqtt://127.0.0.1:1883, which .ci/run starts); when nothing listens there the test starts a
-// mosquitto of its own. Without mosquitto installed the test fails and names the package.
+// The gateway against a real MQTT broker (Debian's mosquitto, started by the test on a free
+// port): state topics equal the decoded registers, Home Assistant discovery configs are
+// retained and complete, a broker restart in the middle of a run loses no reading, and
+// availability is per gateway (one gateway's kill -9 leaves the other online).
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import dgram from "node:dgram";
@@ -13,8 +12,9 @@ import type { MqttClient } from "mqtt";
 import { decodeFrame, hexToBytes, TestKeys, FRAME_REGISTERS } from "../../host/frame/index.js";
 import { registerSlug } from "../../host/gateway/mqtt.js";
 import { runCli, scenarioFile } from "./support/cli.js";
-import { CliProcess, Mosquitto, canConnect } from "./support/processes.js";
-import { tempDir } from "./support/gateway.js";
+import { CliProcess } from "./support/processes.js";
+import { Broker } from "./support/services.js";
+import { tempDir, frame, NODE } from "./support/gateway.js";
 
 const scenario = {
   format: "activemeter-scenario/1", board: "esp32-devkitc", seconds: 200, seed: 9,
@@ -24,16 +24,11 @@ const scenario = {
   heat: { heat1: { flow_m3h: 0.6, supply_c: 70, return_c: 40 } },
 };
 
-let ownBroker: Mosquitto | undefined;
+let shared: Broker | undefined;
 
-/** The broker of the tests: ACTIVEMETER_MQTT_URL, or a mosquitto started here when nothing listens there. */
 async function brokerUrl(): Promise<string> {
-  const url = process.env.ACTIVEMETER_MQTT_URL ?? "mqtt://127.0.0.1:1883";
-  const { hostname, port } = new URL(url);
-  if (await canConnect(Number(port || 1883), hostname)) return url;
-  if (process.env.ACTIVEMETER_MQTT_URL) throw new Error(`no MQTT broker at ACTIVEMETER_MQTT_URL=${url}`);
-  ownBroker ??= await Mosquitto.start(tempDir());
-  return ownBroker.url;
+  shared ??= await Broker.start();
+  return shared.url;
 }
 
 async function connect(url: string, options: mqtt.IClientOptions = {}): Promise<MqttClient> {
@@ -69,7 +64,7 @@ function twinFrames(): string[] {
 }
 
 test.after(async () => {
-  await ownBroker?.stop();
+  await shared?.dispose();
 });
 
 test("MQTT: twin frames through the gateway into the broker; state equals the decoded registers; Home Assistant discovery", async () => {
@@ -83,7 +78,8 @@ test("MQTT: twin frames through the gateway into the broker; state equals the de
 
   const live = await connect(url);
   const seen = await subscribe(live, [`${prefix}/#`]);
-  const gw = new CliProcess(["gateway", "--hex", hexFile, "--no-db", "--quiet", "--test-keys", "--mqtt", url, "--mqtt-prefix", prefix, "--ha-prefix", ha]);
+  const gw = new CliProcess(["gateway", "--hex", hexFile, "--no-db", "--quiet", "--test-keys", "--mqtt", url, "--mqtt-prefix", prefix, "--ha-prefix", ha,
+    "--gateway-id", "gw-a", "--node-expire", "600"]);
   const exit = await gw.exited;
   assert.equal(exit.code, 0, gw.stderr);
   const readingTopics = () => seen.messages.filter((m) => /\/reading$/.test(m.topic));
@@ -114,18 +110,19 @@ test("MQTT: twin frames through the gateway into the broker; state equals the de
     assert.equal(config.unit_of_measurement, unit);
     assert.deepEqual(config.device.identifiers, [`activemeter_${last.node}`]);
     assert.equal(typeof config.device.name, "string");
-    assert.equal(config.availability_topic, `${prefix}/gateway/status`);
+    assert.equal(config.availability_topic, undefined, "no gateway's status decides a node's availability");
+    assert.equal(config.expire_after, 600, "--node-expire is Home Assistant's expire_after");
     assert.equal(typeof config.name, "string");
   }
   assert.equal(retained.retained.get(`${prefix}/${last.node}/reading`), undefined, "readings are events, not retained");
   // Clean up the retained topics of this run.
   for (const topic of retained.retained.keys()) await late.publishAsync(topic, "", { retain: true, qos: 1 });
-  await late.publishAsync(`${prefix}/gateway/status`, "", { retain: true, qos: 1 });
+  assert.equal(retained.retained.get(`${prefix}/gateway/gw-a/status`), undefined);
   await late.endAsync();
 });
 
 test("MQTT: a broker restart in the middle of a run loses no reading (the gateway queues and resends)", async () => {
-  const broker = await Mosquitto.start(tempDir());
+  const broker = await Broker.start();
   const prefix = `amrestart-${process.pid}`;
   const frames = twinFrames().map(hexToBytes);
   const n = frames.length;
@@ -145,7 +142,7 @@ test("MQTT: a broker restart in the middle of a run loses no reading (the gatewa
     await until(() => counters().size === third, "the first third of the readings");
     await broker.stop();
     await send(third, 2 * third);
-    await gw.until(() => /unreachable: queueing/.test(gw.stderr), "the gateway to notice the broker is gone");
+    await gw.until(() => /unreachable: readings wait in the outbox/.test(gw.stderr), "the gateway to notice the broker is gone");
     await new Promise((r) => setTimeout(r, 300));
     await broker.restart();
     await send(2 * third, n);
@@ -157,6 +154,39 @@ test("MQTT: a broker restart in the middle of a run loses no reading (the gatewa
   } finally {
     await gw.stop();
     await sub.endAsync(true);
-    await broker.stop();
+    await broker.dispose();
+  }
+});
+
+test("MQTT availability is per gateway: kill -9 of one marks only that one offline (last will); readings name their gateway", async () => {
+  const url = await brokerUrl();
+  const prefix = `amavail-${process.pid}`;
+  const watcher = await connect(url);
+  const seen = await subscribe(watcher, [`${prefix}/gateway/+/status`, `${prefix}/+/reading`, "homeassistant/binary_sensor/#"]);
+  const start = (id: string) => new CliProcess(["gateway", "--udp", "0", "--no-db", "--quiet", "--test-keys", "--mqtt", url, "--mqtt-prefix", prefix, "--gateway-id", id]);
+  const a = start("north");
+  const b = start("south");
+  try {
+    const [pa, pb] = [await a.udpPort(), await b.udpPort()];
+    await until(() => seen.retained.get(`${prefix}/gateway/north/status`) === "online" && seen.retained.get(`${prefix}/gateway/south/status`) === "online", "both gateways online");
+    const socket = dgram.createSocket("udp4");
+    await new Promise<void>((resolve) => socket.send(frame(1), pa, "127.0.0.1", () => resolve()));
+    await new Promise<void>((resolve) => socket.send(frame(2), pb, "127.0.0.1", () => resolve()));
+    socket.close();
+    await until(() => seen.messages.filter((m) => m.topic === `${prefix}/${NODE}/reading`).length === 2, "a reading through each gateway");
+    const by = seen.messages.filter((m) => m.topic === `${prefix}/${NODE}/reading`).map((m) => JSON.parse(m.payload)).map((r) => `${r.counter}@${r.gateway}`).sort();
+    assert.deepEqual(by, ["1@north", "2@south"]);
+    const conf = seen.retained.get("homeassistant/binary_sensor/activemeter_gateway_north/config");
+    assert.equal(JSON.parse(conf!).state_topic, `${prefix}/gateway/north/status`);
+    await a.stop("SIGKILL");
+    await until(() => seen.retained.get(`${prefix}/gateway/north/status`) === "offline", "north's last will", 30_000);
+    assert.equal(seen.retained.get(`${prefix}/gateway/south/status`), "online");
+    assert.equal((await b.stop("SIGTERM")).code, 0, b.stderr);
+    await until(() => seen.retained.get(`${prefix}/gateway/south/status`) === "offline", "south says offline at a clean exit");
+  } finally {
+    await a.stop("SIGKILL");
+    await b.stop("SIGKILL");
+    for (const id of ["north", "south"]) await watcher.publishAsync(`${prefix}/gateway/${id}/status`, "", { retain: true, qos: 1 });
+    await watcher.endAsync();
   }
 });

@@ -18,10 +18,14 @@ export class CliProcess {
   stderr = "";
   readonly exited: Promise<Exit>;
   private readonly child: ChildProcess;
+  get pid(): number | undefined {
+    return this.child.pid;
+  }
   private waiters: (() => void)[] = [];
 
-  constructor(args: string[], input?: string) {
-    this.child = spawn(process.execPath, [path.join(projectRoot, "bin", "activemeter.js"), ...args], { cwd: projectRoot, stdio: ["pipe", "pipe", "pipe"] });
+  constructor(args: string[], input?: string, env?: Record<string, string>) {
+    this.child = spawn(process.execPath, [path.join(projectRoot, "bin", "activemeter.js"), ...args],
+      { cwd: projectRoot, stdio: ["pipe", "pipe", "pipe"], env: env ? { ...process.env, ...env } : process.env });
     this.child.stdout!.setEncoding("utf8").on("data", (text: string) => {
       this.stdout += text;
       let nl: number;
