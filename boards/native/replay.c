@@ -10,12 +10,14 @@
  * (first difference on stderr); 2 bad usage or recording; 3 the firmware panicked or trapped.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <inttypes.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "firmware.h"
 #include "firmware-id.h"
@@ -25,19 +27,25 @@
 #define MAX_LINE (320u * 1024u) /* a write of the whole 64 KiB memory in hex, and more */
 #define MAX_ARGS 8
 
-static FILE* input;
+static int input_fd = -1;
 static const char* input_name;
 static char line[MAX_LINE];
 static unsigned long line_no;
 static char first_divergence[1024];
 static unsigned long divergences;
 
-/* Outputs for the report (static: sized for days of simulated time). */
-static char frames_hex[32u << 20];
+/* Outputs for the report (static: sized for days of simulated time; smaller on the RV32 target). */
+#ifndef REPLAY_FRAMES_HEX_BYTES
+#define REPLAY_FRAMES_HEX_BYTES (32u << 20)
+#endif
+#ifndef REPLAY_CONSOLE_BYTES
+#define REPLAY_CONSOLE_BYTES (8u << 20)
+#endif
+static char frames_hex[REPLAY_FRAMES_HEX_BYTES];
 static size_t frames_len;
 static unsigned long frame_count;
-static uint32_t frame_start[1u << 20]; /* where each frame's text starts, to drop lost ones */
-static uint8_t console_bytes[8u << 20];
+static uint32_t frame_start[REPLAY_FRAMES_HEX_BYTES / 64]; /* where each frame's text starts, to drop lost ones */
+static uint8_t console_bytes[REPLAY_CONSOLE_BYTES];
 static size_t console_len;
 
 /* Report layout: `report KEY JSON` lines, `@` for fields computed here. */
@@ -76,12 +84,43 @@ static void line_head(char* dst, size_t cap) {
   dst[n] = 0;
 }
 
+/* Lines through a large buffer over read(): the same on a computer and over RV32 semihosting
+ * (where stdio would make one host call per few bytes). */
+static char inbuf[1u << 19];
+static size_t in_pos, in_len;
+static int in_eof;
+
 static int next_line(void) {
-  if (!fgets(line, sizeof line, input)) return 0;
+  size_t n = 0;
+  for (;;) {
+    if (in_pos == in_len) {
+      if (in_eof) break;
+      ssize_t got = read(input_fd, inbuf, sizeof inbuf);
+      if (got < 0) die(2, "%s: read error", input_name);
+      if (got == 0) {
+        in_eof = 1;
+        break;
+      }
+      in_pos = 0;
+      in_len = (size_t)got;
+    }
+    const char* start = inbuf + in_pos;
+    const char* nl = memchr(start, '\n', in_len - in_pos);
+    size_t take = nl ? (size_t)(nl - start) : in_len - in_pos;
+    if (n + take >= sizeof line) die(2, "%s line %lu: longer than %u bytes", input_name, line_no + 1, MAX_LINE);
+    memcpy(line + n, start, take);
+    n += take;
+    in_pos += take;
+    if (nl) {
+      in_pos++;
+      line[n] = 0;
+      line_no++;
+      return 1;
+    }
+  }
+  if (n == 0) return 0;
+  line[n] = 0; /* a last line without a newline */
   line_no++;
-  size_t n = strlen(line);
-  if (n > 0 && line[n - 1] == '\n') line[--n] = 0;
-  else if (!feof(input)) die(2, "%s line %lu: longer than %u bytes", input_name, line_no, MAX_LINE);
   return 1;
 }
 
@@ -218,7 +257,7 @@ static void r_log(void* ctx, uint32_t level, const uint8_t* text, uint32_t len) 
 
 static void r_panic(void* ctx, uint32_t code, const uint8_t* text, uint32_t len) {
   (void)ctx;
-  die(3, "firmware panic %u: %.*s", code, (int)len, (const char*)text);
+  die(3, "firmware panic %u: %.*s", (unsigned)code, (int)len, (const char*)text);
 }
 
 static uint32_t r_flash_sector_size(void* ctx) {
@@ -235,7 +274,7 @@ static int32_t r_flash_read(void* ctx, uint32_t offset, uint8_t* dst, uint32_t l
   (void)ctx;
   int64_t args[3] = {offset, shell_memory_offset(dst), len};
   record_t r = expect_import("flash_read", args, 3, 1);
-  if (unhex(r.hex ? r.hex : "", dst, len) != len) die(2, "%s line %lu: flash_read data is not %u bytes", input_name, line_no, len);
+  if (unhex(r.hex ? r.hex : "", dst, len) != len) die(2, "%s line %lu: flash_read data is not %u bytes", input_name, line_no, (unsigned)len);
   return (int32_t)r.value;
 }
 
@@ -258,7 +297,7 @@ static void r_random_fill(void* ctx, uint8_t* dst, uint32_t len) {
   (void)ctx;
   int64_t args[2] = {shell_memory_offset(dst), len};
   record_t r = expect_import("random_fill", args, 2, 1);
-  if (unhex(r.hex ? r.hex : "", dst, len) != len) die(2, "%s line %lu: random_fill data is not %u bytes", input_name, line_no, len);
+  if (unhex(r.hex ? r.hex : "", dst, len) != len) die(2, "%s line %lu: random_fill data is not %u bytes", input_name, line_no, (unsigned)len);
 }
 
 static void r_trap(void* ctx, int code) {
@@ -355,10 +394,10 @@ static void print_registers(FILE* out) {
     uint32_t len = Z_firmwareZ_fw_register_name(fw, (u32)id);
     if (len == 0) continue;
     const uint8_t* name = shell_memory(scratch_ptr, len);
-    if (!name) die(3, "register %d: name outside memory", id);
+    if (!name) die(3, "register %d: name outside memory", (int)id);
     int64_t value = (int64_t)Z_firmwareZ_fw_register_value(fw, (u32)id);
     int32_t decimals = (int32_t)Z_firmwareZ_fw_register_decimals(fw, (u32)id);
-    if (decimals < 0 || decimals > 22) die(3, "register %d: %d decimals", id, decimals);
+    if (decimals < 0 || decimals > 22) die(3, "register %d: %d decimals", (int)id, (int)decimals);
     if (!first) fputc(',', out);
     first = 0;
     json_latin1(name, len, out);
@@ -387,6 +426,79 @@ static void print_report(FILE* out) {
   }
   fputs("}\n", out);
 }
+
+/* ---- cost in the target's own instructions (builds with SHELL_COUNT_INSTRET=1) ---- */
+#if SHELL_COUNT_INSTRET
+#define MAX_EXPORTS 64
+#define KEEP 65536u /* per-class samples kept for medians (the first ones, beyond that) */
+typedef struct {
+  unsigned long calls;
+  uint64_t instructions, min, max, arg0_sum;
+} cost_sum_t;
+typedef struct {
+  cost_sum_t sum;
+  uint32_t kept[KEEP];
+  unsigned n_kept;
+} cost_class_t;
+static cost_sum_t export_cost[MAX_EXPORTS];
+/* fw_tick by what it did: nothing but read the clock; sent a frame; wrote flash; anything else. */
+enum { TICK_IDLE, TICK_FRAME, TICK_FLASH, TICK_OTHER, TICK_CLASSES };
+static const char* const tick_class_name[TICK_CLASSES] = {"idle", "frame", "flash", "other"};
+static cost_class_t tick_cost[TICK_CLASSES];
+
+static void sum_add(cost_sum_t* s, uint64_t n, int64_t arg0) {
+  if (s->calls == 0 || n < s->min) s->min = n;
+  if (n > s->max) s->max = n;
+  s->calls++;
+  s->instructions += n;
+  s->arg0_sum += (uint64_t)arg0;
+}
+
+static void cost_add(const char* name, int64_t arg0) {
+  const shell_cost_t* c = shell_last_cost();
+  if (c->export_index < 0 || c->export_index >= MAX_EXPORTS) return;
+  sum_add(&export_cost[c->export_index], c->instructions, arg0);
+  if (strcmp(name, "fw_tick") != 0) return;
+  const uint32_t m = c->import_mask;
+  const int k = (m & ~SHELL_IMPORT_TIME) == 0 ? TICK_IDLE
+                : m & SHELL_IMPORT_RADIO ? TICK_FRAME
+                : m & (SHELL_IMPORT_FLASH_PROGRAM | SHELL_IMPORT_FLASH_ERASE) ? TICK_FLASH
+                : TICK_OTHER;
+  sum_add(&tick_cost[k].sum, c->instructions, 0);
+  if (tick_cost[k].n_kept < KEEP) tick_cost[k].kept[tick_cost[k].n_kept++] = c->instructions > UINT32_MAX ? UINT32_MAX : (uint32_t)c->instructions;
+}
+
+static int cmp_u32(const void* a, const void* b) {
+  uint32_t x = *(const uint32_t*)a, y = *(const uint32_t*)b;
+  return x < y ? -1 : x > y;
+}
+
+static void print_sum(FILE* out, const cost_sum_t* s) {
+  fprintf(out, "\"calls\":%lu,\"instructions\":%" PRIu64 ",\"min\":%" PRIu64 ",\"max\":%" PRIu64, s->calls, s->instructions,
+          s->calls ? s->min : 0, s->max);
+}
+
+static void print_cost(FILE* out) {
+  fprintf(out, "{\"counter\":\"instret\",\"probe_overhead\":%" PRIu64 ",\"exports\":{", shell_probe_overhead());
+  int first = 1;
+  for (unsigned i = 0; i < shell_export_count && i < MAX_EXPORTS; i++) {
+    if (export_cost[i].calls == 0) continue;
+    fprintf(out, "%s\"%s\":{", first ? "" : ",", shell_exports[i].name);
+    print_sum(out, &export_cost[i]);
+    fprintf(out, ",\"arg0_sum\":%" PRIu64 "}", export_cost[i].arg0_sum);
+    first = 0;
+  }
+  fputs("},\"fw_tick\":{", out);
+  for (int k = 0; k < TICK_CLASSES; k++) {
+    cost_class_t* c = &tick_cost[k];
+    qsort(c->kept, c->n_kept, sizeof c->kept[0], cmp_u32);
+    fprintf(out, "%s\"%s\":{", k ? "," : "", tick_class_name[k]);
+    print_sum(out, &c->sum);
+    fprintf(out, ",\"median\":%" PRIu32 "}", c->n_kept ? c->kept[c->n_kept / 2] : 0);
+  }
+  fputs("}}\n", out);
+}
+#endif
 
 /* ---- the replay loop ---- */
 
@@ -456,6 +568,9 @@ static void replay(void) {
       in_call = 0;
       if (status == -1) die(1, "%s line %lu: the native firmware has no export %s", input_name, line_no, name);
       if (status == -2) die(1, "%s line %lu: export %s takes another number of arguments", input_name, line_no, name);
+#if SHELL_COUNT_INSTRET
+      cost_add(name, r.argc ? r.args[0] : 0);
+#endif
       if (!next_line()) die(2, "%s: ends inside a call of %s", input_name, name);
       line_head(copy, sizeof copy);
       record_t ret = parse();
@@ -473,24 +588,62 @@ static void replay(void) {
   replay_ended = 1;
 }
 
-int main(int argc, char** argv) {
+static const char usage[] =
+    "usage: activemeter-native replay RECORDING [--report FILE] [--cost FILE]\n"
+    "         (record with activemeter sim --record RECORDING; the report goes to stdout or FILE;\n"
+    "          --cost: instructions per export, in builds that count them: the RV32 build)\n"
+    "       activemeter-native version\n";
+
+static FILE* open_output(const char* path) {
+  FILE* f = fopen(path, "w");
+  if (!f) die(2, "cannot write %s", path);
+  return f;
+}
+
+int shell_main(int argc, char** argv) {
   if (argc == 2 && strcmp(argv[1], "version") == 0) {
     printf("{\"firmware\":{\"sha256\":\"%s\",\"bytes\":%u},\"abi\":%d}\n", FIRMWARE_SHA256, FIRMWARE_BYTES, SHELL_ABI_VERSION);
     return 0;
   }
-  if (argc != 3 || strcmp(argv[1], "replay") != 0) {
-    fprintf(stderr, "usage: activemeter-native replay RECORDING   (activemeter sim --record RECORDING)\n"
-                    "       activemeter-native version\n");
+  const char* report_path = NULL;
+  const char* cost_path = NULL;
+  int ok = argc >= 3 && strcmp(argv[1], "replay") == 0;
+  for (int i = 3; ok && i < argc; i += 2) {
+    if (i + 1 >= argc) ok = 0;
+    else if (strcmp(argv[i], "--report") == 0) report_path = argv[i + 1];
+    else if (strcmp(argv[i], "--cost") == 0) cost_path = argv[i + 1];
+    else ok = 0;
+  }
+  if (!ok) {
+    fputs(usage, stderr);
     return 2;
   }
+#if !SHELL_COUNT_INSTRET
+  if (cost_path) die(2, "--cost: this build does not count instructions (the RV32 build does: npm run replay:rv32)");
+#endif
   input_name = argv[2];
-  input = fopen(input_name, "r");
-  if (!input) die(2, "cannot open %s", input_name);
+  input_fd = open(input_name, O_RDONLY);
+  if (input_fd < 0) die(2, "cannot open %s", input_name);
   replay();
-  print_report(stdout);
+  close(input_fd);
+  FILE* out = report_path ? open_output(report_path) : stdout;
+  print_report(out);
+  if (out != stdout) fclose(out);
+  else fflush(stdout);
+#if SHELL_COUNT_INSTRET
+  if (cost_path) {
+    FILE* c = open_output(cost_path);
+    print_cost(c);
+    fclose(c);
+  }
+#endif
   if (divergences) {
     fprintf(stderr, "activemeter-native: diverged from the recording %lu time(s); first: %s\n", divergences, first_divergence);
     return 1;
   }
   return 0;
 }
+
+#ifndef REPLAY_NO_MAIN
+int main(int argc, char** argv) { return shell_main(argc, argv); }
+#endif

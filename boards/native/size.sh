@@ -15,7 +15,7 @@ arch="-march=rv32imc -mabi=ilp32"
 defs="-DWASM_RT_MEMCHECK_SIGNAL_HANDLER=0 -DNDEBUG"
 report() { # label opt
   label=$1 opt=$2
-  flags="$arch $opt -ffunction-sections -fdata-sections --specs=picolibc.specs $defs -Ibuild/native -I$src"
+  flags="$arch $opt -fno-strict-aliasing -ffunction-sections -fdata-sections --specs=picolibc.specs $defs -Ibuild/native -I$src"
   ${cross}gcc $flags -w -c build/native/firmware.c -o "$out/firmware$label.o"
   ${cross}gcc $flags -Wall -c build/native/fw-exports.c -o "$out/fw-exports$label.o"
   ${cross}gcc $flags -Wall -c "$src/shell.c" -o "$out/shell$label.o"

@@ -1,0 +1,56 @@
+/*
+ * Force-included into the wasm2c translation (boards/native/build.sh): the shell's one linear
+ * memory is a static array of fixed size (wasm-rt-min.c refuses any other page count, and
+ * memory.grow fails), so a load or store checks its address against a constant and addresses the
+ * array directly, instead of reading the memory's size and base from the instance at every access
+ * (on rv32 that reload, and the 64-bit compare against it, cost more than the access itself).
+ * build.sh rewrites wasm2c's RANGE_CHECK and DEFINE_LOAD/DEFINE_STORE to use these.
+ */
+#ifndef ACTIVEMETER_WASM_RT_FIXED_H
+#define ACTIVEMETER_WASM_RT_FIXED_H
+#include <stdint.h>
+
+#ifndef SHELL_MEMORY_PAGES
+#define SHELL_MEMORY_PAGES 1
+#endif
+#define SHELL_MEMORY_BYTES ((uint64_t)SHELL_MEMORY_PAGES * 65536u)
+
+extern uint8_t shell_linear_memory[];
+
+/* [offset, offset + len) outside the memory. Every memory of the module is this one. */
+#define SHELL_OUT_OF_BOUNDS(offset, len) ((uint64_t)(offset) + (uint64_t)(len) > SHELL_MEMORY_BYTES)
+#define SHELL_MEMORY_AT(addr) (&shell_linear_memory[addr])
+
+/* Loads and stores. WebAssembly allows any address; rv32 compilers assume a misaligned access is
+ * slow or faults, so wasm2c's memcpy became byte loads through the stack. Aligned addresses (all
+ * the firmware's own: AssemblyScript aligns its data) take one load; others the byte copy.
+ * The memory's base is 16-byte aligned, so the address's alignment is the pointer's. */
+#ifndef SHELL_ALIGNED_FAST_PATH
+#if defined(__riscv)
+#define SHELL_ALIGNED_FAST_PATH 1
+#else
+#define SHELL_ALIGNED_FAST_PATH 0 /* x86-64: memcpy is one unaligned move already */
+#endif
+#endif
+#if SHELL_ALIGNED_FAST_PATH
+#define SHELL_LOAD(result, addr, t)                                              \
+  do {                                                                           \
+    const uint8_t* p_ = SHELL_MEMORY_AT(addr);                                   \
+    if (__builtin_expect(((uintptr_t)p_ & (sizeof(t) < 4 ? sizeof(t) - 1 : 3)) == 0, 1)) \
+      (result) = *(const t*)(const void*)p_;                                     \
+    else                                                                         \
+      wasm_rt_memcpy(&(result), p_, sizeof(t));                                  \
+  } while (0)
+#define SHELL_STORE(addr, wrapped, t)                                            \
+  do {                                                                           \
+    uint8_t* p_ = SHELL_MEMORY_AT(addr);                                         \
+    if (__builtin_expect(((uintptr_t)p_ & (sizeof(t) < 4 ? sizeof(t) - 1 : 3)) == 0, 1)) \
+      *(t*)(void*)p_ = (wrapped);                                                \
+    else                                                                         \
+      wasm_rt_memcpy(p_, &(wrapped), sizeof(t));                                 \
+  } while (0)
+#else
+#define SHELL_LOAD(result, addr, t) wasm_rt_memcpy(&(result), SHELL_MEMORY_AT(addr), sizeof(t))
+#define SHELL_STORE(addr, wrapped, t) wasm_rt_memcpy(SHELL_MEMORY_AT(addr), &(wrapped), sizeof(t))
+#endif
+#endif
