@@ -15,12 +15,12 @@ mkdir -p "$out"
 elf="$out/activemeter-native$opt.elf"
 stale=0
 [ -f "$elf" ] || stale=1
-for f in build/native/firmware.c build/native/fw-exports.c "$src"/*.c "$src"/*.h "$src"/rv32/*.c "$src/build-rv32.sh"; do
+for f in build/native/firmware.c build/native/fw-exports.c "$src"/*.c "$src"/*.h "$src"/rv32/*.c "$src/build-rv32.sh" build/native/depth.flags; do
   [ "$f" -nt "$elf" ] && stale=1
 done
 [ "$stale" = 1 ] || { echo "$elf"; exit 0; }
 arch="-march=rv32imc -mabi=ilp32"
-defs="-DWASM_RT_MEMCHECK_SIGNAL_HANDLER=0 -DNDEBUG -DSHELL_COUNT_INSTRET=1 -DREPLAY_NO_MAIN"
+defs="-DWASM_RT_MEMCHECK_SIGNAL_HANDLER=0 -DNDEBUG $(cat build/native/depth.flags) -DSHELL_COUNT_INSTRET=1 -DREPLAY_NO_MAIN"
 # Report buffers for the target's RAM (the replay keeps every frame and the console transcript).
 defs="$defs -DREPLAY_FRAMES_HEX_BYTES=0x800000 -DREPLAY_CONSOLE_BYTES=0x200000"
 flags="$arch $opt -fno-strict-aliasing -ffunction-sections -fdata-sections --specs=picolibc.specs --oslib=semihost $defs -Ibuild/native -I$src"

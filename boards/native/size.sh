@@ -12,7 +12,7 @@ sh "$src/build.sh" >/dev/null   # the translation (build/native/firmware.c) and 
 mkdir -p "$out"
 
 arch="-march=rv32imc -mabi=ilp32"
-defs="-DWASM_RT_MEMCHECK_SIGNAL_HANDLER=0 -DNDEBUG"
+defs="-DWASM_RT_MEMCHECK_SIGNAL_HANDLER=0 -DNDEBUG $(cat build/native/depth.flags)"
 report() { # label opt
   label=$1 opt=$2
   flags="$arch $opt -fno-strict-aliasing -ffunction-sections -fdata-sections --specs=picolibc.specs $defs -Ibuild/native -I$src"
@@ -33,7 +33,7 @@ report() { # label opt
       END { printf "{\"file\":\"%s\",\"opt\":\"%s\",\"flash_bytes\":%d,\"ram_bytes\":%d}\n", f, opt, flash, ram }'
   done
 }
-report -Os -Os
+report -Os "-Os -msave-restore"
 report -O2 -O2
 echo "berkeley size of the linked probes:" >&2
 ${cross}size "$out/activemeter-Os.elf" "$out/activemeter-O2.elf" >&2
