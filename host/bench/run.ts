@@ -8,6 +8,7 @@ import { decodeFrame, encodeFrame } from "../frame/codec.js";
 import { Keyring, testKey } from "../frame/keyring.js";
 import { Gateway } from "../gateway/gateway.js";
 import { measureWear } from "./wear.js";
+import { moduleSize } from "./module-size.js";
 
 const RUNS = 5;
 
@@ -115,6 +116,8 @@ const result = {
   machine: { cpu: os.cpus()[0]?.model ?? "unknown", cores: os.cpus().length, node: process.version, platform: `${os.platform()} ${os.arch()}` },
   runs_per_figure: RUNS,
   firmware_wasm_bytes: image.bytes.length,
+  // By section (code, data, headers); the budget is test/host/module-budget.test.ts.
+  firmware_wasm_size: moduleSize(image.bytes),
   pulse_edges_per_second_through_twin: Math.round(pulseEdgesPerSecond()),
   frames_decoded_per_second: Math.round(framesDecodedPerSecond()),
   frames_verified_decoded_per_second: Math.round(gatewayRates.verified_decoded),
