@@ -7,6 +7,7 @@ export const STATUS_SENSOR_FAULT: u32 = 1 << 3; // a temperature sensor reads an
 export const STATUS_STORE_CORRUPT: u32 = 1 << 4; // flash contents were invalid at start-up
 export const STATUS_UNAUTHENTICATED: u32 = 1 << 5; // no frame key loaded: frames carry a CRC only
 export const STATUS_CT_FAULT: u32 = 1 << 6; // the board's ADC/CT parameters were refused: CT metering is off
+export const STATUS_ADC_GAP: u32 = 1 << 10; // the board reported lost ADC frames (fw_adc_gap) since start-up: that energy is not registered
 
 let flags: u32 = 0;
 

@@ -11,7 +11,7 @@ import {
   ctIrmsMilliA, ctPowerFactorMilli, ctVrmsMilliV, ctFrequencyMilliHz,
   ctSetGainMicro, ctGainMicro, ctSetPhaseMilliDeg, ctPhaseMilliDeg, ctSetPowerOffsetMilliW, ctPowerOffsetMilliW,
   ctSetVoltageGainMicro, ctVoltageGainMicro, ctSetVoltagePhaseMilliDeg, ctVoltagePhaseMilliDeg,
-  ctRestoreRegisters,
+  ctRestoreRegisters, ctRestart,
 } from "./index";
 
 // descriptor parameters (docs/board-abi.md, "Channel record")
@@ -87,6 +87,8 @@ export function ctMeterActive(): bool { return active; }
 export function ctMeterColumns(): i32 { return frameColumns; }
 /** `frames` interleaved frames at `ptr`; the caller has checked them against the buffer. */
 export function ctMeterBlock(ptr: usize, frames: i32): void { if (active) ctProcessBlock(ptr, frames); }
+/** The stream had a gap (fw_adc_gap): drop the unfinished cycle and window, keep the registers. */
+export function ctMeterGap(): void { if (active) ctRestart(); }
 
 // ---- per board channel (n = N − 1 of ctN) -------------------------------------------------
 export function ctMeterChannelPresent(n: i32): bool { return active && core(n) >= 0; }

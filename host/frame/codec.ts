@@ -24,6 +24,7 @@ export const STATUS_FLAGS: Record<number, string> = {
   4: "store_corrupt",
   5: "unauthenticated",
   6: "ct_fault",
+  10: "adc_gap",
 };
 
 export interface Frame {
