@@ -4,7 +4,7 @@ import { parseArgs } from "node:util";
 import { decodeFrame, hexToBytes, FrameError } from "../frame/codec.js";
 import { Keyring, TestKeys, KeyringError } from "../frame/keyring.js";
 import type { KeyLookup } from "../frame/keyring.js";
-import { UsageError } from "./sim.js";
+import { UsageError } from "./errors.js";
 
 export const DECODE_HELP = `usage: activemeter decode [--keys FILE] [--require-auth] [HEX ...]
 

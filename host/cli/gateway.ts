@@ -2,7 +2,7 @@
 // and MQTT (docs/gateway.md). Argument parsing and wiring only; the work is in host/gateway/.
 import { parseArgs } from "node:util";
 import { loadKeys } from "./decode.js";
-import { UsageError } from "./sim.js";
+import { UsageError } from "./errors.js";
 import { GatewayService, summary } from "../gateway/service.js";
 import { JsonLinesOutput } from "../gateway/output.js";
 import type { GatewayOutput } from "../gateway/output.js";

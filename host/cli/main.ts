@@ -1,6 +1,7 @@
 // The `activemeter` command: dispatches to subcommands, turns known errors into one-line
 // messages and exit codes (2 = bad input or usage), never a stack trace for user mistakes.
-import { simCommand, UsageError } from "./sim.js";
+import { simCommand } from "./sim.js";
+import { UsageError } from "./errors.js";
 import { decodeCommand } from "./decode.js";
 import { demoCommand } from "./demo.js";
 import { ScenarioError } from "../sim/scenario.js";

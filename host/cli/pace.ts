@@ -11,12 +11,14 @@ export function parseSpeed(text: string | undefined, fallback: Speed): Speed {
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-/** Calls `step` until `done()`; with a numeric speed, waits so simulated time keeps pace. */
-export async function paced(speed: Speed, simulatedUs: () => number, done: () => boolean, step: () => void, stopped: () => boolean = () => false): Promise<void> {
+/** Calls `step` until `done()`; with a numeric speed, waits so simulated time keeps pace. `progress` hears the simulated time now and then. */
+export async function paced(speed: Speed, simulatedUs: () => number, done: () => boolean, step: () => void, stopped: () => boolean = () => false, progress?: (simulatedUs: number) => void): Promise<void> {
   const startWall = performance.now();
   const startSim = simulatedUs();
+  let steps = 0;
   while (!done() && !stopped()) {
     step();
+    if (progress && (++steps & 63) === 0) progress(simulatedUs());
     if (speed === "max") continue;
     const aheadMs = (simulatedUs() - startSim) / 1000 / speed - (performance.now() - startWall);
     if (aheadMs > 5) await sleep(aheadMs);

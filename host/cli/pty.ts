@@ -6,7 +6,7 @@ import type { ChildProcess } from "node:child_process";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { UsageError } from "./sim.js";
+import { UsageError } from "./errors.js";
 
 export interface PtyPair { boardPath: string; terminalPath: string; close(): void }
 

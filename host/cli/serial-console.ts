@@ -5,7 +5,7 @@ import fs from "node:fs";
 import readline from "node:readline";
 import { parseArgs } from "node:util";
 import { SerialPort } from "serialport";
-import { UsageError } from "./sim.js";
+import { UsageError } from "./errors.js";
 
 export const CONSOLE_HELP = `usage: activemeter console --port PATH [--baud N] [--script FILE] [--timeout S]
 
@@ -26,7 +26,8 @@ Chrome (Web Serial, Web Bluetooth): activemeter console --web (see console --web
   -h, --help      this text
 
 Without --script: an interactive session with line history (Up/Down); Ctrl-C is sent to the
-meter (it cancels a line or a calibration), Ctrl-D ends the session.`;
+meter (it cancels a line or a calibration), Ctrl-D ends the session (exit status 0). When the
+port goes away (board unplugged, twin ended) the console says so and exits with status 1.`;
 
 const PROMPT = "am> ";
 
@@ -42,6 +43,15 @@ class Link {
       this.wake();
     });
     port.on("close", () => { this.closed = true; this.wake(); });
+    // A port that vanishes (unplugged, the twin ended) reports an error before it closes.
+    port.on("error", (e: Error) => { this.lastError = e.message; });
+  }
+
+  lastError = "";
+
+  /** Why the line ended, for the one message the user sees. */
+  get lostReason(): string {
+    return `the port ${this.port.path} went away (unplugged, or the twin ended)${this.lastError ? `: ${this.lastError}` : ""}`;
   }
 
   private wake(): void {
@@ -149,7 +159,7 @@ async function runScript(link: Link, lines: string[], timeoutMs: number): Promis
     sent++;
     if (!(await link.prompt(timeoutMs, start, "\r\n"))) {
       process.stdout.write(link.text.slice(start));
-      return fail(n, link.closed ? "the port closed" : `no prompt within ${timeoutMs / 1000} s after '${line}'`);
+      return fail(n, link.closed ? link.lostReason : `no prompt within ${timeoutMs / 1000} s after '${line}'`);
     }
     const received = link.text.slice(start);
     process.stdout.write(PROMPT + received.slice(0, received.length - PROMPT.length));
@@ -201,5 +211,9 @@ async function interactive(link: Link): Promise<number> {
   const deadline = Date.now() + 120_000;
   while ((queue.length > 0 || waiting) && !link.closed && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 50));
   process.stdout.write("\n");
+  if (link.closed) {
+    process.stderr.write(`activemeter console: ${link.lostReason}\n`);
+    return 1;
+  }
   return 0;
 }

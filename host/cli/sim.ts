@@ -5,8 +5,10 @@ import { readScenario } from "../sim/scenario.js";
 import { Twin } from "../sim/twin.js";
 import { AbiRecording } from "../firmware/recorder.js";
 import { paced, parseSpeed } from "./pace.js";
+import { UsageError } from "./errors.js";
+import { SimProgress } from "./progress.js";
 
-export const SIM_HELP = `usage: activemeter sim --scenario FILE [--json] [--speed N|max] [--record FILE] [--serial-pty] [--flash FILE]
+export const SIM_HELP = `usage: activemeter sim --scenario FILE [--json] [--speed N|max] [--record FILE] [--serial-pty] [--flash FILE] [--quiet]
 
 Plays a scenario file (format activemeter-scenario/1, see docs/scenarios.md) through the
 release firmware build/firmware.wasm on a simulated board and reports what it measured.
@@ -25,6 +27,8 @@ release firmware build/firmware.wasm on a simulated board and reports what it me
                     plays in real time unless --speed says otherwise
   --flash FILE      the board's flash image: read at power-up if FILE exists, written at the
                     end, so a later run continues the same unit (calibration, registers, log)
+  --quiet           no progress line (on a terminal, runs over ~5 s show simulated time,
+                    speed and ETA on stderr; never when stderr is not a terminal)
   -h, --help        this text
 
 Exit status: 0 when the scenario ran; 2 with a one-line reason on stderr when the file is invalid.`;
@@ -32,7 +36,7 @@ Exit status: 0 when the scenario ran; 2 with a one-line reason on stderr when th
 export async function simCommand(argv: string[]): Promise<number> {
   const { values } = parseArgs({
     args: argv,
-    options: { scenario: { type: "string" }, json: { type: "boolean" }, speed: { type: "string" }, udp: { type: "string" }, serial: { type: "string" }, baud: { type: "string" }, "frames-out": { type: "string" }, record: { type: "string" }, "serial-pty": { type: "boolean" }, flash: { type: "string" }, help: { type: "boolean", short: "h" } },
+    options: { scenario: { type: "string" }, json: { type: "boolean" }, speed: { type: "string" }, udp: { type: "string" }, serial: { type: "string" }, baud: { type: "string" }, "frames-out": { type: "string" }, record: { type: "string" }, "serial-pty": { type: "boolean" }, flash: { type: "string" }, quiet: { type: "boolean", short: "q" }, help: { type: "boolean", short: "h" } },
     strict: true,
   });
   if (values.help) {
@@ -65,9 +69,12 @@ export async function simCommand(argv: string[]): Promise<number> {
     process.once("SIGINT", stop);
     process.once("SIGTERM", stop);
   }
+  // A pty session has its own terminal traffic: no progress line there.
+  const progress = values.quiet || pty ? undefined : new SimProgress({ totalUs: scenario.seconds * 1e6 });
   try {
-    await paced(speed, () => twin.clockUs, () => twin.done, () => twin.step(), () => stopped);
+    await paced(speed, () => twin.clockUs, () => twin.done, () => twin.step(), () => stopped, progress && ((us) => progress.update(us)));
   } finally {
+    progress?.finish();
     if (uart) await new Promise<void>((resolve) => uart.drain(() => uart.close(() => resolve())));
     pty?.close();
     process.off("SIGINT", stop);
@@ -85,5 +92,3 @@ export async function simCommand(argv: string[]): Promise<number> {
   }
   return 0;
 }
-
-export class UsageError extends Error {}

@@ -37,7 +37,7 @@ const scenario = parseScenario(JSON.stringify({
 
 function chromiumPath(): string {
   if (!fs.existsSync(CHROMIUM)) {
-    throw new Error(`${CHROMIUM} not found: the browser test needs Debian's chromium package (apt-get install chromium; .ci/run installs it)`);
+    throw new Error(`${CHROMIUM} not found: the browser test needs Debian's chromium package (npm test installs it as root: tools/test-tools.mjs)`);
   }
   return CHROMIUM;
 }

@@ -15,7 +15,7 @@ const dir = fs.mkdtempSync(path.join(os.tmpdir(), "activemeter-pty-test-"));
 
 function debianProgram(program: string, pkg: string): string {
   const r = spawnSync("sh", ["-c", `command -v ${program}`], { encoding: "utf8" });
-  assert.ok(r.status === 0 && r.stdout.trim(), `${program} is missing: install the Debian package '${pkg}' (apt-get install ${pkg}; .ci/run lists it)`);
+  assert.ok(r.status === 0 && r.stdout.trim(), `${program} is missing: install the Debian package '${pkg}' (npm test installs it as root: tools/test-tools.mjs)`);
   return r.stdout.trim();
 }
 

@@ -95,7 +95,7 @@ export function debianProgram(name: string, pkg: string, purpose: string): strin
   }
   const which = spawnSync("sh", ["-c", `command -v ${name}`], { encoding: "utf8" });
   if (which.status === 0 && which.stdout.trim()) return which.stdout.trim();
-  throw new Error(`${name} not found: ${purpose} needs Debian's ${pkg} package (apt-get install ${pkg}; .ci/run installs it)`);
+  throw new Error(`${name} not found: ${purpose} needs Debian's ${pkg} package (npm test installs it as root: tools/test-tools.mjs)`);
 }
 
 /** A mosquitto of the test's own on a free port, with persistence so it can be restarted without losing sessions. */
