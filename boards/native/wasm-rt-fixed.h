@@ -17,8 +17,12 @@
 
 extern uint8_t shell_linear_memory[];
 
-/* [offset, offset + len) outside the memory. Every memory of the module is this one. */
-#define SHELL_OUT_OF_BOUNDS(offset, len) ((uint64_t)(offset) + (uint64_t)(len) > SHELL_MEMORY_BYTES)
+/* [offset, offset + len) outside the memory. Every memory of the module is this one. Written as
+ * offset > size - len (len > size first, so nothing wraps): for a load of (u64)u32 the compiler
+ * then knows the high word is 0 and compares one register with a constant, where offset + len
+ * needed a 64-bit add and a carry test on rv32. */
+#define SHELL_OUT_OF_BOUNDS(offset, len) \
+  ((uint64_t)(len) > SHELL_MEMORY_BYTES || (uint64_t)(offset) > SHELL_MEMORY_BYTES - (uint64_t)(len))
 #define SHELL_MEMORY_AT(addr) (&shell_linear_memory[addr])
 
 /* Loads and stores. WebAssembly allows any address; rv32 compilers assume a misaligned access is
