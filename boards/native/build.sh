@@ -44,6 +44,6 @@ if [ "$stale" = 1 ]; then
   # The translation is generated code: its warnings are wabt's, not ours.
   ${CC:-gcc} -std=c11 -O2 -fno-strict-aliasing -w $defs -I"$out" -I"$src" -c "$out/firmware.c" -o "$out/firmware.o"
   ${CC:-gcc} -std=c11 -D_POSIX_C_SOURCE=200809L -O2 -g -Wall -Wextra -Wno-format-truncation $defs -I"$out" -I"$src" \
-    "$out/firmware.o" "$out/fw-exports.c" "$src/shell.c" "$src/wasm-rt-min.c" "$src/replay.c" -lm -o "$exe"
+    "$out/firmware.o" "$out/fw-exports.c" "$src/shell.c" "$src/wasm-rt-min.c" "$src/replay.c" "$src/replay-json.c" -lm -o "$exe"
 fi
 echo "$exe"

@@ -22,6 +22,7 @@
 #include "firmware.h"
 #include "firmware-id.h"
 #include "shell.h"
+#include "replay-parts.h"
 
 #define RECORDING_FORMAT "activemeter-abi-recording/1"
 #define MAX_LINE (320u * 1024u) /* a write of the whole 64 KiB memory in hex, and more */
@@ -313,75 +314,6 @@ static const board_ops_t replay_ops = {
 
 /* ---- the report (byte for byte what JSON.stringify gives in the twin) ---- */
 
-/* A double as JavaScript's Number.prototype.toString prints it (shortest round trip). */
-static void js_number(double x, FILE* out) {
-  if (x != x || x == INFINITY || x == -INFINITY) {
-    fputs("null", out);
-    return;
-  }
-  if (x == 0) {
-    fputc('0', out);
-    return;
-  }
-  if (x < 0) {
-    fputc('-', out);
-    x = -x;
-  }
-  char buf[40];
-  int p;
-  for (p = 1; p <= 17; p++) {
-    snprintf(buf, sizeof buf, "%.*e", p - 1, x);
-    if (strtod(buf, NULL) == x) break;
-  }
-  char digits[20];
-  int k = 0;
-  char* e = strchr(buf, 'e');
-  for (char* c = buf; c < e; c++)
-    if (*c != '.') digits[k++] = *c;
-  while (k > 1 && digits[k - 1] == '0') k--;
-  digits[k] = 0;
-  int n = atoi(e + 1) + 1; /* x = 0.digits × 10^n */
-  if (k <= n && n <= 21) {
-    fputs(digits, out);
-    for (int i = 0; i < n - k; i++) fputc('0', out);
-  } else if (0 < n && n <= 21) {
-    fprintf(out, "%.*s.%s", n, digits, digits + n);
-  } else if (-6 < n && n <= 0) {
-    fputs("0.", out);
-    for (int i = 0; i < -n; i++) fputc('0', out);
-    fputs(digits, out);
-  } else {
-    fputc(digits[0], out);
-    if (k > 1) fprintf(out, ".%s", digits + 1);
-    fprintf(out, "e%c%d", n - 1 >= 0 ? '+' : '-', abs(n - 1));
-  }
-}
-
-/* JSON.stringify of the latin1 string of these bytes. */
-static void json_latin1(const uint8_t* s, size_t len, FILE* out) {
-  fputc('"', out);
-  for (size_t i = 0; i < len; i++) {
-    uint8_t c = s[i];
-    switch (c) {
-      case '"': fputs("\\\"", out); break;
-      case '\\': fputs("\\\\", out); break;
-      case '\b': fputs("\\b", out); break;
-      case '\f': fputs("\\f", out); break;
-      case '\n': fputs("\\n", out); break;
-      case '\r': fputs("\\r", out); break;
-      case '\t': fputs("\\t", out); break;
-      default:
-        if (c < 0x20) fprintf(out, "\\u%04x", c);
-        else if (c < 0x80) fputc(c, out);
-        else {
-          fputc(0xc0 | c >> 6, out);
-          fputc(0x80 | (c & 0x3f), out);
-        }
-    }
-  }
-  fputc('"', out);
-}
-
 static void print_registers(FILE* out) {
   Z_firmware_instance_t* fw = shell_instance();
   static const double pow10[] = {1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11,
@@ -426,79 +358,6 @@ static void print_report(FILE* out) {
   }
   fputs("}\n", out);
 }
-
-/* ---- cost in the target's own instructions (builds with SHELL_COUNT_INSTRET=1) ---- */
-#if SHELL_COUNT_INSTRET
-#define MAX_EXPORTS 64
-#define KEEP 65536u /* per-class samples kept for medians (the first ones, beyond that) */
-typedef struct {
-  unsigned long calls;
-  uint64_t instructions, min, max, arg0_sum;
-} cost_sum_t;
-typedef struct {
-  cost_sum_t sum;
-  uint32_t kept[KEEP];
-  unsigned n_kept;
-} cost_class_t;
-static cost_sum_t export_cost[MAX_EXPORTS];
-/* fw_tick by what it did: nothing but read the clock; sent a frame; wrote flash; anything else. */
-enum { TICK_IDLE, TICK_FRAME, TICK_FLASH, TICK_OTHER, TICK_CLASSES };
-static const char* const tick_class_name[TICK_CLASSES] = {"idle", "frame", "flash", "other"};
-static cost_class_t tick_cost[TICK_CLASSES];
-
-static void sum_add(cost_sum_t* s, uint64_t n, int64_t arg0) {
-  if (s->calls == 0 || n < s->min) s->min = n;
-  if (n > s->max) s->max = n;
-  s->calls++;
-  s->instructions += n;
-  s->arg0_sum += (uint64_t)arg0;
-}
-
-static void cost_add(const char* name, int64_t arg0) {
-  const shell_cost_t* c = shell_last_cost();
-  if (c->export_index < 0 || c->export_index >= MAX_EXPORTS) return;
-  sum_add(&export_cost[c->export_index], c->instructions, arg0);
-  if (strcmp(name, "fw_tick") != 0) return;
-  const uint32_t m = c->import_mask;
-  const int k = (m & ~SHELL_IMPORT_TIME) == 0 ? TICK_IDLE
-                : m & SHELL_IMPORT_RADIO ? TICK_FRAME
-                : m & (SHELL_IMPORT_FLASH_PROGRAM | SHELL_IMPORT_FLASH_ERASE) ? TICK_FLASH
-                : TICK_OTHER;
-  sum_add(&tick_cost[k].sum, c->instructions, 0);
-  if (tick_cost[k].n_kept < KEEP) tick_cost[k].kept[tick_cost[k].n_kept++] = c->instructions > UINT32_MAX ? UINT32_MAX : (uint32_t)c->instructions;
-}
-
-static int cmp_u32(const void* a, const void* b) {
-  uint32_t x = *(const uint32_t*)a, y = *(const uint32_t*)b;
-  return x < y ? -1 : x > y;
-}
-
-static void print_sum(FILE* out, const cost_sum_t* s) {
-  fprintf(out, "\"calls\":%lu,\"instructions\":%" PRIu64 ",\"min\":%" PRIu64 ",\"max\":%" PRIu64, s->calls, s->instructions,
-          s->calls ? s->min : 0, s->max);
-}
-
-static void print_cost(FILE* out) {
-  fprintf(out, "{\"counter\":\"instret\",\"probe_overhead\":%" PRIu64 ",\"exports\":{", shell_probe_overhead());
-  int first = 1;
-  for (unsigned i = 0; i < shell_export_count && i < MAX_EXPORTS; i++) {
-    if (export_cost[i].calls == 0) continue;
-    fprintf(out, "%s\"%s\":{", first ? "" : ",", shell_exports[i].name);
-    print_sum(out, &export_cost[i]);
-    fprintf(out, ",\"arg0_sum\":%" PRIu64 "}", export_cost[i].arg0_sum);
-    first = 0;
-  }
-  fputs("},\"fw_tick\":{", out);
-  for (int k = 0; k < TICK_CLASSES; k++) {
-    cost_class_t* c = &tick_cost[k];
-    qsort(c->kept, c->n_kept, sizeof c->kept[0], cmp_u32);
-    fprintf(out, "%s\"%s\":{", k ? "," : "", tick_class_name[k]);
-    print_sum(out, &c->sum);
-    fprintf(out, ",\"median\":%" PRIu32 "}", c->n_kept ? c->kept[c->n_kept / 2] : 0);
-  }
-  fputs("}}\n", out);
-}
-#endif
 
 /* ---- the replay loop ---- */
 
