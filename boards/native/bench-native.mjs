@@ -27,15 +27,21 @@ function run(cmd, args, opts = {}) {
   return r.stdout;
 }
 
+/** Replay a recording on RV32 (OPT: the -O2 or -Os build) with --cost, check the report; the cost. */
+function rv32Cost(name, rec, twin, opt) {
+  const costFile = path.join(out, `${name}.rv32${opt}-cost.json`);
+  const native = run("sh", ["boards/native/replay-rv32.sh", rec, "--cost", costFile], { env: { ...process.env, OPT: opt } });
+  if (native !== twin) throw new Error(`bench:native: ${name}: the RV32 ${opt} report differs from the twin's`);
+  return JSON.parse(fs.readFileSync(costFile, "utf8"));
+}
+
 /** Record a probe through the twin, replay it on RV32 with --cost, check the report; the cost and recording. */
-function probe(name) {
+function probe(name, opts = ["-O2"]) {
   const scenario = path.join(root, "boards/native/bench", `${name}.json`);
   const rec = path.join(out, `${name}.rec`);
   const twin = run("node", ["bin/activemeter.js", "sim", "--scenario", scenario, "--json", "--record", rec]);
-  const costFile = path.join(out, `${name}.rv32-cost.json`);
-  const native = run("sh", ["boards/native/replay-rv32.sh", rec, "--cost", costFile]);
-  if (native !== twin) throw new Error(`bench:native: ${name}: the RV32 report differs from the twin's`);
-  return { cost: JSON.parse(fs.readFileSync(costFile, "utf8")), rec, scenario: JSON.parse(fs.readFileSync(scenario, "utf8")) };
+  const costs = Object.fromEntries(opts.map((opt) => [opt, rv32Cost(name, rec, twin, opt)]));
+  return { cost: costs["-O2"], costs, rec, scenario: JSON.parse(fs.readFileSync(scenario, "utf8")) };
 }
 
 /** ADC columns per frame, from the write before each fw_adc_block (as callgrind.sh counts them). */
@@ -53,7 +59,7 @@ function adcColumns(rec) {
 const round = (x, d = 1) => Math.round(x * 10 ** d) / 10 ** d;
 const exp = (c, name) => c.exports[name] ?? { calls: 0, instructions: 0, arg0_sum: 0 };
 
-const ct = probe("ct-bench");
+const ct = probe("ct-bench", ["-O2", "-Os"]);
 const pulse = probe("pulse-bench");
 const consoleProbe = probe("console-bench");
 
@@ -63,6 +69,7 @@ const channelSamples = adc.arg0_sum * columns;
 const ctTick = exp(ct.cost, "fw_tick");
 const ctPerSample = adc.instructions / channelSamples;
 const ctAllIn = (adc.instructions + ctTick.instructions) / channelSamples;
+const adcOs = exp(ct.costs["-Os"], "fw_adc_block");
 const batch = exp(pulse.cost, "fw_pulse_batch");
 const ticks = pulse.cost.fw_tick;
 const idle = Math.min(ticks.idle.median, ct.cost.fw_tick.idle.median);
@@ -84,6 +91,8 @@ const result = {
     scenario: "boards/native/bench/ct-bench.json", columns, channel_samples: channelSamples,
     rv32_instr_per_channel_sample_adc_block: round(ctPerSample),
     rv32_instr_per_channel_sample_all_in: round(ctAllIn), target_all_in: 30,
+    rv32_Os_instr_per_channel_sample_adc_block: round(adcOs.instructions / channelSamples),
+    rv32_Os_idle_tick_median: ct.costs["-Os"].fw_tick.idle.median,
     x86_callgrind_instr_per_channel_sample: x86?.ir_per_channel_sample ?? null,
   },
   pulse: { scenario: "boards/native/bench/pulse-bench.json", edges: batch.arg0_sum, rv32_instr_per_edge: round(batch.instructions / Math.max(1, batch.arg0_sum)) },
