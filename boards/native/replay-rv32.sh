@@ -2,7 +2,8 @@
 # npm run replay:rv32 -- RECORDING [--cost FILE]: replays a recording (activemeter sim --record) on
 # an RV32IMC core under QEMU (the virt machine, no atomics: the ESP32-C3's instruction set) and
 # prints exactly what build/native/activemeter-native replay RECORDING prints, with its exit status
-# (0 identical, 1 diverged, 2 bad recording, 3 firmware panic or trap). --cost FILE writes the
+# (0 identical, 1 diverged, 2 bad recording, 3 firmware panic or trap; 4 a CPU exception on the
+# RV32 core; 124 QEMU ran longer than RV32_TIMEOUT_S, default 900 s). --cost FILE writes the
 # instructions each export took (instret; QEMU -icount shift=0). OPT=-Os replays the -Os build.
 set -eu
 cd "$(dirname "$0")/../.."
@@ -31,7 +32,7 @@ status=0
 # Counting needs -icount shift=0 (instret = retired instructions); without it QEMU runs ~25 % faster.
 icount=""
 [ -z "$cost" ] || icount="-icount shift=0"
-qemu-system-riscv32 -M virt -cpu rv32,a=false -m 128M -bios none -display none -serial none -monitor none \
+timeout "${RV32_TIMEOUT_S:-900}" qemu-system-riscv32 -M virt -cpu rv32,a=false -m 128M -bios none -display none -serial none -monitor none \
   -kernel "$elf" $icount -semihosting-config "enable=on,target=native$args" || status=$?
 [ -f "$tmp/report.json" ] && cat "$tmp/report.json"
 exit $status
