@@ -17,6 +17,8 @@ commands:
              --web serves it as a page for Chrome (Web Serial, Web Bluetooth)
   decode     decode frames given as hex to JSON
   gateway    receive frames (UDP, serial, hex), verify, store in SQLite, publish to MQTT
+  balance    building energy balance of a district (site file + the gateway's readings)
+  dashboard  read-only district dashboard in the browser (site file + the gateway's database)
   boards     list the board definitions, or check one: activemeter boards [NAME|FILE]
   help       this text
 
@@ -45,6 +47,8 @@ export async function main(argv: string[]): Promise<number> {
       case "decode": return decodeCommand(rest);
       case "gateway": return await (await import("./gateway.js")).gatewayCommand(rest); // loads SQLite, serial, MQTT only here
       case "demo": return await demoCommand(rest);
+      case "balance": return await (await import("./balance.js")).balanceCommand(rest);
+      case "dashboard": return await (await import("./dashboard.js")).dashboardCommand(rest);
       case "boards": return boardsCommand(rest);
       case undefined: case "help": case "-h": case "--help":
         console.log(HELP);
@@ -54,7 +58,7 @@ export async function main(argv: string[]): Promise<number> {
         return 2;
     }
   } catch (e) {
-    const known = e instanceof ScenarioError || e instanceof BoardError || e instanceof UsageError || e instanceof FirmwareError ||
+    const known = e instanceof ScenarioError || e instanceof BoardError || e instanceof UsageError || e instanceof FirmwareError || (e instanceof Error && ["SiteError", "ReadingsError"].includes(e.constructor.name)) ||
       (e as { code?: string }).code?.startsWith("ERR_PARSE_ARGS");
     if (!known && !(e instanceof Error && e.message.startsWith("--"))) throw e;
     process.stderr.write(`activemeter: ${(e as Error).message}\n`);

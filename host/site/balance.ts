@@ -1,0 +1,156 @@
+// Building energy balance from the meters' cumulative registers (docs/active-house.md). Pure:
+// readings in (node, time, register values), figures out; no I/O and no clock of its own.
+//
+// The energy of one register over a period is the sum of its increments between consecutive
+// readings inside [from, to], starting from the last reading at or before `from` (or the first
+// reading in the period when there is none before it). A value that goes down is a zeroed
+// register (console `zero`): the increment is then the new value itself, never negative.
+import type { Building, MeterRef, Site } from "./site-file.js";
+
+export interface Reading { node: number; timeMs: number; registers: Record<string, number> }
+
+interface Point { timeMs: number; value: number }
+
+export interface PeriodFigure {
+  wh: number;
+  /** Mean power over the last two readings of the period (W), when there are two. */
+  powerW: number | null;
+}
+
+export interface FlatBalance { id: string; name: string; consumptionWh: number; pvWh: number; shareOfBuilding: number | null }
+
+export interface BuildingBalance {
+  id: string;
+  name: string;
+  importWh: number;
+  exportWh: number;
+  pvWh: number;
+  /** PV energy used inside the building: yield minus what went back to the grid. */
+  selfConsumptionWh: number;
+  /** Energy used: grid import plus PV yield minus grid export. */
+  consumptionWh: number;
+  /** Share of the consumption covered by own PV, 0..1 (null without consumption). */
+  selfSufficiency: number | null;
+  heatExportedWh: number;
+  heatImportedWh: number;
+  importW: number | null;
+  exportW: number | null;
+  pvW: number | null;
+  flats: FlatBalance[];
+  /** Terms with no reading in the period: the figures above lack them (never silently zero). */
+  missing: string[];
+}
+
+export interface SiteBalance { fromMs: number; toMs: number; buildings: BuildingBalance[] }
+
+const key = (node: number, register: string) => `${node}/${register}`;
+
+/** Every reading of the registers a site uses, in time order per register. */
+export class BalanceLedger {
+  private readonly series = new Map<string, Point[]>();
+
+  constructor(private readonly site: Site) {
+    for (const b of site.buildings) {
+      for (const ref of termsOf(b)) this.series.set(key(ref.node, ref.register), []);
+    }
+  }
+
+  /** Takes a reading; registers the site does not use are ignored (cost: one map look-up each). */
+  add(reading: Reading): void {
+    for (const [register, value] of Object.entries(reading.registers)) {
+      const points = this.series.get(key(reading.node, register));
+      if (!points || !Number.isFinite(value)) continue;
+      const last = points.at(-1);
+      if (!last || reading.timeMs >= last.timeMs) points.push({ timeMs: reading.timeMs, value });
+      else points.splice(upperBound(points, reading.timeMs), 0, { timeMs: reading.timeMs, value }); // late arrival
+    }
+  }
+
+  /** The energy of one term over [fromMs, toMs], or undefined when it has no reading there. */
+  figure(ref: MeterRef, fromMs: number, toMs: number): PeriodFigure | undefined {
+    const points = this.series.get(key(ref.node, ref.register)) ?? [];
+    const end = upperBound(points, toMs); // points[..end) are at or before toMs
+    let start = upperBound(points, fromMs) - 1; // the last at or before fromMs
+    if (start < 0) start = 0;
+    if (end - start < 1 || points[start].timeMs > toMs) return undefined;
+    let wh = 0;
+    for (let i = start + 1; i < end; i++) {
+      const d = points[i].value - points[i - 1].value;
+      wh += d >= 0 ? d : points[i].value;
+    }
+    let powerW: number | null = null;
+    if (end - start >= 2) {
+      const a = points[end - 2];
+      const b = points[end - 1];
+      const dt = (b.timeMs - a.timeMs) / 3.6e6;
+      const d = b.value - a.value;
+      powerW = dt > 0 ? (d >= 0 ? d : b.value) / dt : null;
+    }
+    return { wh, powerW };
+  }
+
+  balance(fromMs: number, toMs: number): SiteBalance {
+    return { fromMs, toMs, buildings: this.site.buildings.map((b) => this.building(b, fromMs, toMs)) };
+  }
+
+  private building(b: Building, fromMs: number, toMs: number): BuildingBalance {
+    const missing: string[] = [];
+    const sum = (refs: MeterRef[]) => {
+      let wh = 0;
+      let powerW: number | null = refs.length > 0 ? 0 : null;
+      for (const ref of refs) {
+        const f = this.figure(ref, fromMs, toMs);
+        if (!f) {
+          missing.push(`node ${ref.node} ${ref.register}`);
+          powerW = null;
+          continue;
+        }
+        wh += f.wh;
+        powerW = powerW === null || f.powerW === null ? null : powerW + f.powerW;
+      }
+      return { wh, powerW };
+    };
+    const imp = sum(b.gridImport);
+    const exp = sum(b.gridExport);
+    const pv = sum(b.pv);
+    const selfConsumptionWh = Math.max(0, Math.min(pv.wh, pv.wh - exp.wh));
+    const consumptionWh = Math.max(0, imp.wh + pv.wh - exp.wh);
+    const flats = b.flats.map((f) => {
+      const consumption = sum(f.consumption).wh;
+      return { id: f.id, name: f.name, consumptionWh: consumption, pvWh: sum(f.pv).wh, shareOfBuilding: consumptionWh > 0 ? consumption / consumptionWh : null };
+    });
+    return {
+      id: b.id,
+      name: b.name,
+      importWh: imp.wh,
+      exportWh: exp.wh,
+      pvWh: pv.wh,
+      selfConsumptionWh,
+      consumptionWh,
+      selfSufficiency: consumptionWh > 0 ? selfConsumptionWh / consumptionWh : null,
+      heatExportedWh: sum(b.heatExport).wh,
+      heatImportedWh: sum(b.heatImport).wh,
+      importW: imp.powerW,
+      exportW: exp.powerW,
+      pvW: pv.powerW,
+      flats,
+      missing: [...new Set(missing)],
+    };
+  }
+}
+
+function termsOf(b: Building): MeterRef[] {
+  return [...b.gridImport, ...b.gridExport, ...b.pv, ...b.heatExport, ...b.heatImport, ...b.flats.flatMap((f) => [...f.consumption, ...f.pv])];
+}
+
+/** Index of the first point later than `timeMs`. */
+function upperBound(points: Point[], timeMs: number): number {
+  let lo = 0;
+  let hi = points.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (points[mid].timeMs <= timeMs) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
