@@ -93,25 +93,52 @@ static uint8_t* span(uint32_t ptr, uint32_t len) {
   return p;
 }
 
-int shell_call(const char* name, const int64_t* args, unsigned argc, int64_t* result, int* has_result) {
+/* Export lookup by name through a small hash of recent names (a replay calls by name ~10^5 times). */
+#define LOOKUP_SLOTS 64u
+static int16_t lookup_cache[LOOKUP_SLOTS];
+static bool lookup_ready;
+
+static unsigned name_hash(const char* name) {
+  uint32_t h = 2166136261u; /* FNV-1a */
+  for (const char* c = name; *c; c++) h = (h ^ (uint8_t)*c) * 16777619u;
+  return h % LOOKUP_SLOTS;
+}
+
+static int find_export(const char* name) {
+  if (!lookup_ready) {
+    for (unsigned k = 0; k < LOOKUP_SLOTS; k++) lookup_cache[k] = -1;
+    lookup_ready = true;
+  }
+  const unsigned slot = name_hash(name);
+  const int cached = lookup_cache[slot];
+  if (cached >= 0 && strcmp(shell_exports[cached].name, name) == 0) return cached;
   for (unsigned i = 0; i < shell_export_count; i++) {
-    if (strcmp(shell_exports[i].name, name) != 0) continue;
-    if (shell_exports[i].argc != argc) return -2;
-#if SHELL_COUNT_INSTRET
-    import_instr = 0;
-    last_cost.imports = last_cost.import_mask = 0;
-    last_cost.export_index = (int)i;
-    const uint64_t t0 = shell_instret();
-    *result = shell_exports[i].call(&firmware, args);
-    const uint64_t spent = shell_instret() - t0 - import_instr - probe_overhead * (1u + last_cost.imports);
-    last_cost.instructions = (int64_t)spent < 0 ? 0 : spent;
-#else
-    *result = shell_exports[i].call(&firmware, args);
-#endif
-    *has_result = shell_exports[i].has_result;
-    return 0;
+    if (strcmp(shell_exports[i].name, name) == 0) {
+      lookup_cache[slot] = (int16_t)i;
+      return (int)i;
+    }
   }
   return -1;
+}
+
+int shell_call(const char* name, const int64_t* args, unsigned argc, int64_t* result, int* has_result) {
+  const int found = find_export(name);
+  if (found < 0) return -1;
+  const unsigned i = (unsigned)found;
+  if (shell_exports[i].argc != argc) return -2;
+#if SHELL_COUNT_INSTRET
+  import_instr = 0;
+  last_cost.imports = last_cost.import_mask = 0;
+  last_cost.export_index = (int)i;
+  const uint64_t t0 = shell_instret();
+  *result = shell_exports[i].call(&firmware, args);
+  const uint64_t spent = shell_instret() - t0 - import_instr - probe_overhead * (1u + last_cost.imports);
+  last_cost.instructions = (int64_t)spent < 0 ? 0 : spent;
+#else
+  *result = shell_exports[i].call(&firmware, args);
+#endif
+  *has_result = shell_exports[i].has_result;
+  return 0;
 }
 
 /* ---- board imports (module "board"); wasm2c declares only those the module uses ---- */
