@@ -13,7 +13,7 @@ import {
 import { parseDescriptor } from "./board/descriptor";
 import { pulseInit, pulseEdge, pulseAdvance } from "./pulse/meter";
 import { heatInit, heatFlowEdge, heatAdvance, heatTemperatures, FLOW_INPUT_FIRST } from "./heat/meter";
-import { ctMeterInit, ctMeterActive, ctMeterColumns, ctMeterBlock } from "./ct/meter";
+import { ctMeterInit, ctMeterActive, ctMeterColumns, ctMeterBlock, ctMeterEventCount, ctMeterEventType, ctMeterEventKey, ctMeterEventValue, ctMeterEventsTaken } from "./ct/meter";
 import { adcGapInit, adcGap, adcGapTick } from "./ct/gap";
 import { settingsInit } from "./settings";
 import { reporterInit, reporterTick } from "./reporter";
@@ -21,7 +21,7 @@ import { statusReset, statusSet, statusFlags, STATUS_INPUT_REJECTED, STATUS_VOLA
 import { REGISTER_COUNT, registerName, registerValue, registerDecimals } from "./registers";
 import { lineFeed, linePrompt } from "./console/line";
 import { authSetKey, authInit, KEY_BYTES } from "./frame/auth";
-import { storeInit, storeTick, storePowerFail, storeIdentity } from "./store/index";
+import { storeInit, storeTick, storePowerFail, storeIdentity, storeRecordEvent } from "./store/index";
 import { configHasFrameKey } from "./store/config";
 import { identitySet } from "./identity";
 import { sessionInit, sessionTick } from "./console/session";
@@ -59,6 +59,9 @@ export function fw_tick(): i32 {
   const now = boardTimeUs();
   pulseAdvance(now);
   heatAdvance(now);
+  // CT refusals and condition onsets go to the event log (docs/ct.md).
+  for (let i = 0; i < ctMeterEventCount(); i++) storeRecordEvent(ctMeterEventType(i), ctMeterEventKey(i), 0, ctMeterEventValue(i));
+  ctMeterEventsTaken();
   storeTick(now);
   reporterTick(now);
   adcGapTick(now);

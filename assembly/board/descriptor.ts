@@ -7,6 +7,10 @@ export const KIND_VOLTAGE: u8 = 1;
 export const KIND_CT: u8 = 2;
 export const KIND_PULSE: u8 = 3;
 export const KIND_HEAT: u8 = 4;
+/** Extra records after the channels: a CT's ratio/phase error curve, two points each. */
+export const KIND_CT_CURVE: u8 = 5;
+/** Most error-curve points per CT. */
+export const MAX_CURVE_POINTS: i32 = 6;
 
 export const MAX_CT: i32 = 4;
 export const MAX_PULSE: i32 = 4;
@@ -33,6 +37,9 @@ const present = memory.data(4 * 16);
 const inputs = memory.data(4 * 16);
 const flags = memory.data(4 * 16);
 const params = memory.data(4 * 16 * 7);
+// CT error curves: per CT, MAX_CURVE_POINTS points of (current mA, ratio error ppm, extra lead m°).
+const curvePoints = memory.data(4 * MAX_CT * MAX_CURVE_POINTS * 3);
+const curveCounts = memory.data(4 * MAX_CT);
 
 @inline function slot(kind: u8, index: i32): i32 {
   return (<i32>kind - 1) * 4 + index;
@@ -52,6 +59,11 @@ export function channelFlags(kind: u8, index: i32): i32 {
 export function channelParam(kind: u8, index: i32, param: i32): i32 {
   return getI32(params, slot(kind, index) * PARAMS_PER_CHANNEL + param);
 }
+
+/** Points in ctN's error curve (index N − 1); 0 when it has none. */
+export function curvePointCount(index: i32): i32 { return index >= 0 && index < MAX_CT ? getI32(curveCounts, index) : 0; }
+/** Point `k` of ctN's curve: field 0 current mA, 1 ratio error ppm, 2 extra phase lead m°. */
+export function curvePoint(index: i32, k: i32, field: i32): i32 { return getI32(curvePoints, (index * MAX_CURVE_POINTS + k) * 3 + field); }
 
 function maxChannels(kind: u8): i32 {
   if (kind == KIND_CT) return MAX_CT;
@@ -75,14 +87,21 @@ export function parseDescriptor(ptr: usize, len: u32): bool {
     const rec = ptr + HEADER_BYTES + c * CHANNEL_RECORD_BYTES;
     const kind = load<u8>(rec);
     const number = <i32>load<u8>(rec, 1);
-    if (kind < KIND_VOLTAGE || kind > KIND_HEAT) return false;
+    if (kind < KIND_VOLTAGE || kind > KIND_CT_CURVE) return false;
+    if (kind == KIND_CT_CURVE) {
+      if (!validCurveRecord(ptr, channelCount, rec)) return false;
+      continue;
+    }
     if (number < 1 || number > maxChannels(kind)) return false;
   }
+  if (!curvesComplete(ptr, channelCount)) return false;
   memory.fill(present, 0, 4 * 16);
+  memory.fill(curveCounts, 0, 4 * MAX_CT);
   hasVoltage = false;
   for (let c: u32 = 0; c < channelCount; c++) {
     const rec = ptr + HEADER_BYTES + c * CHANNEL_RECORD_BYTES;
     const kind = load<u8>(rec);
+    if (kind == KIND_CT_CURVE) { keepCurveRecord(rec); continue; }
     const s = slot(kind, <i32>load<u8>(rec, 1) - 1);
     setI32(present, s, 1);
     setI32(inputs, s, <i32>load<u8>(rec, 2));
@@ -101,4 +120,67 @@ export function parseDescriptor(ptr: usize, len: u32): bool {
   flashSectorBytes = load<u32>(ptr, 28);
   flashSectorCount = load<u32>(ptr, 32);
   return true;
+}
+
+// ---- CT error curves (kind 5): validated as a whole before anything is kept -------------------------
+function curveFirst(rec: usize): i32 { return <i32>load<u8>(rec, 2); }
+function curveInRecord(rec: usize): i32 { return <i32>load<u8>(rec, 3); }
+
+/** A curve record names a CT of this descriptor, holds 1–2 points inside the table, positive currents. */
+function validCurveRecord(ptr: usize, channelCount: u32, rec: usize): bool {
+  const number = <i32>load<u8>(rec, 1);
+  const n = curveInRecord(rec);
+  if (number < 1 || number > MAX_CT || n < 1 || n > 2 || curveFirst(rec) + n > MAX_CURVE_POINTS) return false;
+  let ctFound = false;
+  for (let c: u32 = 0; c < channelCount; c++) {
+    const other = ptr + HEADER_BYTES + c * CHANNEL_RECORD_BYTES;
+    if (load<u8>(other) == KIND_CT && <i32>load<u8>(other, 1) == number) ctFound = true;
+  }
+  if (!ctFound) return false;
+  for (let k = 0; k < n; k++) if (load<i32>(rec + 4 + (<usize>k * 12)) <= 0) return false;
+  return true;
+}
+
+/** Per CT: the records cover points 0..count-1 exactly once, currents strictly ascending. */
+function curvesComplete(ptr: usize, channelCount: u32): bool {
+  for (let number = 1; number <= MAX_CT; number++) {
+    let count = 0;
+    let lastMilliA: i32 = 0;
+    // Walk the points in index order: find the record holding point `count`.
+    for (let guard = 0; guard <= MAX_CURVE_POINTS; guard++) {
+      let found: usize = 0;
+      for (let c: u32 = 0; c < channelCount; c++) {
+        const rec = ptr + HEADER_BYTES + c * CHANNEL_RECORD_BYTES;
+        if (load<u8>(rec) != KIND_CT_CURVE || <i32>load<u8>(rec, 1) != number) continue;
+        if (curveFirst(rec) == count) { if (found) return false; found = rec; }
+      }
+      if (!found) break;
+      for (let k = 0; k < curveInRecord(found); k++) {
+        const milliA = load<i32>(found + 4 + (<usize>k * 12));
+        if (count > 0 && milliA <= lastMilliA) return false;
+        lastMilliA = milliA;
+        count++;
+      }
+    }
+    // Every record of this CT must have been reached by the walk.
+    let declared = 0;
+    for (let c: u32 = 0; c < channelCount; c++) {
+      const rec = ptr + HEADER_BYTES + c * CHANNEL_RECORD_BYTES;
+      if (load<u8>(rec) == KIND_CT_CURVE && <i32>load<u8>(rec, 1) == number) declared += curveInRecord(rec);
+    }
+    if (declared != count) return false;
+  }
+  return true;
+}
+
+function keepCurveRecord(rec: usize): void {
+  const index = <i32>load<u8>(rec, 1) - 1;
+  const first = curveFirst(rec);
+  const n = curveInRecord(rec);
+  for (let k = 0; k < n; k++) {
+    for (let f = 0; f < 3; f++) {
+      setI32(curvePoints, (index * MAX_CURVE_POINTS + first + k) * 3 + f, load<i32>(rec + 4 + (<usize>(k * 3 + f) << 2)));
+    }
+  }
+  setI32(curveCounts, index, max(getI32(curveCounts, index), first + n));
 }

@@ -9,6 +9,7 @@ import { nodeId } from "../settings";
 import { firmwareIdentity, identityKnown, IDENTITY_BYTES } from "../identity";
 import { eventAt, eventCounter, EVENT_CONFIG_CHANGE, EVENT_FIRMWARE_IDENTITY, EVENT_REGISTER_RESET, EVENT_KEY_SET,
   EVENT_STORE_CORRUPT, EVENT_UNLOCK_REFUSED, EVENT_FACTORY_RESET } from "../store/events";
+import { CT_EVENT_FAULT, CT_EVENT_CONDITION } from "../ct/meter";
 import { storeActive, storeRecordEvent, storeZeroRegister, storeFactoryReset, storePowerFail } from "../store/index";
 import { configSetFrameKey, KEY_PIN } from "../store/config";
 import {
@@ -143,6 +144,12 @@ function logLine(r: usize): void {
     outLine(" in a row)");
   } else if (type == EVENT_FACTORY_RESET) {
     outLine("factory reset: settings, PIN and console key to defaults");
+  } else if (type == CT_EVENT_FAULT) {
+    out("ct_fault: board parameters refused for");
+    for (let n = 0; n < 4; n++) if ((newV >> n) & 1) { out(" ct"); outU64(n + 1); }
+    outLine(" (not metered; the rest runs)");
+  } else if (type == CT_EVENT_CONDITION) {
+    outLine(key == 7 ? "over_range set" : key == 8 ? "under_voltage set" : "reverse_energy set");
   } else {
     out("type ");
     outU64(type);

@@ -11,6 +11,7 @@ import { requireUnlocked } from "./session";
 import { boardTimeUs } from "../abi/board";
 import { MAX_CT } from "../board/descriptor";
 import { ctWindowSequence } from "../ct/index";
+import { phaseResidualMilliDeg } from "../ct/calibration";
 import {
   ctMeterActive, ctMeterChannelPresent, ctMeterPowerMilliW, ctMeterVrmsMilliV, ctMeterFrequencyMilliHz,
   ctMeterGainMicro, ctMeterSetGainMicro, ctMeterPhaseMilliDeg, ctMeterSetPhaseMilliDeg, ctMeterOffsetMilliW,
@@ -119,8 +120,7 @@ export function calCommand(): void {
   if (is(2, "phase") && tokenCount == 3) {
     if (!requireUnlocked("cal")) return;
     before = ctMeterPhaseMilliDeg(n);
-    const net = before - ctMeterVoltagePhaseMilliDeg();
-    stepMilliDeg = min(PHASE_STEP_MDEG, 10_000 - (net < 0 ? -net : net));
+    stepMilliDeg = min(PHASE_STEP_MDEG, 10_000 - (before < 0 ? -before : before)); // each setting within ±10°
     if (stepMilliDeg < MIN_PHASE_STEP_MDEG || ctMeterSetPhaseMilliDeg(n, before + stepMilliDeg) != 0) {
       ctMeterSetPhaseMilliDeg(n, before);
       outCt();
@@ -237,9 +237,7 @@ function finishPhase(): void {
   const total = plusMean + minusMean;
   if ((total < 0 ? -total : total) < 2 * <f64>MIN_LOAD_MW) { fail("no load on the clamp (under 100 W): connect a resistive load"); return; }
   // P(φ) = A·cos(e − (φ − before)) with e the uncorrected lead: (P+ − P−)/(P+ + P−) = tan e · tan Δ.
-  const step = <f64>stepMilliDeg * Math.PI / 180_000;
-  const e = Math.atan((plusMean - minusMean) / (total * Math.tan(step)));
-  const phase = before + <i32>Math.round(e * 180_000 / Math.PI);
+  const phase = before + phaseResidualMilliDeg(plusMean, minusMean, stepMilliDeg); // no libm (assembly/ct/calibration.ts)
   if (ctMeterSetPhaseMilliDeg(channel, phase) != 0) { fail("the correction would leave ±10° (is the load resistive?)"); return; }
   outCt();
   out(".phase_deg ");

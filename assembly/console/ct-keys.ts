@@ -9,8 +9,9 @@ import {
   ctMeterIrmsMilliA, ctMeterPowerFactorMilli, ctMeterVrmsMilliV, ctMeterFrequencyMilliHz,
   ctMeterSetGainMicro, ctMeterGainMicro, ctMeterSetPhaseMilliDeg, ctMeterPhaseMilliDeg,
   ctMeterSetOffsetMilliW, ctMeterOffsetMilliW, ctMeterSetVoltageGainMicro, ctMeterVoltageGainMicro,
-  ctMeterSetVoltagePhaseMilliDeg, ctMeterVoltagePhaseMilliDeg,
+  ctMeterSetVoltagePhaseMilliDeg, ctMeterVoltagePhaseMilliDeg, ctMeterRefusedChannels,
 } from "../ct/meter";
+import { statusFlags, STATUS_OVER_RANGE, STATUS_UNDER_VOLTAGE, STATUS_REVERSE_ENERGY } from "../status";
 
 export function ctHelpSetLines(): void {
   outLine("  ctN.gain             0.5 .. 2 current gain factor (1 = the board's CT data)");
@@ -40,6 +41,17 @@ export function ctStatusLines(): void {
   out(" V, ");
   outFixed(ctMeterFrequencyMilliHz(), 3);
   outLine(" Hz");
+  const flags = statusFlags();
+  if (flags & (STATUS_OVER_RANGE | STATUS_UNDER_VOLTAGE | STATUS_REVERSE_ENERGY)) {
+    out("ct flags:");
+    if (flags & STATUS_OVER_RANGE) out(" over_range");
+    if (flags & STATUS_UNDER_VOLTAGE) out(" under_voltage");
+    if (flags & STATUS_REVERSE_ENERGY) out(" reverse_energy");
+    outLine("");
+  }
+  for (let n = 0; n < MAX_CT; n++) {
+    if (ctMeterRefusedChannels() & (1 << n)) { outCt(n); outLine(": not metered (ct_fault: its board parameters were refused)"); }
+  }
   for (let n = 0; n < MAX_CT; n++) {
     if (!ctMeterChannelPresent(n)) continue;
     outCt(n);
@@ -108,7 +120,7 @@ function refused(key: usize, keyLen: u32, value: usize, valueLen: u32, what: str
 }
 
 const GAIN_TEXT = "a factor from 0.5 to 2 (up to 6 decimals)";
-const PHASE_TEXT = "a number of degrees from -10 to 10, and the CT's minus the voltage's phase within 10";
+const PHASE_TEXT = "a number of degrees from -10 to 10";
 
 /** `set` of a CT key (isCtKey); false after printing an error (nothing changed). */
 export function ctSetKey(key: usize, keyLen: u32, value: usize, valueLen: u32): bool {

@@ -3,6 +3,8 @@
 import {
   MAX_CT_CHANNELS, FINE_BITS, configured, ctChannelCount, sampleRateHz, adcBits, fullScaleMilliV,
   biasCode, voltsPerAdcVoltMilli, voltagePhaseMilliDeg, voltageGainMicro, maxCycleFrames,
+  sampleRateMilliHz, columnStepNs, crosstalkPpm, coefficientHz, setFrontEnd,
+  chMaxMilliA, chImportOnly, chCurveCount, chCurvePoints, chCurveLeadMilliDeg, chCurveRatioPpm, chXtalkQ16, MAX_CURVE_POINTS,
   setConfig, setVoltageBoardPhase, setVoltagePhase, setVoltageGain, setStartThreshold, markCoefficients,
   markDirty, resetVoltageState, resetChannelMeasurement,
   chRatio, chBurdenMilliOhm, chRatedMilliA, chBoardPhaseMilliDeg, chPhaseMilliDeg, chGainMicro,
@@ -15,25 +17,30 @@ export const CT_ERR_RANGE: i32 = -1;     // a parameter outside what the core su
 export const CT_ERR_CHANNEL: i32 = -2;   // no such CT channel
 export const CT_ERR_OVERFLOW: i32 = -3;  // this combination could overflow the integer sums
 
-/** Largest phase correction accepted (degrees, net of voltage and CT). */
-const MAX_PHASE_MILLIDEG: i32 = 10000;
+/** Largest phase setting accepted for the voltage path and for each CT (schema and console: ±10°). */
+export const MAX_PHASE_MILLIDEG: i32 = 10000;
+/** Largest total correction (CT − voltage + column delay + error curve) the two-tap delay applies. */
+const MAX_TOTAL_MILLIDEG: i32 = 30000;
+const PI: f64 = 3.141592653589793;
 const FINE_PER_MICROWH: f64 = <f64>(<i64>1 << FINE_BITS);
 
 // ---- unit conversions (f64, used when coefficients or display values are computed) ----------
 /** ADC input volts per code: code 2^bits − 1 ≈ full scale. */
 function adcVoltsPerCode(): f64 { return <f64>fullScaleMilliV / 1000.0 / <f64>((1 << adcBits) - 1); }
+/** The real frame rate, frames per second (the descriptor's, else the nominal rate). */
+export function realRateHz(): f64 { return <f64>sampleRateMilliHz / 1000.0; }
 /** Mains volts per centred voltage code, calibrated. */
 export function voltsPerCode(): f64 {
   return adcVoltsPerCode() * <f64>voltsPerAdcVoltMilli / 1000.0 * <f64>voltageGainMicro / 1e6;
 }
-/** Primary amps per centred current code of channel `ch`, calibrated. */
+/** Primary amps per centred current code of channel `ch`, calibrated, with the error curve's ratio at this current. */
 export function ampsPerCode(ch: i32): f64 {
   return adcVoltsPerCode() / (<f64>getI32(chBurdenMilliOhm, ch) / 1000.0) * <f64>getI32(chRatio, ch)
-    * <f64>getI32(chGainMicro, ch) / 1e6;
+    * <f64>getI32(chGainMicro, ch) / 1e6 / (1.0 + <f64>getI32(chCurveRatioPpm, ch) / 1e6);
 }
 /** Fine energy units (2^-32 µWh) in one milliwatt held for one frame. */
 export function finePerMilliWFrame(): f64 {
-  return 1e-3 / <f64>sampleRateHz / 3600.0 * 1e6 * FINE_PER_MICROWH;
+  return 1e-3 / realRateHz() / 3600.0 * 1e6 * FINE_PER_MICROWH;
 }
 
 // ---- configuration ---------------------------------------------------------------------------------
@@ -51,6 +58,7 @@ export function configureCore(ctChannels: i32, rateHz: i32, bits: i32, fullScale
   const span = max(bias, (1 << bits) - 1 - bias);
   if (<i64>(rateHz / 40) * <i64>span * <i64>span >= (<i64>1 << 31)) return CT_ERR_OVERFLOW;
   setConfig(ctChannels, rateHz, bits, fullScaleMv, bias, voltsPerAdcVoltMilli);
+  setFrontEnd(<i64>rateHz * 1000, 0, 230000, 0, 0);
   setVoltageBoardPhase(voltagePhaseMilliDeg);
   setVoltageGain(1000000);
   setStartThreshold(1000);
@@ -59,6 +67,8 @@ export function configureCore(ctChannels: i32, rateHz: i32, bits: i32, fullScale
     setI32(chRatio, ch, 1); setI32(chBurdenMilliOhm, ch, 1000); setI32(chRatedMilliA, ch, 1000);
     setI32(chBoardPhaseMilliDeg, ch, 0); setI32(chPhaseMilliDeg, ch, 0); setI32(chGainMicro, ch, 1000000);
     setI32(chPowerOffsetMilliW, ch, 0); setI32(chIrmsOffsetMilliA, ch, 0);
+    setI32(chMaxMilliA, ch, 0); setI32(chImportOnly, ch, 0); setI32(chCurveCount, ch, 0);
+    setI32(chCurveLeadMilliDeg, ch, 0); setI32(chCurveRatioPpm, ch, 0);
     setI64(regImportMicroWh, ch, 0); setI64(regExportMicroWh, ch, 0);
     setI64(regImportFine, ch, 0); setI64(regExportFine, ch, 0);
     resetChannelMeasurement(ch);
@@ -78,20 +88,102 @@ export function configureChannel(ch: i32, ratio: i32, burdenMilliOhm: i32, rated
   return updateCoefficients(50.0);
 }
 
+/**
+ * The board's front end (issue 17): real frame rate (mHz; 0 = the nominal rate), sequential
+ * conversion step between columns (ns), nominal mains voltage (mV; 0 = 230 V), ADC noise
+ * (1/1000 LSB rms) and crosstalk from the previous conversion (ppm). After ctConfigure.
+ */
+export function configureFrontEnd(rateMilliHz: i32, stepNs: i32, nominalMv: i32, noiseMilliLsb: i32, crosstalk: i32): i32 {
+  if (!configured) return CT_ERR_CHANNEL;
+  const nominalRate = <i64>sampleRateHz * 1000;
+  const rate: i64 = rateMilliHz == 0 ? nominalRate : <i64>rateMilliHz;
+  // The real rate may differ from the nominal one by a clock divider's rounding, not more than 5 %.
+  if (rate * 20 < nominalRate * 19 || rate * 20 > nominalRate * 21) return CT_ERR_RANGE;
+  if (stepNs < 0 || <i64>stepNs * <i64>(ctChannelCount + 1) * rate > 1_000_000_000_000) return CT_ERR_RANGE; // within a frame
+  if (nominalMv < 0 || nominalMv > 500000 || noiseMilliLsb < 0 || noiseMilliLsb > 100000) return CT_ERR_RANGE;
+  if (crosstalk < -10000 || crosstalk > 10000) return CT_ERR_RANGE;
+  setFrontEnd(rate, stepNs, nominalMv == 0 ? 230000 : nominalMv, noiseMilliLsb, crosstalk);
+  return updateCoefficients(coefficientHz);
+}
+
+/** Clamp `ch`: maximum primary current (mA, 0 = none: over-range above it) and import-only installation. */
+export function configureClamp(ch: i32, maxMilliA: i32, importOnly: bool): i32 {
+  if (!validChannel(ch)) return CT_ERR_CHANNEL;
+  if (maxMilliA < 0) return CT_ERR_RANGE;
+  setI32(chMaxMilliA, ch, maxMilliA); setI32(chImportOnly, ch, importOnly ? 1 : 0);
+  return CT_OK;
+}
+
+/**
+ * Point `index` of clamp `ch`'s error curve: at `milliA` primary current the secondary reads
+ * `ratioPpm` high and leads by `leadMilliDeg` more than the channel's phase setting. Points are
+ * set in order (index 0 clears the curve), currents strictly ascending.
+ */
+export function setCurvePoint(ch: i32, index: i32, milliA: i32, ratioPpm: i32, leadMilliDeg: i32): i32 {
+  if (!validChannel(ch)) return CT_ERR_CHANNEL;
+  if (index < 0 || index >= MAX_CURVE_POINTS || index > getI32(chCurveCount, ch) || milliA <= 0) return CT_ERR_RANGE;
+  if (ratioPpm < -200000 || ratioPpm > 200000 || leadMilliDeg < -MAX_PHASE_MILLIDEG || leadMilliDeg > MAX_PHASE_MILLIDEG) return CT_ERR_RANGE;
+  if (index > 0 && milliA <= curveField(ch, index - 1, 0)) return CT_ERR_RANGE;
+  const at = (ch * MAX_CURVE_POINTS + index) * 3;
+  setI32(chCurvePoints, at, milliA); setI32(chCurvePoints, at + 1, ratioPpm); setI32(chCurvePoints, at + 2, leadMilliDeg);
+  setI32(chCurveCount, ch, index + 1);
+  return CT_OK;
+}
+function curveField(ch: i32, k: i32, field: i32): i32 { return getI32(chCurvePoints, (ch * MAX_CURVE_POINTS + k) * 3 + field); }
+
+/**
+ * The error curve at primary current `milliA` (linear between points, constant beyond the ends):
+ * field 1 ratio error ppm, field 2 extra lead m°. 0 without a curve.
+ */
+export function curveAt(ch: i32, milliA: f64, field: i32): f64 {
+  const n = getI32(chCurveCount, ch);
+  if (n == 0) return 0;
+  if (milliA <= <f64>curveField(ch, 0, 0)) return <f64>curveField(ch, 0, field);
+  for (let k = 1; k < n; k++) {
+    const x1 = <f64>curveField(ch, k, 0);
+    if (milliA <= x1) {
+      const x0 = <f64>curveField(ch, k - 1, 0);
+      const y0 = <f64>curveField(ch, k - 1, field);
+      return y0 + (<f64>curveField(ch, k, field) - y0) * (milliA - x0) / (x1 - x0);
+    }
+  }
+  return <f64>curveField(ch, n - 1, field);
+}
+
+/**
+ * At a window's end (a cycle boundary), from the channel's Irms: the curve's ratio and lead at
+ * that current. When they moved noticeably the channel's coefficients are recomputed at once;
+ * returns true then (the caller re-weighs the window's energy with them).
+ */
+export function followCurve(ch: i32, irmsMilliA: f64): bool {
+  if (getI32(chCurveCount, ch) == 0) return false;
+  const ratio = <i32>Math.round(curveAt(ch, irmsMilliA, 1));
+  const lead = <i32>Math.round(curveAt(ch, irmsMilliA, 2));
+  if (abs(ratio - getI32(chCurveRatioPpm, ch)) < 20 && abs(lead - getI32(chCurveLeadMilliDeg, ch)) < 5) return false;
+  setI32(chCurveRatioPpm, ch, ratio); setI32(chCurveLeadMilliDeg, ch, lead);
+  updateChannelCoefficients(ch, coefficientHz);
+  return true;
+}
+
 // ---- calibration setters (the console calls these; changes apply at the next cycle boundary) --------
 function validChannel(ch: i32): bool { return configured && ch >= 0 && ch < ctChannelCount; }
 
 export function setChannelGain(ch: i32, gainMicro: i32): i32 {
   if (!validChannel(ch)) return CT_ERR_CHANNEL;
   if (gainMicro < 500000 || gainMicro > 2000000) return CT_ERR_RANGE;
-  setI32(chGainMicro, ch, gainMicro); markDirty();
+  const old = getI32(chGainMicro, ch);
+  setI32(chGainMicro, ch, gainMicro);
+  if (!coefficientsFit()) { setI32(chGainMicro, ch, old); return CT_ERR_OVERFLOW; }
+  markDirty();
   return CT_OK;
 }
 export function setChannelPhase(ch: i32, phaseMilliDeg: i32): i32 {
   if (!validChannel(ch)) return CT_ERR_CHANNEL;
-  const net = phaseMilliDeg - voltagePhaseMilliDeg;
-  if (net < -MAX_PHASE_MILLIDEG || net > MAX_PHASE_MILLIDEG) return CT_ERR_RANGE;
-  setI32(chPhaseMilliDeg, ch, phaseMilliDeg); markDirty();
+  if (phaseMilliDeg < -MAX_PHASE_MILLIDEG || phaseMilliDeg > MAX_PHASE_MILLIDEG) return CT_ERR_RANGE;
+  const old = getI32(chPhaseMilliDeg, ch);
+  setI32(chPhaseMilliDeg, ch, phaseMilliDeg);
+  if (!coefficientsFit()) { setI32(chPhaseMilliDeg, ch, old); return CT_ERR_OVERFLOW; }
+  markDirty();
   return CT_OK;
 }
 export function setChannelPowerOffset(ch: i32, offsetMilliW: i32): i32 {
@@ -108,16 +200,17 @@ export function setChannelIrmsOffset(ch: i32, offsetMilliA: i32): i32 {
 export function setVoltageGainMicro(gainMicro: i32): i32 {
   if (!configured) return CT_ERR_CHANNEL;
   if (gainMicro < 500000 || gainMicro > 2000000) return CT_ERR_RANGE;
+  const old = voltageGainMicro;
   setVoltageGain(gainMicro);
+  if (!coefficientsFit()) { setVoltageGain(old); return CT_ERR_OVERFLOW; }
   return CT_OK;
 }
 export function setVoltagePhaseMilliDeg(phaseMilliDeg: i32): i32 {
   if (!configured) return CT_ERR_CHANNEL;
-  for (let ch = 0; ch < ctChannelCount; ch++) {
-    const net = getI32(chPhaseMilliDeg, ch) - phaseMilliDeg;
-    if (net < -MAX_PHASE_MILLIDEG || net > MAX_PHASE_MILLIDEG) return CT_ERR_RANGE;
-  }
+  if (phaseMilliDeg < -MAX_PHASE_MILLIDEG || phaseMilliDeg > MAX_PHASE_MILLIDEG) return CT_ERR_RANGE;
+  const old = voltagePhaseMilliDeg;
   setVoltagePhase(phaseMilliDeg);
+  if (!coefficientsFit()) { setVoltagePhase(old); return CT_ERR_OVERFLOW; }
   return CT_OK;
 }
 export function setStartThresholdPpm(ppm: i32): i32 {
@@ -127,33 +220,114 @@ export function setStartThresholdPpm(ppm: i32): i32 {
 }
 
 // ---- coefficients ------------------------------------------------------------------------------------
+/** Total lead to correct on channel `ch` at `hz`, m°: CT − voltage + sequential column delay + error curve. */
+function totalLeadMilliDeg(ch: i32, hz: f64): f64 {
+  const columnMilliDeg = 360000.0 * hz * <f64>(ch + 1) * <f64>columnStepNs * 1e-9;
+  const lead = <f64>(getI32(chPhaseMilliDeg, ch) - voltagePhaseMilliDeg + getI32(chCurveLeadMilliDeg, ch)) + columnMilliDeg;
+  const limit = <f64>MAX_TOTAL_MILLIDEG;
+  return lead > limit ? limit : lead < -limit ? -limit : lead;
+}
+
+/** Fine units per code²·frame of channel `ch` (the energy scale before the phase correction). */
+function energyScale(ch: i32): f64 {
+  return voltsPerCode() * ampsPerCode(ch) / realRateHz() / 3600.0 * 1e6 * FINE_PER_MICROWH;
+}
+
+/** Bound on |N·Σvi − ΣvΣi| per cycle, and the i64 headroom for A·C0 + B·CL. */
+function worstCovariance(): f64 {
+  const span = <f64>max(biasCode, (1 << adcBits) - 1 - biasCode);
+  return <f64>maxCycleFrames * <f64>maxCycleFrames * span * span;
+}
+const FINE_LIMIT: f64 = 4.0e18; // below 2^62
+
+/** The two taps a, b of channel `ch` at `hz` (into tapA, tapB). */
+let tapA: f64 = 1.0;
+let tapB: f64 = 0.0;
+function taps(ch: i32, hz: f64): void {
+  const omegaT = 2.0 * PI * hz / realRateHz();
+  const sinOmegaT = sinRad(omegaT);
+  const delta = abs(totalLeadMilliDeg(ch, hz)) / 1000.0 * PI / 180.0;
+  tapA = sinRad(omegaT - delta) / sinOmegaT;
+  tapB = sinRad(delta) / sinOmegaT;
+}
+
+/** Every channel's coefficients would fit the i64 sums at the present frequency (the setters' check). */
+function coefficientsFit(): bool {
+  for (let ch = 0; ch < ctChannelCount; ch++) {
+    taps(ch, coefficientHz);
+    if ((abs(tapA) + abs(tapB)) * energyScale(ch) * worstCovariance() >= FINE_LIMIT) return false;
+  }
+  return true;
+}
+
 /**
  * Phase correction as an exact two-tap fractional delay at the mains fundamental, folded
  * together with the energy scale into two integers per channel:
  *   corrected Σ v·i = a·Σ v[n]i[n] + b·Σ (lagged pair),  a = sin(ωT − δ)/sin ωT,  b = sin δ / sin ωT,
- * which delays the current (CT lead δ > 0) or the voltage (δ < 0) by δ at frequency `hz`
- * with unity gain; A = a·K, B = b·K with K = fine units per code²·frame.
- * Called at configuration and at cycle boundaries when calibration or frequency changed.
+ * which delays the current (lead δ > 0) or the voltage (δ < 0) by δ at frequency `hz` with unity
+ * gain; A = a·K, B = b·K with K = fine units per code²·frame. δ includes the sequential column
+ * delay and the error curve at the last window's current. The crosstalk correction c·(A + B)
+ * (Q16) takes out what the previous conversion leaked into this one. Called at configuration
+ * and at cycle boundaries when calibration, current or frequency changed. No libm: sinRad.
  */
 export function updateCoefficients(hz: f64): i32 {
-  const omegaT = 2.0 * Math.PI * hz / <f64>sampleRateHz;
-  const sinOmegaT = Math.sin(omegaT);
-  const span = <f64>max(biasCode, (1 << adcBits) - 1 - biasCode);
-  const worstCov = <f64>maxCycleFrames * <f64>maxCycleFrames * span * span; // |N·Σvi − ΣvΣi| bound
-  const fineLimit = 4.0e18; // below 2^62: A·C0 + B·CL fits in i64
   let status = CT_OK;
-  for (let ch = 0; ch < ctChannelCount; ch++) {
-    const netMilliDeg = getI32(chPhaseMilliDeg, ch) - voltagePhaseMilliDeg;
-    const delta = <f64>abs(netMilliDeg) / 1000.0 * Math.PI / 180.0;
-    const a = Math.sin(omegaT - delta) / sinOmegaT;
-    const b = Math.sin(delta) / sinOmegaT;
-    const k = voltsPerCode() * ampsPerCode(ch) / <f64>sampleRateHz / 3600.0 * 1e6 * FINE_PER_MICROWH;
-    if ((Math.abs(a) + Math.abs(b)) * k * worstCov >= fineLimit) status = CT_ERR_OVERFLOW;
-    setI32(chDelayVoltage, ch, netMilliDeg < 0 ? 1 : 0);
-    setI64(chCoefA, ch, <i64>Math.round(a * k));
-    setI64(chCoefB, ch, <i64>Math.round(b * k));
-    setI64(chOffsetFinePerFrame, ch, <i64>Math.round(<f64>getI32(chPowerOffsetMilliW, ch) * finePerMilliWFrame()));
-  }
+  for (let ch = 0; ch < ctChannelCount; ch++) if (updateChannelCoefficients(ch, hz) != CT_OK) status = CT_ERR_OVERFLOW;
   markCoefficients(hz);
   return status;
+}
+
+/** Channel `ch`'s coefficients at `hz` (see updateCoefficients); CT_ERR_OVERFLOW if they could overflow. */
+export function updateChannelCoefficients(ch: i32, hz: f64): i32 {
+  taps(ch, hz);
+  const k = energyScale(ch);
+  const status = (abs(tapA) + abs(tapB)) * k * worstCovariance() >= FINE_LIMIT ? CT_ERR_OVERFLOW : CT_OK;
+  setI32(chDelayVoltage, ch, totalLeadMilliDeg(ch, hz) < 0 ? 1 : 0);
+  setI64(chCoefA, ch, <i64>Math.round(tapA * k));
+  setI64(chCoefB, ch, <i64>Math.round(tapB * k));
+  setI64(chXtalkQ16, ch, <i64>Math.round(<f64>crosstalkPpm / 1e6 * (tapA + tapB) * k * 65536.0));
+  setI64(chOffsetFinePerFrame, ch, <i64>Math.round(<f64>getI32(chPowerOffsetMilliW, ch) * finePerMilliWFrame()));
+  return status;
+}
+
+// ---- trigonometry without libm (issue 18: no sin/tan/argument reduction from libm at run time) ------
+/** sin x for any x: reduced to [−π/2, π/2], then an odd Taylor polynomial to x¹⁷ (error < 3e-13). */
+export function sinRad(x: f64): f64 {
+  const twoPi = 2.0 * PI;
+  x -= twoPi * Math.floor(x / twoPi + 0.5);     // [−π, π]
+  if (x > 0.5 * PI) x = PI - x;
+  else if (x < -0.5 * PI) x = -PI - x;
+  const x2 = x * x;
+  let term = x, sum = x;
+  for (let n = 1; n <= 8; n++) {
+    term = -term * x2 / <f64>((2 * n) * (2 * n + 1));
+    sum += term;
+  }
+  return sum;
+}
+export function cosRad(x: f64): f64 { return sinRad(x + 0.5 * PI); }
+
+/** atan x without libm: two argument halvings (atan x = 2·atan(x / (1 + √(1 + x²)))), then Taylor. */
+export function atanRad(x: f64): f64 {
+  let scale: f64 = 1.0;
+  for (let i = 0; i < 3; i++) { x = x / (1.0 + Math.sqrt(1.0 + x * x)); scale *= 2.0; }
+  const x2 = x * x;
+  let power = x, sum = x;
+  for (let n = 1; n <= 9; n++) {
+    power = -power * x2;
+    sum += power / <f64>(2 * n + 1);
+  }
+  return sum * scale;
+}
+
+/**
+ * The wizard's phase step (`cal ctN phase`): with the mean real power P+ and P− measured at the
+ * phase setting ± `stepMilliDeg` on a resistive load, the lead still uncorrected is
+ * e = atan((P+ − P−) / ((P+ + P−)·tan Δ)) (from P(φ) = A·cos(e − (φ − before))). m°.
+ */
+export function phaseResidualMilliDeg(plusMean: f64, minusMean: f64, stepMilliDeg: i32): i32 {
+  const step = <f64>stepMilliDeg * PI / 180000.0;
+  const tanStep = sinRad(step) / cosRad(step);
+  const e = atanRad((plusMean - minusMean) / ((plusMean + minusMean) * tanStep));
+  return <i32>Math.round(e * 180000.0 / PI);
 }

@@ -2,17 +2,20 @@
 // starting threshold, registers). Energy is summed per whole mains cycle and registered per
 // window of whole cycles: every sample counts exactly once, a partial cycle adds no ripple.
 import {
-  ctChannelCount, sampleRateHz, minCycleFrames, cycleFrames, cycleSumV, cycleSumVV, cycleSumNV, vPrev, vBeforeCycle,
+  ctChannelCount, minCycleFrames, cycleFrames, cycleSumV, cycleSumVV, cycleSumNV, vPrev, vBeforeCycle,
   windowFrames, windowFramesDone, windowSumSqV, windowRampV2, previousWindowFrames, NO_MEAN, coefficientsDirty, coefficientHz, startThresholdPpm, frequencyTuned, setFrequencyTuned,
   crossHaveRef, crossCount, crossRefQ16, crossLastQ16,
   startVoltageCycle, noteCrossing, loseCrossings, restartCrossings, addVoltageWindow, closeVoltageWindow,
   cySumVI, cySumLag, cySumI, cySumII, chIPrev, chIBeforeCycle, chDelayVoltage, chCoefA, chCoefB,
   chOffsetFinePerFrame, chRatedMilliA, chIrmsOffsetMilliA, chPowerFactorMilli,
+  chXtalkQ16, cyPeakII, chMaxMilliA, chImportOnly, chPendingFine, chPendingWindows, chConditions,
+  cyclePeakVV, countWindowCycle, windowCycles, windowPeakVV, setWindowConditions, nominalMilliV, noiseMilliLsb,
+  biasCode, adcBits, wnCovVI, wnCovLag, wnCovPrevious, COND_OVER_RANGE, COND_UNDER_VOLTAGE, COND_REVERSE, COND_NO_VOLTAGE,
   wnEnergyFine, wnSumSqI, wnSumI, chPrevMeanQ16, outRealMilliW, outApparentMilliVA, outIrmsMilliA,
   getI32, setI32, getI64, setI64, retuneCoefficients,
 } from "./state";
 import { BOUNDARY_CROSSING } from "./sample";
-import { updateCoefficients, voltsPerCode, ampsPerCode, finePerMilliWFrame } from "./calibration";
+import { updateCoefficients, voltsPerCode, ampsPerCode, finePerMilliWFrame, realRateHz, followCurve } from "./calibration";
 import { registerEnergy } from "./registers";
 
 /** Ends the current cycle: folds its sums into the window, then starts the next cycle. */
@@ -25,7 +28,11 @@ export function closeCycle(boundary: i32, crossingQ16: i64): void {
   // Within a cycle a bias ramp of d codes/frame on a current leaves d·(n − (N−1)/2), which adds
   // d·Σ (n − (N−1)/2)·v[n] to Σ v·i: keep that voltage sum to take the ramp out per window.
   const ramp2 = 2 * <i64>cycleSumNV - sumV * (n - 1);
-  addVoltageWindow(<i32>n, (n * <i64>cycleSumVV - sumV * sumV) / n, ramp2);
+  const covVV = n * <i64>cycleSumVV - sumV * sumV;
+  addVoltageWindow(<i32>n, covVV / n, ramp2);
+  countWindowCycle(cyclePeakVV);
+  // Crosstalk: each conversion carries a little of the previous column (the voltage before ct1).
+  let covPrevious = covVV;
   for (let ch = 0; ch < ctChannelCount; ch++) {
     const sumI = <i64>getI32(cySumI, ch);
     const covVI = n * <i64>getI32(cySumVI, ch) - sumV * sumI;
@@ -38,8 +45,12 @@ export function closeCycle(boundary: i32, crossingQ16: i64): void {
       covLag = n * <i64>getI32(cySumLag, ch) - sumV * sumILag;
     }
     const energyFine = (getI64(chCoefA, ch) * covVI + getI64(chCoefB, ch) * covLag) / n
-      - getI64(chOffsetFinePerFrame, ch) * n;
+      - getI64(chOffsetFinePerFrame, ch) * n - ((getI64(chXtalkQ16, ch) * (covPrevious / n)) >> 16);
     setI64(wnEnergyFine, ch, getI64(wnEnergyFine, ch) + energyFine);
+    setI64(wnCovVI, ch, getI64(wnCovVI, ch) + covVI / n);
+    setI64(wnCovLag, ch, getI64(wnCovLag, ch) + covLag / n);
+    setI64(wnCovPrevious, ch, getI64(wnCovPrevious, ch) + covPrevious / n);
+    covPrevious = covVI;
     setI64(wnSumSqI, ch, getI64(wnSumSqI, ch) + (n * <i64>getI32(cySumII, ch) - sumI * sumI) / n);
     setI64(wnSumI, ch, getI64(wnSumI, ch) + sumI);
     setI32(cySumVI, ch, 0); setI32(cySumLag, ch, 0); setI32(cySumI, ch, 0); setI32(cySumII, ch, 0);
@@ -50,7 +61,7 @@ export function closeCycle(boundary: i32, crossingQ16: i64): void {
     // Tune the phase correction to the mains frequency after three crossings instead of
     // waiting for the first window (a 60 Hz supply would otherwise start on 50 Hz coefficients).
     if (!frequencyTuned && crossCount >= 2) {
-      const hz = <f64>crossCount * <f64>sampleRateHz * 65536.0 / <f64>(crossLastQ16 - crossRefQ16);
+      const hz = <f64>crossCount * realRateHz() * 65536.0 / <f64>(crossLastQ16 - crossRefQ16);
       if (hz >= 40.0 && hz <= 70.0) retuneCoefficients(hz);
       setFrequencyTuned();
     }
@@ -67,34 +78,95 @@ export function closeCycle(boundary: i32, crossingQ16: i64): void {
   if (coefficientsDirty) updateCoefficients(coefficientHz);
 }
 
-/** Once a second: Vrms, frequency, and per channel P, S, PF, Irms, the starting threshold, registers. */
+/** Windows a load below the fast threshold is accumulated before the creep decision (≈ 10 s). */
+export const CREEP_WINDOWS: i32 = 10;
+/** A window with |P| at least this many times the starting threshold registers at once. */
+const FAST_FACTOR: f64 = 4.0;
+
+/**
+ * Once a second: Vrms, frequency, and per channel P, S, PF, Irms (ADC noise removed in
+ * quadrature), the error curve at this current, the conditions (over-range, under-voltage,
+ * reverse energy) and the creep decision:
+ * - |P| ≥ 4 × threshold (threshold = startThresholdPpm × Vrms × rated current): registers at once,
+ *   with whatever was accumulated before;
+ * - below: the windows' energy accumulates; after CREEP_WINDOWS windows it registers if its mean
+ *   |P| reaches the threshold, else it is dropped (noise and crosstalk average out over 10 s).
+ */
 function closeWindow(): void {
   const frames = <f64>windowFramesDone;
-  const vrmsMilliV = Math.sqrt(<f64>windowSumSqV / frames) * voltsPerCode() * 1000.0;
+  // Mean removal per cycle keeps (N − 1)/N of the noise variance (N = frames per cycle).
+  const noiseKept = windowCycles > 0 ? 1.0 - <f64>windowCycles / frames : 1.0;
+  const noiseVar = <f64>noiseMilliLsb * <f64>noiseMilliLsb / 1e6 * noiseKept;
+  const meanSqV = <f64>windowSumSqV / frames - noiseVar;
+  const vrmsMilliV = Math.sqrt(meanSqV > 0 ? meanSqV : 0) * voltsPerCode() * 1000.0;
   let frequencyMilliHz: f64 = 0;
   if (crossHaveRef && crossCount > 0) {
-    frequencyMilliHz = <f64>crossCount * <f64>sampleRateHz * 1000.0 * 65536.0 / <f64>(crossLastQ16 - crossRefQ16);
+    frequencyMilliHz = <f64>crossCount * realRateHz() * 1000.0 * 65536.0 / <f64>(crossLastQ16 - crossRefQ16);
     restartCrossings();
     const hz = frequencyMilliHz / 1000.0;
     // Follow the mains frequency with the phase-correction coefficients (0.01 Hz steps).
     if (hz >= 40.0 && hz <= 70.0 && Math.abs(hz - coefficientHz) > 0.01) retuneCoefficients(hz);
   }
-  // No voltage (no zero crossings in the window, e.g. the mains reference is off or below the
-  // crossing hysteresis): what the clamps carry is not energy delivered at this point, and the
-  // correlation of ADC noise with a current would creep. Nothing registers.
-  const voltagePresent = frequencyMilliHz > 0;
+  // No voltage (no zero crossings in the window, or below 10 % of nominal): what the clamps carry
+  // is not energy delivered at this point, and noise correlated with a current would creep.
+  const nominal = <f64>nominalMilliV;
+  const voltagePresent = frequencyMilliHz > 0 && vrmsMilliV >= 0.1 * nominal;
+  let conditions = 0;
+  if (!voltagePresent) conditions |= COND_NO_VOLTAGE | COND_UNDER_VOLTAGE;
+  else if (vrmsMilliV < 0.8 * nominal) conditions |= COND_UNDER_VOLTAGE;
+  // A centred code as far from the bias as the nearer ADC limit: the shell clipped (docs/board-abi.md).
+  const limit = <i64>min(biasCode, (1 << adcBits) - 1 - biasCode);
+  const clipSq = <i32>(limit * limit);
+  if (windowPeakVV >= clipSq) conditions |= COND_OVER_RANGE;
   const milliWPerFine = 1.0 / (frames * finePerMilliWFrame());
   for (let ch = 0; ch < ctChannelCount; ch++) {
-    const energyFine = getI64(wnEnergyFine, ch) - biasRampFine(ch);
+    let flags = conditions;
+    let energyFine = getI64(wnEnergyFine, ch) - biasRampFine(ch);
     let realMilliW = <f64>energyFine * milliWPerFine;
-    let irmsMilliA = Math.sqrt(<f64>getI64(wnSumSqI, ch) / frames) * ampsPerCode(ch) * 1000.0;
+    const meanSqI = <f64>getI64(wnSumSqI, ch) / frames - noiseVar;
+    let irmsMilliA = Math.sqrt(meanSqI > 0 ? meanSqI : 0) * ampsPerCode(ch) * 1000.0;
     const irmsOffset = <f64>getI32(chIrmsOffsetMilliA, ch);
     irmsMilliA = irmsMilliA > irmsOffset ? Math.sqrt(irmsMilliA * irmsMilliA - irmsOffset * irmsOffset) : 0.0;
+    if (getI32(cyPeakII, ch) >= clipSq) flags |= COND_OVER_RANGE;
+    const maxMilliA = getI32(chMaxMilliA, ch);
+    if (maxMilliA > 0 && irmsMilliA > <f64>maxMilliA) flags |= COND_OVER_RANGE;
+    setI32(cyPeakII, ch, 0);
+    // The clamp's error at this window's current: new coefficients re-weigh this window too, so a
+    // step in current is corrected from its first window on (the sums are the window's own).
+    const oldA = getI64(chCoefA, ch), oldB = getI64(chCoefB, ch), oldX = getI64(chXtalkQ16, ch), oldDelay = getI32(chDelayVoltage, ch);
+    if (followCurve(ch, irmsMilliA) && oldDelay == getI32(chDelayVoltage, ch)) {
+      energyFine += (getI64(chCoefA, ch) - oldA) * getI64(wnCovVI, ch) + (getI64(chCoefB, ch) - oldB) * getI64(wnCovLag, ch)
+        - (((getI64(chXtalkQ16, ch) - oldX) * getI64(wnCovPrevious, ch)) >> 16);
+      realMilliW = <f64>energyFine * milliWPerFine;
+      irmsMilliA = Math.sqrt(meanSqI > 0 ? meanSqI : 0) * ampsPerCode(ch) * 1000.0;
+      irmsMilliA = irmsMilliA > irmsOffset ? Math.sqrt(irmsMilliA * irmsMilliA - irmsOffset * irmsOffset) : 0.0;
+    }
+    setI64(wnCovVI, ch, 0); setI64(wnCovLag, ch, 0); setI64(wnCovPrevious, ch, 0);
     const apparentMilliVA = vrmsMilliV * irmsMilliA / 1000.0; // mV·mA = µVA
-    // No-load creep: |P| below startThresholdPpm of Vrms × rated current registers nothing.
     const thresholdMilliW = vrmsMilliV / 1000.0 * <f64>getI32(chRatedMilliA, ch) / 1000.0 * <f64>startThresholdPpm / 1e6 * 1000.0;
-    if (voltagePresent && Math.abs(realMilliW) >= thresholdMilliW && energyFine != 0) registerEnergy(ch, energyFine);
-    else realMilliW = 0;
+    let registered: i64 = 0;
+    if (!voltagePresent) {
+      setI64(chPendingFine, ch, 0); setI32(chPendingWindows, ch, 0);
+    } else if (Math.abs(realMilliW) >= FAST_FACTOR * thresholdMilliW) {
+      registered = energyFine + getI64(chPendingFine, ch);
+      setI64(chPendingFine, ch, 0); setI32(chPendingWindows, ch, 0);
+    } else {
+      const pending = getI64(chPendingFine, ch) + energyFine;
+      const windows = getI32(chPendingWindows, ch) + 1;
+      if (windows >= CREEP_WINDOWS) {
+        const meanMilliW = <f64>pending * milliWPerFine / <f64>windows;
+        if (Math.abs(meanMilliW) >= thresholdMilliW) registered = pending;
+        setI64(chPendingFine, ch, 0); setI32(chPendingWindows, ch, 0);
+      } else {
+        setI64(chPendingFine, ch, pending); setI32(chPendingWindows, ch, windows);
+      }
+    }
+    if (registered != 0) {
+      registerEnergy(ch, registered);
+      if (registered < 0 && getI32(chImportOnly, ch)) flags |= COND_REVERSE;
+    }
+    if (!voltagePresent || Math.abs(realMilliW) < thresholdMilliW) realMilliW = 0;
+    setI32(chConditions, ch, flags);
     setI64(outRealMilliW, ch, <i64>Math.round(realMilliW));
     setI64(outApparentMilliVA, ch, <i64>Math.round(apparentMilliVA));
     setI64(outIrmsMilliA, ch, <i64>Math.round(irmsMilliA));
@@ -103,6 +175,7 @@ function closeWindow(): void {
     setI64(wnSumSqI, ch, 0);
     setI64(wnSumI, ch, 0);
   }
+  setWindowConditions(conditions);
   closeVoltageWindow(<i64>Math.round(vrmsMilliV), <i64>Math.round(frequencyMilliHz));
 }
 

@@ -7,13 +7,15 @@ import {
   windowSequence, voltageGainMicro, voltagePhaseMilliDeg, startThresholdPpm, addFrames,
   chDelayVoltage, chGainMicro, chPhaseMilliDeg, chPowerOffsetMilliW, chIrmsOffsetMilliA, chPowerFactorMilli,
   regImportMicroWh, regExportMicroWh, outRealMilliW, outApparentMilliVA, outIrmsMilliA, getI32, getI64,
-  CHANNEL_STATE_BYTES, restartVoltageState, resetChannelMeasurement,
+  CHANNEL_STATE_BYTES, restartVoltageState, resetChannelMeasurement, windowConditions, chConditions,
+  chCurveLeadMilliDeg, chCurveRatioPpm,
 } from "./state";
 import { scanVoltage, accumulateDelayCurrent, accumulateDelayVoltage, segmentBoundary, crossingQ16, BOUNDARY_NONE } from "./sample";
 import { closeCycle } from "./cycle";
 import {
   CT_OK, CT_ERR_CHANNEL, configureCore, configureChannel, setChannelGain, setChannelPhase,
   setChannelPowerOffset, setChannelIrmsOffset, setVoltageGainMicro, setVoltagePhaseMilliDeg, setStartThresholdPpm,
+  configureFrontEnd, configureClamp, setCurvePoint,
 } from "./calibration";
 import { restoreRegisters } from "./registers";
 
@@ -35,6 +37,20 @@ export function ctConfigure(ctChannels: i32, sampleRateHz: i32, adcBits: i32, fu
 /** CT channel `ch` (0-based): turns ratio, burden (mΩ), rated current (mA), CT phase lead (m°). Resets its calibration. */
 export function ctConfigureChannel(ch: i32, ratio: i32, burdenMilliOhm: i32, ratedMilliA: i32, phaseMilliDeg: i32): i32 {
   return configureChannel(ch, ratio, burdenMilliOhm, ratedMilliA, phaseMilliDeg);
+}
+
+/**
+ * The board's front end (after ctConfigure): real frame rate mHz (0 = nominal), sequential column
+ * step ns, nominal mains mV (0 = 230 V), ADC noise 1/1000 LSB rms, crosstalk ppm (docs/board-abi.md).
+ */
+export function ctConfigureFrontEnd(rateMilliHz: i32, columnStepNs: i32, nominalMilliV: i32, noiseMilliLsb: i32, crosstalkPpm: i32): i32 {
+  return configureFrontEnd(rateMilliHz, columnStepNs, nominalMilliV, noiseMilliLsb, crosstalkPpm);
+}
+/** Clamp of channel `ch`: maximum primary current (mA, 0 none) and import-only installation (1). */
+export function ctConfigureClamp(ch: i32, maxMilliA: i32, importOnly: i32): i32 { return configureClamp(ch, maxMilliA, importOnly != 0); }
+/** Error-curve point `index` (in order, 0 restarts the curve): current mA, ratio error ppm, extra lead m°. */
+export function ctSetCurvePoint(ch: i32, index: i32, milliA: i32, ratioPpm: i32, leadMilliDeg: i32): i32 {
+  return setCurvePoint(ch, index, milliA, ratioPpm, leadMilliDeg);
 }
 
 // ---- samples ---------------------------------------------------------------------------------------------
@@ -83,6 +99,13 @@ export function ctPowerFactorMilli(ch: i32): i32 { return validChannel(ch) ? get
 export function ctVrmsMilliV(): i64 { return vrmsMilliV; }
 /** Mains frequency over the last window from voltage zero crossings, mHz (0 without voltage). */
 export function ctFrequencyMilliHz(): i64 { return frequencyMilliHz; }
+/** The voltage's conditions in the last window (bit 0 over-range, 1 under-voltage, 3 no voltage); the clamps' are per channel. */
+export function ctConditions(): i32 { return windowConditions; }
+/** Conditions of channel `ch` in the last window (its over-range, 2 reverse energy, and the voltage's). */
+export function ctChannelConditions(ch: i32): i32 { return validChannel(ch) ? getI32(chConditions, ch) : 0; }
+/** The error curve's lead (m°) and ratio error (ppm) applied at the last window's current. */
+export function ctCurveLeadMilliDeg(ch: i32): i32 { return validChannel(ch) ? getI32(chCurveLeadMilliDeg, ch) : 0; }
+export function ctCurveRatioPpm(ch: i32): i32 { return validChannel(ch) ? getI32(chCurveRatioPpm, ch) : 0; }
 /** Count of closed windows: changes when the readings and registers above were updated. */
 export function ctWindowSequence(): i32 { return windowSequence; }
 /** Frames processed since ctConfigure. */

@@ -3,8 +3,8 @@
 // voltage column (crossing detection, Σv, Σv²) and then one tight loop per CT column.
 import {
   frameStrideBytes, biasCode, minCycleFrames, maxCycleFrames, hysteresisCodes,
-  cycleFrames, cycleSumV, cycleSumVV, cycleSumNV, vPrev, armed, zeroCode, saveVoltageCycle,
-  cySumVI, cySumLag, cySumI, cySumII, chIPrev, getI32, setI32,
+  cycleFrames, cycleSumV, cycleSumVV, cycleSumNV, vPrev, armed, zeroCode, cyclePeakVV, saveVoltageCycle,
+  cySumVI, cySumLag, cySumI, cySumII, cyPeakII, chIPrev, getI32, setI32,
 } from "./state";
 
 export const BOUNDARY_NONE: i32 = 0;
@@ -27,7 +27,7 @@ export function scanVoltage(ptr: usize, from: i32, frames: i32, firstFrameIndex:
   const armBelow = zero - hysteresisCodes; // hysteresis: noise near zero cannot re-trigger
   const minLen = minCycleFrames;           // harmonics cannot split a cycle
   const maxLen = maxCycleFrames;
-  let count = cycleFrames, sumV = cycleSumV, sumVV = cycleSumVV, sumNV = cycleSumNV, prev = vPrev, isArmed = armed;
+  let count = cycleFrames, sumV = cycleSumV, sumVV = cycleSumVV, sumNV = cycleSumNV, prev = vPrev, isArmed = armed, peak = cyclePeakVV;
   let p = ptr + (<usize>from) * stride;
   let n = from;
   segmentBoundary = BOUNDARY_NONE;
@@ -48,7 +48,9 @@ export function scanVoltage(ptr: usize, from: i32, frames: i32, firstFrameIndex:
       isArmed = true;
     }
     sumV += v;
-    sumVV += v * v;
+    const vv = v * v;
+    sumVV += vv;
+    if (vv > peak) peak = vv; // clipping / over-range: one compare
     sumNV += count * v;
     count++;
     prev = v;
@@ -56,7 +58,7 @@ export function scanVoltage(ptr: usize, from: i32, frames: i32, firstFrameIndex:
     p += stride;
     if (count >= maxLen) { segmentBoundary = BOUNDARY_FORCED; break; }
   }
-  saveVoltageCycle(count, sumV, sumVV, sumNV, prev, isArmed);
+  saveVoltageCycle(count, sumV, sumVV, sumNV, prev, isArmed, peak);
   return n;
 }
 
@@ -66,7 +68,7 @@ export function accumulateDelayCurrent(ptr: usize, ch: i32, from: i32, to: i32):
   const bias = biasCode;
   const column = (<usize>(ch + 1)) << 1;
   let sumVI = getI32(cySumVI, ch), sumLag = getI32(cySumLag, ch);
-  let sumI = getI32(cySumI, ch), sumII = getI32(cySumII, ch), iLast = getI32(chIPrev, ch);
+  let sumI = getI32(cySumI, ch), sumII = getI32(cySumII, ch), iLast = getI32(chIPrev, ch), peak = getI32(cyPeakII, ch);
   let p = ptr + (<usize>from) * stride;
   const end = ptr + (<usize>to) * stride;
   while (p < end) {
@@ -75,12 +77,14 @@ export function accumulateDelayCurrent(ptr: usize, ch: i32, from: i32, to: i32):
     sumVI += v * i;
     sumLag += v * iLast;
     sumI += i;
-    sumII += i * i;
+    const ii = i * i;
+    sumII += ii;
+    if (ii > peak) peak = ii;
     iLast = i;
     p += stride;
   }
   setI32(cySumVI, ch, sumVI); setI32(cySumLag, ch, sumLag);
-  setI32(cySumI, ch, sumI); setI32(cySumII, ch, sumII); setI32(chIPrev, ch, iLast);
+  setI32(cySumI, ch, sumI); setI32(cySumII, ch, sumII); setI32(chIPrev, ch, iLast); setI32(cyPeakII, ch, peak);
 }
 
 /** CT column `ch`, frames [from, to): lagged product v[n−1]·i[n] (the correction delays the voltage). */
@@ -89,7 +93,7 @@ export function accumulateDelayVoltage(ptr: usize, ch: i32, from: i32, to: i32, 
   const bias = biasCode;
   const column = (<usize>(ch + 1)) << 1;
   let sumVI = getI32(cySumVI, ch), sumLag = getI32(cySumLag, ch);
-  let sumI = getI32(cySumI, ch), sumII = getI32(cySumII, ch), iLast = 0;
+  let sumI = getI32(cySumI, ch), sumII = getI32(cySumII, ch), iLast = 0, peak = getI32(cyPeakII, ch);
   let vLast = vBefore;
   let p = ptr + (<usize>from) * stride;
   const end = ptr + (<usize>to) * stride;
@@ -99,12 +103,14 @@ export function accumulateDelayVoltage(ptr: usize, ch: i32, from: i32, to: i32, 
     sumVI += v * i;
     sumLag += vLast * i;
     sumI += i;
-    sumII += i * i;
+    const ii = i * i;
+    sumII += ii;
+    if (ii > peak) peak = ii;
     iLast = i;
     vLast = v;
     p += stride;
   }
   setI32(cySumVI, ch, sumVI); setI32(cySumLag, ch, sumLag);
-  setI32(cySumI, ch, sumI); setI32(cySumII, ch, sumII);
+  setI32(cySumI, ch, sumI); setI32(cySumII, ch, sumII); setI32(cyPeakII, ch, peak);
   if (to > from) setI32(chIPrev, ch, iLast);
 }

@@ -22,6 +22,34 @@ export let maxCycleFrames: i32 = 100;  // a cycle is closed by force after this 
 export let windowFrames: i32 = 4000;   // evaluation window: whole cycles, about 1 s
 export let hysteresisCodes: i32 = 64;  // the voltage must fall this far below zero to re-arm
 
+// ---- front end (board descriptor, docs/board-abi.md; 0 = not given) ---------------------------
+/** The real frame rate (mHz): energy scale, frequency and phase use it; frame counts use sampleRateHz. */
+export let sampleRateMilliHz: i64 = 4000000;
+/** Sequential conversion: CT column k (1-based after the voltage) is sampled k × this (ns) late. */
+export let columnStepNs: i32 = 0;
+/** Nominal mains voltage (mV): under-voltage below 80 %, no energy below 10 %. */
+export let nominalMilliV: i32 = 230000;
+/** ADC noise per conversion, 1/1000 LSB rms: removed in quadrature from Irms and Vrms. */
+export let noiseMilliLsb: i32 = 0;
+/** Crosstalk from the previous conversion, ppm of its centred input. */
+export let crosstalkPpm: i32 = 0;
+export function setFrontEnd(rateMilliHz: i64, stepNs: i32, nominalMv: i32, noise: i32, crosstalk: i32): void {
+  sampleRateMilliHz = rateMilliHz; columnStepNs = stepNs; nominalMilliV = nominalMv; noiseMilliLsb = noise; crosstalkPpm = crosstalk;
+  coefficientsDirty = true;
+}
+
+// ---- conditions of the last window (bits; the firmware turns them into status flags) ------------
+export const COND_OVER_RANGE: i32 = 1;     // a sample at the ADC limits, or Irms above the clamp's maximum
+export const COND_UNDER_VOLTAGE: i32 = 2;  // Vrms below 80 % of nominal, or no voltage
+export const COND_REVERSE: i32 = 4;        // an import-only channel registered export
+export const COND_NO_VOLTAGE: i32 = 8;     // below 10 % of nominal or no crossings: nothing registers
+export let windowConditions: i32 = 0;
+export let windowCycles: i32 = 0;          // cycles in the window in progress
+export let windowPeakVV: i32 = 0;          // largest centred voltage code² this window
+export function setWindowConditions(c: i32): void { windowConditions = c; }
+export function countWindowCycle(peakVV: i32): void { windowCycles++; if (peakVV > windowPeakVV) windowPeakVV = peakVV; }
+export function resetWindowExtras(): void { windowCycles = 0; windowPeakVV = 0; }
+
 // ---- voltage calibration -----------------------------------------------------------------
 export let voltageBoardPhaseMilliDeg: i32 = 0;
 export let voltagePhaseMilliDeg: i32 = 0;
@@ -61,6 +89,7 @@ export let cycleSumNV: i32 = 0;     // Σ n·v[n], n = index in the cycle: for t
 export let vPrev: i32 = 0;          // last voltage sample seen (centred code)
 export let vBeforeCycle: i32 = 0;   // voltage sample just before this cycle's first one
 export let armed = false;           // voltage went below zero − hysteresis since the last crossing
+export let cyclePeakVV: i32 = 0;    // largest centred voltage code² this cycle (clipping)
 export let zeroCode: i32 = 0;       // previous cycle's mean voltage: the crossing reference
 
 /** Frames processed since configuration. */
@@ -83,11 +112,11 @@ export let windowSequence: i32 = 0;
 export let vrmsMilliV: i64 = 0;
 export let frequencyMilliHz: i64 = 0;
 
-export function saveVoltageCycle(frames: i32, sumV: i32, sumVV: i32, sumNV: i32, prev: i32, isArmed: bool): void {
-  cycleFrames = frames; cycleSumV = sumV; cycleSumVV = sumVV; cycleSumNV = sumNV; vPrev = prev; armed = isArmed;
+export function saveVoltageCycle(frames: i32, sumV: i32, sumVV: i32, sumNV: i32, prev: i32, isArmed: bool, peakVV: i32): void {
+  cycleFrames = frames; cycleSumV = sumV; cycleSumVV = sumVV; cycleSumNV = sumNV; vPrev = prev; armed = isArmed; cyclePeakVV = peakVV;
 }
 export function startVoltageCycle(zero: i32): void {
-  cycleFrames = 0; cycleSumV = 0; cycleSumVV = 0; cycleSumNV = 0; vBeforeCycle = vPrev; zeroCode = zero;
+  cycleFrames = 0; cycleSumV = 0; cycleSumVV = 0; cycleSumNV = 0; vBeforeCycle = vPrev; zeroCode = zero; cyclePeakVV = 0;
 }
 export function addFrames(n: i32): void { framesTotal += n; }
 export function noteCrossing(tQ16: i64): void {
@@ -105,6 +134,7 @@ export function addVoltageWindow(frames: i32, sumSq: i64, ramp2: i64): void {
 export function closeVoltageWindow(vrms: i64, freq: i64): void {
   framesMetered += windowFramesDone; previousWindowFrames = windowFramesDone;
   windowFramesDone = 0; windowSumSqV = 0; windowRampV2 = 0; vrmsMilliV = vrms; frequencyMilliHz = freq; windowSequence++;
+  windowCycles = 0; windowPeakVV = 0;
 }
 
 /** After a gap in the samples: drop the partial cycle and window, keep registers and calibration. */
@@ -116,6 +146,7 @@ export function restartVoltageState(): void {
 
 export function resetVoltageState(): void {
   cycleFrames = 0; cycleSumV = 0; cycleSumVV = 0; cycleSumNV = 0; vPrev = 0; vBeforeCycle = 0; armed = false; zeroCode = 0;
+  cyclePeakVV = 0; windowCycles = 0; windowPeakVV = 0; windowConditions = 0;
   framesTotal = 0; framesMetered = 0;
   crossRefQ16 = 0; crossLastQ16 = 0; crossCount = 0; crossHaveRef = false;
   windowFramesDone = 0; windowSumSqV = 0; windowRampV2 = 0; previousWindowFrames = 0; windowSequence = 0; vrmsMilliV = 0; frequencyMilliHz = 0;
@@ -134,6 +165,17 @@ export const chPowerOffsetMilliW = memory.data(4 * MAX_CT_CHANNELS, 4); // calib
 export const chIrmsOffsetMilliA = memory.data(4 * MAX_CT_CHANNELS, 4);  // calibration: removed in quadrature
 export const chDelayVoltage = memory.data(4 * MAX_CT_CHANNELS, 4);      // 1: correction delays the voltage
 export const chPowerFactorMilli = memory.data(4 * MAX_CT_CHANNELS, 4);
+export const chMaxMilliA = memory.data(4 * MAX_CT_CHANNELS, 4);         // clamp maximum (0: none): over-range above
+export const chImportOnly = memory.data(4 * MAX_CT_CHANNELS, 4);        // 1: export raises the reverse condition
+export const chCurveCount = memory.data(4 * MAX_CT_CHANNELS, 4);        // error-curve points (0: none)
+export const chCurveLeadMilliDeg = memory.data(4 * MAX_CT_CHANNELS, 4); // curve lead in the coefficients now
+export const chCurveRatioPpm = memory.data(4 * MAX_CT_CHANNELS, 4);     // curve ratio error in the coefficients now
+export const chPendingWindows = memory.data(4 * MAX_CT_CHANNELS, 4);    // creep: windows accumulated below the fast threshold
+export const chConditions = memory.data(4 * MAX_CT_CHANNELS, 4);        // COND_* of the last window
+export const cyPeakII = memory.data(4 * MAX_CT_CHANNELS, 4);            // largest centred current code² this window
+/** Curve points: per channel MAX_CURVE_POINTS × (current mA, ratio error ppm, extra lead m°). */
+export const MAX_CURVE_POINTS: i32 = 6;
+export const chCurvePoints = memory.data(4 * 3 * MAX_CURVE_POINTS * MAX_CT_CHANNELS, 4);
 // per-cycle sums (i32: bounded by maxCycleFrames, checked in ctConfigure)
 export const cySumVI = memory.data(4 * MAX_CT_CHANNELS, 4);   // Σ v[n]·i[n]
 export const cySumLag = memory.data(4 * MAX_CT_CHANNELS, 4);  // Σ v[n]·i[n−1] or Σ v[n−1]·i[n]
@@ -145,6 +187,12 @@ export const chIBeforeCycle = memory.data(4 * MAX_CT_CHANNELS, 4);  // current s
 export const chCoefA = memory.data(8 * MAX_CT_CHANNELS, 8);   // fine units per (frames·code²) on Σ v[n]i[n]
 export const chCoefB = memory.data(8 * MAX_CT_CHANNELS, 8);   // same, on the lagged sum
 export const chOffsetFinePerFrame = memory.data(8 * MAX_CT_CHANNELS, 8);
+export const chXtalkQ16 = memory.data(8 * MAX_CT_CHANNELS, 8);      // crosstalk correction, fine units per code²·frame × 65536
+export const chPendingFine = memory.data(8 * MAX_CT_CHANNELS, 8);   // creep: energy of the windows accumulated
+// Window sums of the per-cycle covariances / N: a window's energy can be re-weighed with new coefficients.
+export const wnCovVI = memory.data(8 * MAX_CT_CHANNELS, 8);
+export const wnCovLag = memory.data(8 * MAX_CT_CHANNELS, 8);
+export const wnCovPrevious = memory.data(8 * MAX_CT_CHANNELS, 8);
 export const wnEnergyFine = memory.data(8 * MAX_CT_CHANNELS, 8);
 export const wnSumSqI = memory.data(8 * MAX_CT_CHANNELS, 8);
 export const wnSumI = memory.data(8 * MAX_CT_CHANNELS, 8);          // Σ i over the window: its mean bias
@@ -168,11 +216,13 @@ export const outIrmsMilliA = memory.data(8 * MAX_CT_CHANNELS, 8);
 @inline export function setI64(field: usize, ch: i32, value: i64): void { store<i64>(field + (<usize>ch << 3), value); }
 
 /** Bytes of per-channel static state (the globals above add a few hundred more). */
-export const CHANNEL_STATE_BYTES: i32 = (16 * 4 + 14 * 8) * MAX_CT_CHANNELS;
+export const CHANNEL_STATE_BYTES: i32 = (24 * 4 + 3 * MAX_CURVE_POINTS * 4 + 19 * 8) * MAX_CT_CHANNELS;
 
 export function resetChannelMeasurement(ch: i32): void {
   setI32(cySumVI, ch, 0); setI32(cySumLag, ch, 0); setI32(cySumI, ch, 0); setI32(cySumII, ch, 0);
   setI32(chIPrev, ch, 0); setI32(chIBeforeCycle, ch, 0); setI32(chPowerFactorMilli, ch, 0);
+  setI32(cyPeakII, ch, 0); setI32(chPendingWindows, ch, 0); setI64(chPendingFine, ch, 0); setI32(chConditions, ch, 0);
+  setI64(wnCovVI, ch, 0); setI64(wnCovLag, ch, 0); setI64(wnCovPrevious, ch, 0);
   setI64(wnEnergyFine, ch, 0); setI64(wnSumSqI, ch, 0); setI64(wnSumI, ch, 0); setI64(chPrevMeanQ16, ch, NO_MEAN);
   setI64(outRealMilliW, ch, 0); setI64(outApparentMilliVA, ch, 0); setI64(outIrmsMilliA, ch, 0);
 }

@@ -25,9 +25,13 @@ const rawLevel = memory.data(4 * FILTER_SLOTS);
 const rawSinceUs = memory.data(8 * FILTER_SLOTS);
 const lastEdgeUs = memory.data(8 * FILTER_SLOTS);
 const filterUsTable = memory.data(8 * FILTER_SLOTS);
+// First edge that left the accepted level (the true start of a bounced transition), -1 none.
+const departureUs = memory.data(8 * FILTER_SLOTS);
 
 /** Time of the edge behind the last accepted transition (the end of its bounce). */
 export let acceptedEdgeUs: i64 = 0;
+/** Time of the first edge of the last accepted transition (its bounce started there). */
+export let acceptedStartUs: i64 = 0;
 /** Edges ignored since start-up because they repeated the level ("ghost" interrupts). */
 export let ghostEdges: u32 = 0;
 
@@ -37,6 +41,7 @@ export function filterReset(ch: i32, filterUs: i64): void {
   setI64(rawSinceUs, ch, 0);
   setI64(lastEdgeUs, ch, i64.MIN_VALUE);
   setI64(filterUsTable, ch, filterUs);
+  setI64(departureUs, ch, -1);
 }
 
 export function filterSetTime(ch: i32, filterUs: i64): void {
@@ -60,17 +65,34 @@ export function filterAdopt(ch: i32, timeUs: i64, level: i32): void {
   setI32(rawLevel, ch, level);
   setI64(rawSinceUs, ch, timeUs);
   setI64(lastEdgeUs, ch, timeUs);
+  setI64(departureUs, ch, -1);
+}
+
+/**
+ * While a transition is being filtered: the time its first edge left the accepted level, else -1.
+ * (The pulse meter freezes its elapsed-time bound there, so power does not dip during the filter.)
+ */
+export function filterPendingSinceUs(ch: i32): i64 {
+  return getI64(departureUs, ch);
 }
 
 /** Accept the raw level if it has been steady for the filter time by `nowUs`. */
 export function filterSettle(ch: i32, nowUs: i64): i32 {
   const raw = getI32(rawLevel, ch);
   const accepted = getI32(acceptedLevel, ch);
-  if (raw == LEVEL_UNKNOWN || raw == accepted) return ACTION_NONE;
+  if (raw == LEVEL_UNKNOWN) return ACTION_NONE;
   const since = getI64(rawSinceUs, ch);
+  if (raw == accepted) {
+    // A glitch went back to the accepted level and stayed: no transition is pending any more.
+    if (getI64(departureUs, ch) >= 0 && nowUs - since >= getI64(filterUsTable, ch)) setI64(departureUs, ch, -1);
+    return ACTION_NONE;
+  }
   if (nowUs - since < getI64(filterUsTable, ch)) return ACTION_NONE;
   setI32(acceptedLevel, ch, raw);
   acceptedEdgeUs = since;
+  const departure = getI64(departureUs, ch);
+  acceptedStartUs = departure >= 0 ? departure : since;
+  setI64(departureUs, ch, -1);
   if (accepted == LEVEL_UNKNOWN) return ACTION_FIRST;
   return raw == 1 ? ACTION_RISE : ACTION_FALL;
 }
@@ -84,6 +106,9 @@ function filterEdge(ch: i32, timeUs: i64, level: i32): void {
   if (level == getI32(rawLevel, ch)) {
     ghostEdges++;
     return;
+  }
+  if (getI64(departureUs, ch) < 0 && getI32(rawLevel, ch) == getI32(acceptedLevel, ch) && getI32(acceptedLevel, ch) != LEVEL_UNKNOWN) {
+    setI64(departureUs, ch, timeUs);
   }
   setI32(rawLevel, ch, level);
   setI64(rawSinceUs, ch, timeUs);

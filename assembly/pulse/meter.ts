@@ -4,7 +4,7 @@ import { getI64, setI64 } from "../util/mem";
 import { MAX_PULSE, KIND_PULSE, channelPresent, channelParam } from "../board/descriptor";
 import {
   ACTION_RISE, EVENT_REFUSED, filterReset, filterSettle, filterEvent, filterSetTime, filterTimeUs,
-  filterLastEdgeUs, acceptedEdgeUs,
+  filterLastEdgeUs, acceptedStartUs, filterPendingSinceUs, filterAcceptedLevel,
 } from "./filter";
 
 const PARAM_FILTER_US: i32 = 0;
@@ -55,7 +55,7 @@ function countPulse(ch: i32, edgeUs: i64): void {
 }
 
 function settle(ch: i32, nowUs: i64): void {
-  if (filterSettle(ch, nowUs) == ACTION_RISE) countPulse(ch, acceptedEdgeUs);
+  if (filterSettle(ch, nowUs) == ACTION_RISE) countPulse(ch, acceptedStartUs);
 }
 
 /**
@@ -65,7 +65,7 @@ function settle(ch: i32, nowUs: i64): void {
 export function pulseEdge(ch: i32, timeUs: i64, level: i32, powerUpLevel: bool): bool {
   const action = pulseChannelPresent(ch) ? filterEvent(ch, timeUs, level, powerUpLevel) : EVENT_REFUSED;
   if (action == EVENT_REFUSED) return false;
-  if (action == ACTION_RISE) countPulse(ch, acceptedEdgeUs);
+  if (action == ACTION_RISE) countPulse(ch, acceptedStartUs);
   return true;
 }
 
@@ -80,7 +80,8 @@ export function pulseCountOf(ch: i32): i64 { return getI64(pulseCount, ch); }
 export function pulseEnergyMicroWh(ch: i32): i64 { return getI64(energyMicroWh, ch); }
 
 /**
- * Power in mW from the last interval between pulses. When no pulse has come for longer than
+ * Power in mW from the last interval between pulses, each pulse stamped at the first edge of
+ * its rise (contact bounce after it does not move the stamp). When no pulse has come for longer than
  * that interval, the elapsed time bounds the power from above, so it decays smoothly; after
  * the timeout it is zero. A single pulse after start-up gives no interval and no power.
  */
@@ -88,8 +89,11 @@ export function pulsePowerMilliW(ch: i32, nowUs: i64): i64 {
   const last = getI64(lastPulseUs, ch);
   const interval = getI64(lastIntervalUs, ch);
   if (last < 0 || interval <= 0) return 0;
-  const since = nowUs - last;
-  if (since >= getI64(timeoutUs, ch)) return 0;
+  // A rise already seen but still being filtered is the next pulse: the elapsed-time bound stops
+  // at its first edge, so the power does not dip for the filter time on a steady train.
+  const pending = filterPendingSinceUs(ch);
+  const since = (pending > last && filterAcceptedLevel(ch) == 0 ? pending : nowUs) - last;
+  if (nowUs - last >= getI64(timeoutUs, ch)) return 0;
   const span = since > interval ? since : interval;
   // P[mW] = E[µWh] · 3.6e6 / Δt[µs]; E per pulse is num/den µWh.
   return getI64(perPulseNumerator, ch) * 3_600_000 / (getI64(perPulseDenominator, ch) * span);

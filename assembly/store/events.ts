@@ -15,6 +15,7 @@ export const EVENT_STORE_CORRUPT: u16 = 5;
 export const EVENT_UNLOCK_REFUSED: u16 = 6; // a wrong console PIN; new value = wrong PINs in a row
 export const EVENT_FACTORY_RESET: u16 = 7; // settings, PIN and console key back to the defaults
 export const EVENT_ADC_GAP: u16 = 16; // the board lost ADC frames (fw_adc_gap); new value = frames lost since the last such event
+// 17 and 18 are CT metering's (assembly/ct/meter.ts: CT_EVENT_FAULT, CT_EVENT_CONDITION; docs/ct.md).
 
 const RECORD_BYTES: u32 = 40;
 const CRC_AT: u32 = 32;

@@ -6,12 +6,32 @@ import { Ajv } from "ajv";
 import type { ErrorObject } from "ajv";
 import { boardsDir } from "../paths.js";
 
-export interface AdcSpec { bits: number; full_scale_mv: number; bias_code: number; sample_rate_hz: number; noise_lsb_rms: number }
+export interface AdcAsBuilt { crosstalk_ppm?: number; gain_error_percent?: number; spikes_per_s?: number; mains_pickup_lsb?: number }
+export interface AdcSpec {
+  bits: number; full_scale_mv: number; bias_code: number; sample_rate_hz: number; noise_lsb_rms: number;
+  /** The rate the shell's ADC clock really produces (absent: sample_rate_hz). */
+  frame_rate_hz?: number;
+  /** Sequential conversion: column k sampled k × this after the voltage column. */
+  column_step_us?: number;
+  attenuation_db?: number;
+  crosstalk_ppm?: number;
+  /** Simulation only: the twin's ideal front end. */
+  ideal?: boolean;
+  as_built?: AdcAsBuilt;
+}
+/** [primary A, ratio error %, extra phase lead °]: deviations from ratio and phase_deg. */
+export type ErrorCurve = [number, number, number][];
+export interface ClampModel { model: string; max_a?: number; source?: string; error_curve?: ErrorCurve }
 /** The components of one particular unit (tolerances): the twin's signals use them, the firmware gets the nominal values. */
 export interface VoltageAsBuilt { volts_per_adc_volt?: number; phase_deg?: number }
-export interface CtAsBuilt { ratio?: number; burden_ohm?: number; phase_deg?: number }
-export interface VoltageChannel { name: "v"; kind: "voltage"; adc_input: number; volts_per_adc_volt: number; phase_deg: number; as_built?: VoltageAsBuilt }
-export interface CtChannel { name: string; kind: "ct"; adc_input: number; ratio: number; burden_ohm: number; rated_a: number; phase_deg: number; as_built?: CtAsBuilt }
+export interface CtAsBuilt { ratio?: number; burden_ohm?: number; phase_deg?: number; error_curve?: ErrorCurve }
+export interface VoltageChannel {
+  name: "v"; kind: "voltage"; adc_input: number; volts_per_adc_volt: number; phase_deg: number; nominal_v?: number; as_built?: VoltageAsBuilt;
+}
+export interface CtChannel {
+  name: string; kind: "ct"; adc_input: number; ratio: number; burden_ohm: number; rated_a: number; phase_deg: number;
+  direction?: "bidirectional" | "import_only"; clamp?: ClampModel; as_built?: CtAsBuilt;
+}
 export interface PulseChannel { name: string; kind: "pulse"; gpio: number; filter_ms: number; wh_per_pulse: number }
 export interface HeatChannel {
   name: string; kind: "heat"; flow_gpio: number; litres_per_pulse: number; flow_sensor_pipe: "supply" | "return";
@@ -58,6 +78,24 @@ export function checkBoard(data: unknown, source: string): Board {
     if (adcInputs.has(ch.adc_input)) throw new BoardError(`${source}: channel '${ch.name}' uses adc_input ${ch.adc_input} twice`);
     adcInputs.add(ch.adc_input);
   }
+  // The firmware's own limits (assembly/ct/calibration.ts), so a board the schema accepts is never refused later.
+  const adc = board.adc;
+  if (adc.frame_rate_hz !== undefined && Math.abs(adc.frame_rate_hz / adc.sample_rate_hz - 1) > 0.05) {
+    throw new BoardError(`${source}: adc.frame_rate_hz ${adc.frame_rate_hz} is more than 5 % from sample_rate_hz ${adc.sample_rate_hz} (a clock divider's rounding, not another rate)`);
+  }
+  const columns = board.channels.filter((c) => c.kind === "voltage" || c.kind === "ct").length;
+  const rate = adc.frame_rate_hz ?? adc.sample_rate_hz;
+  if (adc.column_step_us !== undefined && adc.column_step_us * columns > 1e6 / rate + 1e-9) {
+    throw new BoardError(`${source}: adc.column_step_us ${adc.column_step_us} × ${columns} columns does not fit in one frame (${(1e6 / rate).toFixed(3)} µs)`);
+  }
+  for (const ch of board.channels) {
+    if (ch.kind !== "ct") continue;
+    for (const curve of [ch.clamp?.error_curve, ch.as_built?.error_curve]) {
+      if (curve && curve.some((p, i) => i > 0 && p[0] <= curve[i - 1][0])) {
+        throw new BoardError(`${source}: channel '${ch.name}': error_curve currents must ascend`);
+      }
+    }
+  }
   if (board.channels.some((c) => c.kind === "ct") && !names.has("v")) {
     throw new BoardError(`${source}: CT channels need a voltage reference channel 'v'`);
   }
@@ -96,17 +134,37 @@ export function channelNumber(name: string): number {
 }
 
 const KIND_CODE = { voltage: 1, ct: 2, pulse: 3, heat: 4 } as const;
+const KIND_CT_CURVE = 5;
+/** Points of a CT error curve per descriptor record (docs/board-abi.md). */
+const CURVE_POINTS_PER_RECORD = 2;
 export const DESCRIPTOR_ABI_VERSION = 1;
 const HEADER_BYTES = 36;
 const RECORD_BYTES = 32;
+/** fw_board_capacity (docs/board-abi.md). */
+const DESCRIPTOR_CAPACITY = 512;
 
 /** Pack the board into the descriptor layout of docs/board-abi.md. */
 export function packDescriptor(board: Board, overrides: { nodeId?: number } = {}): Uint8Array {
-  const bytes = new Uint8Array(HEADER_BYTES + RECORD_BYTES * board.channels.length);
+  // CT error curves travel as extra records (kind 5) after the channels, two points each.
+  const curves: { number: number; first: number; points: ErrorCurve }[] = [];
+  // The twin's ideal front end has none of the realistic fields (docs/ct.md).
+  const realistic = !board.adc.ideal;
+  for (const ch of board.channels) {
+    if (!realistic || ch.kind !== "ct" || !ch.clamp?.error_curve) continue;
+    const curve = ch.clamp.error_curve;
+    for (let first = 0; first < curve.length; first += CURVE_POINTS_PER_RECORD) {
+      curves.push({ number: channelNumber(ch.name), first, points: curve.slice(first, first + CURVE_POINTS_PER_RECORD) });
+    }
+  }
+  const records = board.channels.length + curves.length;
+  if (HEADER_BYTES + RECORD_BYTES * records > DESCRIPTOR_CAPACITY) {
+    throw new BoardError(`board ${board.name}: the descriptor needs ${HEADER_BYTES + RECORD_BYTES * records} bytes, the firmware takes ${DESCRIPTOR_CAPACITY} (fewer error_curve points)`);
+  }
+  const bytes = new Uint8Array(HEADER_BYTES + RECORD_BYTES * records);
   const view = new DataView(bytes.buffer);
   view.setUint32(0, 0x44424d41, true);
   view.setUint16(4, DESCRIPTOR_ABI_VERSION, true);
-  view.setUint16(6, board.channels.length, true);
+  view.setUint16(6, records, true);
   view.setUint32(8, overrides.nodeId ?? board.node_id, true);
   view.setUint32(12, board.report_interval_s, true);
   view.setUint32(16, board.adc.sample_rate_hz, true);
@@ -121,13 +179,19 @@ export function packDescriptor(board: Board, overrides: { nodeId?: number } = {}
     let input = 0;
     let flags = 0;
     switch (ch.kind) {
-      case "voltage":
+      case "voltage": {
         input = ch.adc_input;
-        params.push(Math.round(ch.volts_per_adc_volt * 1000), Math.round(ch.phase_deg * 1000));
+        const adc = board.adc;
+        params.push(Math.round(ch.volts_per_adc_volt * 1000), Math.round(ch.phase_deg * 1000),
+          realistic ? Math.round((adc.frame_rate_hz ?? 0) * 1000) : 0, realistic ? Math.round((adc.column_step_us ?? 0) * 1000) : 0,
+          Math.round((ch.nominal_v ?? 0) * 1000), Math.round(adc.noise_lsb_rms * 1000), realistic ? Math.round(adc.crosstalk_ppm ?? 0) : 0);
         break;
+      }
       case "ct":
         input = ch.adc_input;
-        params.push(ch.ratio, Math.round(ch.burden_ohm * 1000), Math.round(ch.rated_a * 1000), Math.round(ch.phase_deg * 1000));
+        flags = ch.direction === "import_only" ? 1 : 0;
+        params.push(ch.ratio, Math.round(ch.burden_ohm * 1000), Math.round(ch.rated_a * 1000), Math.round(ch.phase_deg * 1000),
+          Math.round((ch.clamp?.max_a ?? 0) * 1000));
         break;
       case "pulse":
         input = ch.gpio;
@@ -144,6 +208,18 @@ export function packDescriptor(board: Board, overrides: { nodeId?: number } = {}
     view.setUint8(at + 2, input);
     view.setUint8(at + 3, flags);
     params.forEach((p, k) => view.setInt32(at + 4 + 4 * k, p, true));
+  });
+  curves.forEach((c, i) => {
+    const at = HEADER_BYTES + (board.channels.length + i) * RECORD_BYTES;
+    view.setUint8(at, KIND_CT_CURVE);
+    view.setUint8(at + 1, c.number);
+    view.setUint8(at + 2, c.first);
+    view.setUint8(at + 3, c.points.length);
+    c.points.forEach(([amps, ratioPercent, leadDeg], k) => {
+      view.setInt32(at + 4 + 12 * k, Math.round(amps * 1000), true);
+      view.setInt32(at + 8 + 12 * k, Math.round(ratioPercent * 10000), true);
+      view.setInt32(at + 12 + 12 * k, Math.round(leadDeg * 1000), true);
+    });
   });
   return bytes;
 }

@@ -24,6 +24,9 @@ export const STATUS_FLAGS: Record<number, string> = {
   4: "store_corrupt",
   5: "unauthenticated",
   6: "ct_fault",
+  7: "over_range",
+  8: "under_voltage",
+  9: "reverse_energy",
   10: "adc_gap",
 };
 

@@ -1,6 +1,6 @@
 // The digital twin: plays a scenario through the unchanged release firmware on a simulated
 // board (clock, GPIO edge interrupts, UART, radio, NOR flash) and reports what it measured.
-import { Firmware, loadFirmwareImage } from "../firmware/firmware.js";
+import { Firmware, FirmwareError, loadFirmwareImage } from "../firmware/firmware.js";
 import type { FirmwareImage, PulseEvent } from "../firmware/firmware.js";
 import type { AbiRecorder } from "../firmware/recorder.js";
 import { channelNumber, packDescriptor } from "../board/board.js";
@@ -14,11 +14,13 @@ import { HeatCircuit, TEMPERATURE_PERIOD_US, boardForScenario } from "./heat-cir
 import { NorFlash } from "./flash.js";
 import { SimFlash } from "./board-flash.js";
 import type { CutReport } from "./board-flash.js";
-import { AnalogFrontEnd } from "./analog.js";
+import { AnalogFrontEnd, realFrameRateHz } from "./analog.js";
 import type { BoardSpec, CtLoadSpec } from "./analog.js";
 import { Random } from "./random.js";
 
 export const REPORT_FORMAT = "activemeter-report/1";
+/** Status bit 6 (docs/frames.md): CT parameters refused. */
+const CT_FAULT_FLAG = 1 << 6;
 /** Simulated time between main-loop iterations: events are batched and the firmware ticked. */
 export const STEP_US = 10_000;
 
@@ -86,6 +88,8 @@ export class Twin {
   private readonly trains: { train: PulseTrain; input: number }[] = [];
   private readonly heat: HeatCircuit[] = [];
   private readonly adc?: AdcStream;
+  /** The firmware of this power-up refused ADC blocks (CT metering off, status ct_fault): the board stops sending them. */
+  private adcRefused = false;
   private readonly endUs: number;
 
   constructor(readonly scenario: Scenario, readonly image: FirmwareImage = loadFirmwareImage(), private readonly observer: TwinObserver = {},
@@ -134,6 +138,7 @@ export class Twin {
       flash: this.flashDriver,
     }, this.options.recorder);
     fw.start(packDescriptor(boardForScenario(this.scenario.board, this.scenario.heat)));
+    this.adcRefused = false;
     const key = this.options.key === undefined ? testKey(this.scenario.board.node_id) : this.options.key;
     if (key) fw.setKey(key);
     fw.setIdentity(Buffer.from(this.image.sha256, "hex"));
@@ -240,7 +245,9 @@ export class Twin {
     if (this.heat.length > 0 && Math.floor(until / TEMPERATURE_PERIOD_US) > Math.floor(this.clockUs / TEMPERATURE_PERIOD_US)) {
       this.firmware.temperatures(this.heat.map((h) => h.temperature()));
     }
-    this.adc?.deliver(this.firmware, this.clockUs, until);
+    // A firmware whose CT metering is off answers -4 (status ct_fault): a shell logs it and stops
+    // its ADC; everything else runs on (docs/ct.md).
+    if (this.adc && !this.adcRefused) this.adcRefused = !this.adc.deliver(this.firmware, this.clockUs, until);
     this.clockUs = until;
     if (events.length > 0) this.firmware.pulseEvents(events);
     this.firmware.tick();
@@ -283,7 +290,8 @@ export class Twin {
  */
 class AdcStream {
   private readonly frontEnd: AnalogFrontEnd;
-  private readonly rateHz: number;
+  /** The ADC's real frame rate in mHz (the shell's clock divider; the ideal model: the nominal rate). */
+  private readonly rateMilliHz: bigint;
   private readonly block: Uint16Array;
 
   constructor(scenario: Scenario) {
@@ -294,7 +302,7 @@ class AdcStream {
     const cts = board.channels.filter((c) => c.kind === "ct").sort((a, b) => (a as { adc_input: number }).adc_input - (b as { adc_input: number }).adc_input);
     // A unit's real components (`as_built`, tolerances) shape the signals; the firmware gets the nominal values.
     const built = (c: Channel) => ("as_built" in c && c.as_built ? { ...c, ...c.as_built } : c);
-    const spec: BoardSpec = { name: board.name, adc: board.adc, channels: [built(voltage), ...cts.map(built)] };
+    const spec: BoardSpec = { name: board.name, chip: board.chip, adc: board.adc, channels: [built(voltage), ...cts.map(built)] };
     const mains = scenario.mains;
     const loads: Record<string, CtLoadSpec> = {};
     for (const [name, c] of scenario.ct) {
@@ -303,24 +311,32 @@ class AdcStream {
     this.frontEnd = new AnalogFrontEnd(spec,
       mains ? { vrms: mains.vrms, hz: mains.hz, harmonics: mains.harmonics.map((h) => [h.order, h.amplitude, h.phaseDeg]) } : { vrms: 0, hz: 50 },
       loads, { seed: (scenario.seed ^ Math.floor(scenario.seed / 2 ** 32) ^ 0x5ca1ab1e) >>> 0 });
-    this.rateHz = board.adc.sample_rate_hz;
-    this.block = new Uint16Array(Math.ceil(STEP_US * this.rateHz / 1e6 + 1) * this.frontEnd.columns);
+    const rateHz = realFrameRateHz(spec);
+    this.rateMilliHz = BigInt(Math.round(rateHz * 1000));
+    this.block = new Uint16Array(Math.ceil(STEP_US * rateHz / 1e6 + 1) * this.frontEnd.columns);
   }
 
   /** Index of the first frame sampled at or after `us` (exact integer arithmetic for any run length). */
   private frameAt(us: number): number {
-    const seconds = Math.floor(us / 1e6);
-    return seconds * this.rateHz + Math.ceil((us - seconds * 1e6) * this.rateHz / 1e6);
+    const scaled = BigInt(Math.round(us)) * this.rateMilliHz;
+    const per = 1_000_000_000n;
+    return Number((scaled + per - 1n) / per);
   }
 
-  /** The frames sampled in [fromUs, toUs). */
-  deliver(firmware: Firmware, fromUs: number, toUs: number): void {
+  /** The frames sampled in [fromUs, toUs); false when the firmware refuses ADC blocks (CT metering off). */
+  deliver(firmware: Firmware, fromUs: number, toUs: number): boolean {
     const first = this.frameAt(fromUs);
     const frames = this.frameAt(toUs) - first;
-    if (frames <= 0) return;
+    if (frames <= 0) return true;
     const codes = this.block.subarray(0, frames * this.frontEnd.columns);
     this.frontEnd.fill(codes, first, frames);
-    firmware.adcBlock(codes, this.frontEnd.columns);
+    try {
+      firmware.adcBlock(codes, this.frontEnd.columns);
+    } catch (e) {
+      if (e instanceof FirmwareError && /not supported/.test(e.message) && (firmware.status() & CT_FAULT_FLAG) !== 0) return false;
+      throw e;
+    }
+    return true;
   }
 }
 

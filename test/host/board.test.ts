@@ -44,15 +44,16 @@ test("a board that is not JSON, or not there, is refused with a clear message", 
 test("the descriptor follows the documented layout", () => {
   const d = packDescriptor(loadBoard("esp32-devkitc"));
   const v = new DataView(d.buffer);
-  assert.equal(d.length, 36 + 6 * 32);
+  // 6 channels + the two clamps' error curves (5 points each: 3 records of up to 2 points).
+  assert.equal(d.length, 36 + 12 * 32);
   assert.equal(Buffer.from(d.subarray(0, 4)).toString("latin1"), "AMBD");
   assert.equal(v.getUint16(4, true), 1, "ABI version");
-  assert.equal(v.getUint16(6, true), 6, "channel count");
+  assert.equal(v.getUint16(6, true), 12, "record count");
   assert.equal(v.getUint32(8, true), 4097, "node id");
   assert.equal(v.getUint32(12, true), 10, "report interval");
   assert.equal(v.getUint32(16, true), 4000, "sample rate");
   assert.equal(v.getUint16(20, true), 12, "ADC bits");
-  assert.equal(v.getUint16(22, true), 2048, "bias code");
+  assert.equal(v.getUint16(22, true), 1717, "bias code");
   assert.equal(v.getUint32(24, true), 3100, "full scale mV");
   assert.equal(v.getUint32(28, true), 4096, "flash sector bytes");
   assert.equal(v.getUint32(32, true), 64, "flash sectors");
@@ -69,4 +70,13 @@ test("the descriptor follows the documented layout", () => {
   assert.equal(v.getInt32(ct1 + 8, true), 33_000, "burden mΩ");
   assert.equal(v.getInt32(ct1 + 12, true), 30_000, "rated mA");
   assert.equal(v.getInt32(ct1 + 16, true), 2000, "phase m°");
+  assert.equal(v.getInt32(ct1 + 20, true), 100_000, "clamp maximum mA");
+  assert.equal(d[ct1 + 3], 0, "not import-only");
+  const volt = 36;
+  assert.deepEqual([2, 3, 4, 5, 6].map((p) => v.getInt32(volt + 4 + 4 * p, true)), [0, 83_333, 230_000, 6000, 50],
+    "real rate (0: nominal), column step ns, nominal mV, noise milli-LSB, crosstalk ppm");
+  const curve = 36 + 6 * 32;
+  assert.deepEqual([d[curve], d[curve + 1], d[curve + 2], d[curve + 3]], [5, 1, 0, 2], "kind CT curve, ct1, first point 0, 2 points");
+  assert.deepEqual([0, 1, 2, 3, 4, 5].map((k) => v.getInt32(curve + 4 + 4 * k, true)), [300, -25_000, 3000, 1500, -12_000, 1600],
+    "0.3 A: -2.5 % and +3°; 1.5 A: -1.2 % and +1.6°");
 });

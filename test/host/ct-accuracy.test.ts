@@ -33,7 +33,8 @@ interface RunResult { importMicroWh: number[]; exportMicroWh: number[]; meteredS
 function run(b: BoardSpec, mains: MainsSpec, loads: (CtLoadSpec | undefined)[], seconds: number,
   options: { seed?: number; biasDrift?: (column: number, t: number) => number; configure?: boolean } = {}): RunResult {
   if (options.configure !== false) configure(b);
-  const twin = new AnalogFrontEnd(b, mains, loads, { seed: options.seed ?? 1, biasDrift: options.biasDrift });
+  // The ideal front end: the core is configured without the board's front-end corrections here.
+  const twin = new AnalogFrontEnd(b, mains, loads, { seed: options.seed ?? 1, biasDrift: options.biasDrift, ideal: true });
   const blockFrames = 400;
   const block = new Uint16Array(harness.memory.buffer, ct.ctHarnessBuffer(), blockFrames * twin.columns);
   const start = Number(ct.ctFramesProcessed());
@@ -247,3 +248,20 @@ test("per-sample cost (V8, this machine): ns per channel-sample for 1, 2 and 4 C
 });
 
 test("accuracy table", () => { console.log(["", "CT accuracy (measured error of the net register):", ...table].join("\n")); });
+
+test("calibration setters re-check the overflow bound: a gain that could overflow the i64 energy sums is refused, nothing changes", () => {
+  // Per cycle |A·C0| ≤ K·N²·span² must stay below 4e18 (docs/ct.md): K = V/code · A/code / fs / 3600 · 1e6 · 2^32.
+  const rate = 1000, bits = 12, fullScaleMv = 5000, bias = 2048, voltsPerAdcVolt = 2000, burdenOhm = 1;
+  const perCode = fullScaleMv / 1000 / (2 ** bits - 1);
+  const kPerTurn = perCode * voltsPerAdcVolt * (perCode / burdenOhm) / rate / 3600 * 1e6 * 2 ** 32;
+  const worstCov = (rate / 40) ** 2 * 2048 ** 2;
+  const ratio = Math.floor(0.7 * 4e18 / (kPerTurn * worstCov)); // 70 % of the bound at gain 1
+  assert.equal(ct.ctConfigure(1, rate, bits, fullScaleMv, bias, voltsPerAdcVolt * 1000, 0), 0);
+  assert.equal(ct.ctConfigureChannel(0, ratio, Math.round(burdenOhm * 1000), 1000, 0), 0, `ratio ${ratio}`);
+  assert.equal(ct.ctSetGainMicro(0, 1_300_000), 0, "×1.3: 91 % of the bound");
+  assert.equal(ct.ctSetGainMicro(0, 1_500_000), -3, "×1.5 would pass the bound");
+  assert.equal(ct.ctGainMicro(0), 1_300_000, "refused: unchanged");
+  assert.equal(ct.ctSetVoltageGainMicro(1_200_000), -3, "the voltage gain multiplies the same bound");
+  assert.equal(ct.ctVoltageGainMicro(), 1_000_000);
+  assert.equal(ct.ctSetPhaseMilliDeg(0, 10_001), -1, "phase beyond ±10° is a range error");
+});
