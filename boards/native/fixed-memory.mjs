@@ -18,6 +18,10 @@ const rewrites = [
   // DEFINE_LOAD / DEFINE_STORE (little-endian branch).
   ["wasm_rt_memcpy(&result, &mem->data[addr], sizeof(t1));", "SHELL_LOAD(result, addr, t1);", 1],
   ["wasm_rt_memcpy(&mem->data[addr], &wrapped, sizeof(t1));", "SHELL_STORE(addr, wrapped, t1);", 1],
+  // f64 rounding on the bits (wasm-rt-fixed.h): picolibc's rv32 ceil() is wrong for large values.
+  ["  return floor(x);\n", "  return SHELL_FLOOR(x);\n", 1],
+  ["  return ceil(x);\n", "  return SHELL_CEIL(x);\n", 1],
+  ["  return trunc(x);\n", "  return SHELL_TRUNC(x);\n", 1],
 ];
 for (const [from, to, count] of rewrites) {
   const found = text.split(from).length - 1;

@@ -35,6 +35,7 @@ extern uint8_t shell_linear_memory[];
 #else
 #define SHELL_ALIGNED_FAST_PATH 0 /* x86-64: memcpy is one unaligned move already */
 #endif
+
 #endif
 #if SHELL_ALIGNED_FAST_PATH
 #define SHELL_LOAD(result, addr, t)                                              \
@@ -57,4 +58,33 @@ extern uint8_t shell_linear_memory[];
 #define SHELL_LOAD(result, addr, t) wasm_rt_memcpy(&(result), SHELL_MEMORY_AT(addr), sizeof(t))
 #define SHELL_STORE(addr, wrapped, t) wasm_rt_memcpy(SHELL_MEMORY_AT(addr), &(wrapped), sizeof(t))
 #endif
+
+/* f64.floor / f64.ceil / f64.trunc computed on the bits, not by the C library: picolibc 1.8's
+ * ceil() on rv32 (Debian's picolibc-riscv64-unknown-elf) rounds some values of 2^31 and more to
+ * the wrong integer (ceil(2103780863.048) = 2103781888), which made the RV32 replay of the CT
+ * firmware diverge from the twin. Exact for every double: clear the fraction bits below the
+ * binary point, after adding them all-ones when the result must move away from zero. */
+#include <string.h>
+static inline double shell_round_integral(double x, int up) {
+  uint64_t u;
+  memcpy(&u, &x, sizeof u);
+  const int e = (int)((u >> 52) & 0x7ff) - 1023;
+  const int negative = (int)(u >> 63);
+  if (e >= 52) return x; /* integral already (or inf/nan) */
+  if (e < 0) {           /* |x| < 1 */
+    if ((u << 1) == 0) return x;                         /* ±0 */
+    if (up < 0) return x < 0 ? -0.0 : 0.0;               /* trunc: signed zero */
+    if (up > 0) return negative ? -0.0 : 1.0;            /* ceil */
+    return negative ? -1.0 : 0.0;                        /* floor */
+  }
+  const uint64_t fraction = 0x000fffffffffffffull >> e;
+  if ((u & fraction) == 0) return x;
+  if ((up > 0 && !negative) || (up == 0 && negative)) u += fraction; /* away from zero */
+  u &= ~fraction;
+  memcpy(&x, &u, sizeof x);
+  return x;
+}
+#define SHELL_FLOOR(x) shell_round_integral((x), 0)
+#define SHELL_CEIL(x) shell_round_integral((x), 1)
+#define SHELL_TRUNC(x) shell_round_integral((x), -1)
 #endif

@@ -59,3 +59,24 @@ test("RV32 instruction counts: small for trivial exports, proportional for the C
   const i2 = short.fw_tick.idle.median, i4 = long.fw_tick.idle.median;
   assert.ok(short.fw_tick.idle.calls > 100 && Math.abs(i2 - i4) <= 0.05 * i2, `idle tick medians ${i2} / ${i4}`);
 });
+
+test("f64 floor/ceil/trunc of the translation on RV32 equal glibc's (picolibc's rv32 ceil is not used)", () => {
+  const src = path.join(projectRoot, "boards/native/rv32/rounding-check.c");
+  const inc = path.join(projectRoot, "boards/native");
+  const ref = path.join(dir, "rounding-ref");
+  const elf = path.join(dir, "rounding.elf");
+  let r = spawnSync(process.env.CC ?? "gcc", ["-O2", "-DREFERENCE", "-I", inc, src, "-o", ref, "-lm"], { encoding: "utf8" });
+  assert.equal(r.status, 0, r.stderr);
+  r = spawnSync("riscv64-unknown-elf-gcc", ["-march=rv32imc", "-mabi=ilp32", "-O2", "--specs=picolibc.specs", "--oslib=semihost", "--crt0=semihost",
+    "-I", inc, "-Wl,--defsym=__flash=0x80000000", "-Wl,--defsym=__flash_size=0x200000", "-Wl,--defsym=__ram=0x80200000",
+    "-Wl,--defsym=__ram_size=0x1000000", "-Wl,--defsym=__stack_size=0x10000", src, "-o", elf, "-lm"], { encoding: "utf8" });
+  if (r.error) assert.fail(`riscv64-unknown-elf-gcc is not available (apt-get install gcc-riscv64-unknown-elf picolibc-riscv64-unknown-elf)`);
+  assert.equal(r.status, 0, r.stderr);
+  const expected = spawnSync(ref, [], { encoding: "utf8" }).stdout.trim();
+  // semihosting console output goes to QEMU's stderr
+  const q = spawnSync("timeout", ["120", "qemu-system-riscv32", "-M", "virt", "-cpu", "rv32,a=false", "-bios", "none", "-display", "none",
+    "-serial", "none", "-monitor", "none", "-kernel", elf, "-semihosting-config", "enable=on,target=native"], { encoding: "utf8" });
+  assert.equal(q.status, 0, q.stderr);
+  assert.match(expected, /^[0-9a-f]{16}$/);
+  assert.equal((q.stdout + q.stderr).trim(), expected);
+});
