@@ -4,6 +4,8 @@ import { encodeFrame, frameBuffer } from "./frame/encoder";
 import { nodeId, reportIntervalS } from "./settings";
 import { statusFlags } from "./status";
 import { storeFrameCounterStart, storeReserveFrameCounter, storeEventCounter } from "./store/index";
+import { omsMessageCount, omsNativeToo } from "./oms/send";
+import { omsEncode, omsBuffer } from "./oms/telegram";
 
 export let framesSent: u32 = 0;
 let frameCounter: u32 = 0;
@@ -18,11 +20,20 @@ export function reporterInit(nowUs: i64): void {
 
 export function reporterTick(nowUs: i64): void {
   if (nowUs < nextReportUs) return;
-  if (!storeReserveFrameCounter(frameCounter + 1, nowUs)) return;
-  frameCounter++;
-  const len = encodeFrame(nodeId, frameCounter, statusFlags(), storeEventCounter());
-  boardRadioSend(frameBuffer, len);
-  framesSent++;
+  // Native frame and OMS telegrams share one counter sequence (docs/frames.md, OMS profile).
+  const oms = omsMessageCount();
+  const native: u32 = omsNativeToo(oms) ? 1 : 0;
+  if (!storeReserveFrameCounter(frameCounter + native + oms, nowUs)) return;
+  if (native != 0) {
+    frameCounter++;
+    boardRadioSend(frameBuffer, encodeFrame(nodeId, frameCounter, statusFlags(), storeEventCounter()));
+    framesSent++;
+  }
+  for (let i: u32 = 0; i < oms; i++) {
+    frameCounter++;
+    boardRadioSend(omsBuffer, omsEncode(i, nodeId, frameCounter, statusFlags(), storeEventCounter()));
+    framesSent++;
+  }
   // Keep to the grid; after a long gap (ticks missed) skip the missed slots, one frame only.
   const intervalUs = <i64>reportIntervalS * 1_000_000;
   nextReportUs += intervalUs;

@@ -8,7 +8,7 @@ import { scratchBuffer } from "../abi/buffers";
 import { nodeId } from "../settings";
 import { firmwareIdentity, identityKnown, IDENTITY_BYTES } from "../identity";
 import { eventAt, eventCounter, EVENT_CONFIG_CHANGE, EVENT_FIRMWARE_IDENTITY, EVENT_REGISTER_RESET, EVENT_KEY_SET,
-  EVENT_STORE_CORRUPT, EVENT_UNLOCK_REFUSED, EVENT_FACTORY_RESET } from "../store/events";
+  EVENT_STORE_CORRUPT, EVENT_UNLOCK_REFUSED, EVENT_FACTORY_RESET, EVENT_CONFIG_DEFAULTS, EVENT_CONFIG_PREVIOUS } from "../store/events";
 import { CT_EVENT_FAULT, CT_EVENT_CONDITION } from "../ct/meter";
 import { storeActive, storeRecordEvent, storeZeroRegister, storeFactoryReset, storePowerFail } from "../store/index";
 import { configSetFrameKey, KEY_PIN } from "../store/config";
@@ -137,7 +137,18 @@ function logLine(r: usize): void {
     out((key & 1) != 0 ? "config " : "");
     out((key & 2) != 0 ? "journal " : "");
     out((key & 4) != 0 ? "events " : "");
-    outLine(")");
+    out(")");
+    // Journal detail (docs/storage.md): what start-up could not prove.
+    out((key & (2 << 3)) != 0 ? ", newest journal sector unreadable: older one used" : "");
+    out((key & (32 << 3)) != 0 ? ", journal unreadable: registers from zero" : "");
+    out(oldV != 0 ? ", registers may be low" : ", no register value lost");
+    out(", frame counters continue at ");
+    outU64(<u64>newV);
+    outLine("");
+  } else if (type == EVENT_CONFIG_DEFAULTS) {
+    outLine("configuration restored to defaults (unreadable: settings, PIN and console key lost)");
+  } else if (type == EVENT_CONFIG_PREVIOUS) {
+    outLine("configuration restored to the previous save (the newest copy was unreadable)");
   } else if (type == EVENT_UNLOCK_REFUSED) {
     out("unlock refused: wrong PIN (");
     outU64(<u64>newV);

@@ -25,6 +25,7 @@ import { sessionTouch, sessionUnlocked, unlockCommand, lockCommand, setPin, lock
 import { idCommand, rebootCommand, logCommand, keyCommand, zeroCommand, factoryResetCommand } from "./admin";
 import { calCommand } from "./cal";
 import { commandHelp } from "./help";
+import { setProfileKey, outFrameProfile, omsNodeIdAllowed } from "./profile-key";
 
 export function reportLineTooLong(limit: u32): void {
   out("error: line too long (at most ");
@@ -117,6 +118,7 @@ function help(): void {
     outLine("set <key> <value>: keys and ranges (* = needs unlock):");
     outLine("  node.id *            1 .. 4294967294");
     outLine("  report.interval_s    1 .. 3600 s between frames");
+    outLine("  frame.profile *      native, oms or both (OMS telegrams need node.id <= 99999999)");
     outLine("  console.lock_s *     30 .. 86400 s without a command before the session locks");
     outLine("  console.pin *        4 .. 8 digits (never shown)");
     outLine("  pulseN.wh_per_pulse * 0.000001 .. 1000000 Wh");
@@ -191,6 +193,7 @@ function config(): void {
   out("report.interval_s = ");
   outU64(reportIntervalS);
   outLine("");
+  outFrameProfile();
   out("console.lock_s = ");
   outU64(lockTimeoutS);
   outLine("");
@@ -285,7 +288,7 @@ function unprotectedKey(): bool {
 
 /** The key is spelt like a key of `help set` (the channel may still be missing on this board). */
 function knownKey(): bool {
-  if (is(1, "node.id") || is(1, "report.interval_s") || is(1, "console.lock_s") || is(1, "console.pin")) return true;
+  if (is(1, "node.id") || is(1, "report.interval_s") || is(1, "console.lock_s") || is(1, "console.pin") || is(1, "frame.profile")) return true;
   const key = tp(1);
   const len = tl(1);
   let at: u32 = 0;
@@ -326,7 +329,7 @@ function set(): void {
     return;
   }
   if (is(1, "node.id")) {
-    if (!argument(0, 4294967294, 1, "a whole number from 1 to 4294967294")) return;
+    if (!argument(0, 4294967294, 1, "a whole number from 1 to 4294967294") || !omsNodeIdAllowed(parsedValue)) return;
     setNodeId(<u32>parsedValue);
   } else if (is(1, "report.interval_s")) {
     if (!argument(0, 3600, 1, "a whole number of seconds from 1 to 3600")) return;
@@ -336,6 +339,8 @@ function set(): void {
     setLockTimeoutS(<u32>parsedValue);
   } else if (is(1, "console.pin")) {
     if (!setPin(tp(2), tl(2))) return;
+  } else if (is(1, "frame.profile")) {
+    if (!setProfileKey()) return;
   } else if (isCtKey(tp(1), tl(1))) {
     if (!ctSetKey(tp(1), tl(1), tp(2), tl(2))) return;
   } else if (tokenStartsWith(tp(1), tl(1), "heat") ? !setHeatKey() : !setPulseKey()) {

@@ -21,7 +21,9 @@ export const AES_ROUNDS: u32 = 10;
 /** Expanded key: AES_ROUNDS + 1 round keys of 16 bytes. */
 export const AES_SCHEDULE_BYTES: u32 = 176;
 /** Slots, so that a new key can be loaded (and checked) while the old one still verifies. */
-export const AES_KEY_SLOT_COUNT: u32 = 2;
+export const AES_KEY_SLOT_COUNT: u32 = 3;
+/** The last slot holds per-message keys (OMS Kenc/Kmac, assembly/oms/security.ts), wiped after each use. */
+export const AES_EPHEMERAL_SLOT: u32 = AES_KEY_SLOT_COUNT - 1;
 
 /** The forward S-box (FIPS-197 figure 7); public data, exported for the harness. */
 export const AES_SBOX: usize = memory.data<u8>([

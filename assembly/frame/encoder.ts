@@ -20,7 +20,7 @@ const frameValues = memory.data(8 * FRAME_REGISTER_COUNT, 8);
  * Value in frame units: the persisted value (so frames never go back after a power cut; the
  * live value where nothing persists), truncated, so a frame never shows more than was measured.
  */
-function frameValue(id: i32): u64 {
+export function frameValue(id: i32): u64 {
   if (!registerExists(id)) return 0;
   const persisted = storePersistedValue(id);
   let v = persisted >= 0 ? persisted : registerValue(id);

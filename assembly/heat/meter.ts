@@ -185,3 +185,18 @@ export function heatFlowInSupply(c: i32): bool { return (channelFlags(KIND_HEAT,
 export function heatRestore(c: i32, which: i32, value: i64): void {
   setI64(which == 0 ? heatMicroWh : which == 1 ? coolMicroWh : volumeMilliL, c, value);
 }
+
+// Live readings for OMS telegrams (assembly/oms/records.ts).
+/** The latest supply / return temperature in m°C; valid only while heatReadingValid(c). */
+export function heatSupplyMilliC(c: i32): i32 { return getI32(supplyMilliC, c); }
+export function heatReturnMilliC(c: i32): i32 { return getI32(returnMilliC, c); }
+export function heatReadingValid(c: i32): bool { return getI32(reading, c) == READING_VALID; }
+/** Flow in mL/h from the last pulse interval, decaying like heatPowerMilliW; 0 after the timeout. */
+export function heatFlowMilliLPerH(c: i32, nowUs: i64): i64 {
+  const last = getI64(lastPulseUs, c);
+  const interval = getI64(lastIntervalUs, c);
+  if (last < 0 || interval <= 0) return 0;
+  const since = nowUs - last;
+  if (since >= DEFAULT_TIMEOUT_S * 1_000_000) return 0;
+  return getI64(millilitresPerPulse, c) * 3_600_000_000 / (since > interval ? since : interval);
+}

@@ -1,17 +1,22 @@
 // Configuration store: two copies (sectors A and B), each one record: magic, sequence number,
-// (key, value) pairs, CRC. Saving overwrites the older copy, so a cut save leaves the other
-// intact; start-up applies the newest valid copy whole, or nothing.
+// (key, value) pairs, the sequence number again, CRC, end mark. Saving overwrites the older copy,
+// so a cut save leaves the other intact; start-up applies the newest valid copy whole, or
+// nothing. A copy a power cut explains (erased, a cut program, a cut erase of the older copy) is
+// not damage; any other unreadable copy is, and is reported (docs/storage.md).
 import { boardFlashRead, boardFlashProgram, boardFlashErase } from "../abi/board";
 import { crc32 } from "../frame/crc32";
+import { bytesErased } from "./record";
 import { sectorOffset, CONFIG_SECTOR_A } from "./layout";
 import { authSetKey } from "../frame/auth";
 import { settingKeysEnd, settingExists, settingValue, settingValid, settingApply } from "./settings-table";
 
-const MAGIC: u32 = 0x31434d41; // "AMC1"
+const MAGIC: u32 = 0x32434d41; // "AMC2"
 const HEADER_BYTES: u32 = 12; // magic, seq, count, reserved
 const PAIR_BYTES: u32 = 10;
 const MAX_PAIRS: u32 = 96;
-const CAPACITY: u32 = HEADER_BYTES + MAX_PAIRS * PAIR_BYTES + 4;
+/** After the pairs: the sequence number again (u32), the CRC (u32), the end mark 0x00. */
+const TRAILER_BYTES: u32 = 9;
+const CAPACITY: u32 = HEADER_BYTES + MAX_PAIRS * PAIR_BYTES + TRAILER_BYTES;
 const buffer = memory.data(<i32>CAPACITY, 8);
 /** Extra values kept with the settings: firmware identity (SHA-256) and boot count. */
 export const IDENTITY_WORDS: i32 = 4;
@@ -31,7 +36,14 @@ let pin: i64 = DEFAULT_PIN;
 let seq: u32 = 0;
 let newestCopy: u32 = 1;
 export let configFound = false;
+/** A copy was damaged (not explained by a power cut); see configLostAll. */
 export let configDamaged = false;
+/** Bit per copy (1 = A, 2 = B) found damaged at start-up. */
+export let configDamagedCopies: u32 = 0;
+/** No readable copy was left: the configuration was restored to the defaults. */
+export let configRestoredDefaults = false;
+/** A damaged copy may have been newer than the one applied: the previous save was restored. */
+export let configRestoredPrevious = false;
 
 export function storedIdentityWord(i: i32): i64 { return load<i64>(identity + (<usize>i << 3)); }
 export function setStoredIdentityWord(i: i32, v: i64): void { store<i64>(identity + (<usize>i << 3), v); }
@@ -43,21 +55,44 @@ function readCopy(c: u32): i64 {
   const count = <u32>load<u16>(buffer, 8);
   if (count > MAX_PAIRS) return -1;
   const end = HEADER_BYTES + count * PAIR_BYTES;
-  if (load<u32>(buffer + end) != crc32(buffer, end)) return -1;
+  if (load<u32>(buffer + end + 4) != crc32(buffer, end + 4) || load<u8>(buffer + end + 8) == 0xff) return -1;
+  if (load<u32>(buffer + end) != load<u32>(buffer, 4)) return -1;
   return <i64>load<u32>(buffer, 4);
 }
 
-function isErased(c: u32): bool {
-  boardFlashRead(sectorOffset(CONFIG_SECTOR_A + c), buffer, 16);
-  return load<u64>(buffer) == u64.MAX_VALUE && load<u64>(buffer, 8) == u64.MAX_VALUE;
+/**
+ * An invalid copy `c` that a power cut explains, given the other copy's sequence number (-1 if
+ * none): erased or an erase cut (first bytes erased); a program cut (its end mark still erased);
+ * or the older copy (its trailing sequence number below the other's) cut while being erased.
+ */
+function explained(c: u32, otherSeq: i64): bool {
+  boardFlashRead(sectorOffset(CONFIG_SECTOR_A + c), buffer, CAPACITY);
+  if (bytesErased(buffer, 16)) return true;
+  const count = <u32>load<u16>(buffer, 8);
+  if (count > MAX_PAIRS) return bytesErased(buffer + 10, 16); // cut before the count landed
+  const end = HEADER_BYTES + count * PAIR_BYTES;
+  if (load<u8>(buffer + end + 8) == 0xff) return true;
+  return otherSeq >= 0 && <i64>load<u32>(buffer + end) < otherSeq;
+}
+
+/** Copy `c` (invalid) holds a trailing sequence number below `otherSeq`. */
+function olderThan(c: u32, otherSeq: i64): bool {
+  boardFlashRead(sectorOffset(CONFIG_SECTOR_A + c), buffer, CAPACITY);
+  const count = <u32>load<u16>(buffer, 8);
+  if (count > MAX_PAIRS) return false;
+  return <i64>load<u32>(buffer + HEADER_BYTES + count * PAIR_BYTES) < otherSeq;
 }
 
 /** Start-up: apply the newest valid copy (defaults stay where it has no value). */
 export function configRestore(): void {
   const a = readCopy(0);
   const b = readCopy(1);
-  configDamaged = (a < 0 && !isErased(0)) || (b < 0 && !isErased(1));
+  configDamagedCopies = (a < 0 && !explained(0, b) ? 1 : 0) | (b < 0 && !explained(1, a) ? 2 : 0);
+  configDamaged = configDamagedCopies != 0;
   configFound = a >= 0 || b >= 0;
+  configRestoredDefaults = configDamaged && !configFound;
+  // The damaged copy was the newer one unless its trailing sequence number says it is older.
+  configRestoredPrevious = configFound && ((configDamagedCopies & 1) != 0 && !olderThan(0, b) || (configDamagedCopies & 2) != 0 && !olderThan(1, a));
   memory.fill(identity, 0, 32);
   memory.fill(frameKey, 0, 16);
   frameKeyStored = false;
@@ -72,7 +107,13 @@ export function configRestore(): void {
   for (let i: u32 = 0; i < count; i++) {
     const at = buffer + HEADER_BYTES + i * PAIR_BYTES;
     const key = load<u16>(at);
-    if (settingExists(key) && !settingValid(key, load<i64>(at, 2))) { configDamaged = true; return; }
+    if (settingExists(key) && !settingValid(key, load<i64>(at, 2))) {
+      configDamaged = true;
+      configDamagedCopies |= 1 << newestCopy;
+      configRestoredDefaults = true;
+      configFound = false;
+      return;
+    }
   }
   for (let i: u32 = 0; i < count; i++) {
     const at = buffer + HEADER_BYTES + i * PAIR_BYTES;
@@ -118,10 +159,12 @@ function writeRecord(n: u32): bool {
   store<u16>(buffer, <u16>n, 8);
   store<u16>(buffer, 0, 10);
   const end = HEADER_BYTES + n * PAIR_BYTES;
-  store<u32>(buffer + end, crc32(buffer, end));
+  store<u32>(buffer + end, seq + 1);
+  store<u32>(buffer + end + 4, crc32(buffer, end + 4));
+  store<u8>(buffer + end + 8, 0);
   const target = newestCopy ^ 1;
   if (boardFlashErase(CONFIG_SECTOR_A + target) != 0) return false;
-  if (boardFlashProgram(sectorOffset(CONFIG_SECTOR_A + target), buffer, end + 4) != 0) return false;
+  if (boardFlashProgram(sectorOffset(CONFIG_SECTOR_A + target), buffer, end + TRAILER_BYTES) != 0) return false;
   newestCopy = target;
   seq++;
   return true;

@@ -4,10 +4,12 @@ import { storeUsable } from "./layout";
 import { configFactoryReset } from "./config";
 import { registersRestore, registerValue } from "../registers";
 import { EVENT_REGISTER_RESET, EVENT_FACTORY_RESET } from "./events";
-import { configRestore, configSave, configDamaged, storedIdentityWord, setStoredIdentityWord, IDENTITY_WORDS } from "./config";
-import { journalRestore, journalTick, journalCommit, journalReserveFrameCounter, journalPersisted, frameCounterCeiling, journalEventCounter, journalDamaged,
-  journalCountBoot, bootCount } from "./journal";
-import { eventsRestore, eventRecord, eventCounter, eventsDamaged, EVENT_CONFIG_CHANGE, EVENT_FIRMWARE_IDENTITY, EVENT_STORE_CORRUPT } from "./events";
+import { configRestore, configSave, configDamaged, configDamagedCopies, configRestoredDefaults, configRestoredPrevious, storedIdentityWord, setStoredIdentityWord, IDENTITY_WORDS } from "./config";
+import { journalTick, journalCommit, journalResetCommit, journalReserveFrameCounter, journalPersisted, frameCounterCeiling, journalEventCounter,
+  journalCountBoot, bootCount, journalRollNow, journalRaiseFrameFloor, journalCheckSoon, journalCheckAll, frameFieldCounters } from "./journal";
+import { journalRestore, journalDamage, journalLostMask } from "./journal-restore";
+import { eventsRestore, eventRecord, eventCounter, eventsDamaged, eventsVoidDamaged, EVENT_CONFIG_CHANGE, EVENT_FIRMWARE_IDENTITY, EVENT_STORE_CORRUPT,
+  EVENT_CONFIG_DEFAULTS, EVENT_CONFIG_PREVIOUS } from "./events";
 import { settingKeysEnd, settingExists, settingValue, SETTING_KEYS_MAX } from "./settings-table";
 import { statusSet, statusClear, STATUS_VOLATILE, STATUS_STORE_CORRUPT } from "../status";
 import { boardTimeUs } from "../abi/board";
@@ -26,19 +28,46 @@ function logEvent(type: u16, key: u16, oldValue: i64, newValue: i64): u32 {
   return eventRecord(type, key, oldValue, newValue, bootCount(), <u32>(boardTimeUs() / 1_000_000));
 }
 
+/** Store-damage event key: which area (1 configuration, 2 journal, 4 event log), journal detail << 3. */
+export const DAMAGE_CONFIG: u16 = 1;
+export const DAMAGE_JOURNAL: u16 = 2;
+export const DAMAGE_EVENTS: u16 = 4;
+export const DAMAGE_JOURNAL_DETAIL_SHIFT: u16 = 3;
+
+/** The identity before the damage is unknown: the next one is no "new firmware identity". */
+let identityLost = false;
+
 /** Start-up, after every module has its defaults: restore what flash holds. */
 export function storeInit(): void {
   active = storeUsable();
   if (!active) { statusSet(STATUS_VOLATILE); return; }
   statusClear(STATUS_VOLATILE);
+  const now = boardTimeUs();
   configRestore();
-  journalRestore();
+  journalRestore(now);
   eventsRestore(journalEventCounter);
   snapshotSettings();
-  journalCountBoot(boardTimeUs(), eventCounter);
-  if (configDamaged || journalDamaged || eventsDamaged) {
-    statusSet(STATUS_STORE_CORRUPT);
-    logEvent(EVENT_STORE_CORRUPT, (configDamaged ? 1 : 0) | (journalDamaged ? 2 : 0) | (eventsDamaged ? 4 : 0), 0, 0);
+  journalCountBoot(now, eventCounter);
+  identityLost = configRestoredDefaults;
+  if (!configDamaged && journalDamage == 0 && !eventsDamaged) return;
+  // Damage, not a power cut: say what was lost, then leave clean records behind.
+  statusSet(STATUS_STORE_CORRUPT);
+  const startBefore = frameCounterCeiling();
+  // No counter that could have been sent is used again: skip the rest of this sector's reservations.
+  if (configDamaged || journalDamage != 0) {
+    journalRaiseFrameFloor(startBefore + frameFieldCounters());
+    journalRollNow(now, eventCounter);
+  }
+  if (configRestoredDefaults) logEvent(EVENT_CONFIG_DEFAULTS, <u16>configDamagedCopies, 0, 0);
+  else if (configRestoredPrevious) logEvent(EVENT_CONFIG_PREVIOUS, <u16>configDamagedCopies, 0, 0);
+  const key = (configDamaged && !configRestoredDefaults && !configRestoredPrevious ? DAMAGE_CONFIG : 0) | (journalDamage != 0 ? DAMAGE_JOURNAL : 0)
+    | (eventsDamaged ? DAMAGE_EVENTS : 0) | <u16>(journalDamage << DAMAGE_JOURNAL_DETAIL_SHIFT);
+  // old: registers whose value may be below what was persisted; new: the first frame counter now.
+  if (key != 0) logEvent(EVENT_STORE_CORRUPT, key, journalLostMask, <i64>frameCounterCeiling() + 1);
+  if (eventsDamaged) eventsVoidDamaged();
+  if (configDamaged) {
+    configSave(); // into the damaged (older) copy
+    if (configRestoredDefaults) configSave(); // and the other one: both readable again
   }
 }
 
@@ -49,6 +78,7 @@ export function storeTick(nowUs: i64): void {
 /** After a console command: record every setting that changed, with old and new value. */
 export function storeRecordChanges(): void {
   if (!active) return;
+  journalCheckSoon(); // a new energy per pulse or step: look at the registers now
   for (let key: u16 = 1; key < settingKeysEnd() && key < SETTING_KEYS_MAX; key++) {
     if (!settingExists(key)) continue;
     const old = load<i64>(shadow + (<usize>key << 3));
@@ -76,7 +106,7 @@ export function storeZeroRegister(id: i32): bool {
   registersRestore(id, 0);
   if (!active) return true;
   logEvent(EVENT_REGISTER_RESET, <u16>id, old, 0);
-  return journalCommit(boardTimeUs(), eventCounter);
+  return journalResetCommit(boardTimeUs(), eventCounter);
 }
 
 /** The console's `factory-reset`: logged, then the configuration copies hold no settings. */
@@ -86,7 +116,7 @@ export function storeFactoryReset(): bool {
   return configFactoryReset();
 }
 
-/** The board says power is about to fail: commit every register exactly, now. */
+/** The board says power is about to fail (or `reboot`): every register exactly into a commit slot, no erase. */
 export function storePowerFail(): bool { return active && journalCommit(boardTimeUs(), eventCounter); }
 
 /** The firmware's SHA-256 from the board: a new identity is an event. */
@@ -94,7 +124,9 @@ export function storeIdentity(ptr: usize): void {
   let changed = false;
   for (let i = 0; i < IDENTITY_WORDS; i++) if (load<i64>(ptr + (<usize>i << 3)) != storedIdentityWord(i)) changed = true;
   if (!changed || !active) return;
-  logEvent(EVENT_FIRMWARE_IDENTITY, 0, storedIdentityWord(0), load<i64>(ptr));
+  // After the configuration was restored to defaults the old identity is unknown: no false "new identity".
+  if (!identityLost) logEvent(EVENT_FIRMWARE_IDENTITY, 0, storedIdentityWord(0), load<i64>(ptr));
+  identityLost = false;
   for (let i = 0; i < IDENTITY_WORDS; i++) setStoredIdentityWord(i, load<i64>(ptr + (<usize>i << 3)));
   configSave();
 }
@@ -109,7 +141,10 @@ export function storePersistedValue(id: i32): i64 {
 /** The first frame counter after start-up: past everything reserved before the cut. */
 export function storeFrameCounterStart(): u32 { return active ? frameCounterCeiling() : 0; }
 
+/** Before a frame: persist whole steps of every register (frames carry persisted values), reserve its counter. */
 export function storeReserveFrameCounter(counter: u32, nowUs: i64): bool {
-  return !active || journalReserveFrameCounter(counter, nowUs, eventCounter);
+  if (!active) return true;
+  journalCheckAll(nowUs, eventCounter);
+  return journalReserveFrameCounter(counter, nowUs, eventCounter);
 }
 

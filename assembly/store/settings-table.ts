@@ -3,6 +3,7 @@
 import { nodeId, reportIntervalS, setNodeId, setReportIntervalS } from "../settings";
 import { MAX_PULSE, MAX_HEAT, MAX_CT } from "../board/descriptor";
 import { lockTimeoutS, setLockTimeoutS, LOCK_MIN_S, LOCK_MAX_S } from "../console/session";
+import { frameProfile, setFrameProfile, profileValid } from "../oms/profile";
 import {
   ctMeterActive, ctMeterChannelPresent, ctMeterGainMicro, ctMeterSetGainMicro, ctMeterPhaseMilliDeg, ctMeterSetPhaseMilliDeg,
   ctMeterOffsetMilliW, ctMeterSetOffsetMilliW, ctMeterVoltageGainMicro, ctMeterSetVoltageGainMicro,
@@ -22,6 +23,7 @@ export const KEY_REPORT_INTERVAL_S: u16 = 2;
 export const KEY_LOCK_S: u16 = 3; // console.lock_s (assembly/console/session.ts)
 export const KEY_V_GAIN: u16 = 4; // v.gain, millionths
 export const KEY_V_PHASE: u16 = 5; // v.phase_deg, m°
+export const KEY_FRAME_PROFILE: u16 = 6; // frame.profile: 1 native, 2 oms, 3 both (assembly/oms/profile.ts)
 export const PULSE_FIRST: u16 = 16; // + ch * 4 + {0 numerator µWh, 1 denominator, 2 filter µs, 3 timeout µs}
 export const HEAT_FIRST: u16 = 48; // + c * 4 + {0 cut-off mK, 1 ΔΘmin mK, 2 pressure kPa, 3 mL per pulse}
 export const CT_FIRST: u16 = HEAT_FIRST + <u16>(MAX_HEAT * 4); // 56 + n * 4 + {0 gain µ, 1 phase m°, 2 offset mW}
@@ -33,7 +35,7 @@ export function settingKeysEnd(): u16 { return KEYS_END; }
 
 /** Is `key` a setting of this board (channels it lacks have none; some ids are unused)? */
 export function settingExists(key: u16): bool {
-  if (key == KEY_NODE_ID || key == KEY_REPORT_INTERVAL_S || key == KEY_LOCK_S) return true;
+  if (key == KEY_NODE_ID || key == KEY_REPORT_INTERVAL_S || key == KEY_LOCK_S || key == KEY_FRAME_PROFILE) return true;
   if (key == KEY_V_GAIN || key == KEY_V_PHASE) return ctMeterActive();
   if (key >= CT_FIRST && key < KEYS_END) return ((key - CT_FIRST) & 3) < 3 && ctMeterChannelPresent(<i32>(key - CT_FIRST) >> 2);
   if (key >= PULSE_FIRST && key < PULSE_FIRST + <u16>(MAX_PULSE * 4)) return pulseChannelPresent(<i32>(key - PULSE_FIRST) >> 2);
@@ -45,6 +47,7 @@ export function settingValue(key: u16): i64 {
   if (key == KEY_NODE_ID) return nodeId;
   if (key == KEY_REPORT_INTERVAL_S) return reportIntervalS;
   if (key == KEY_LOCK_S) return lockTimeoutS;
+  if (key == KEY_FRAME_PROFILE) return frameProfile;
   if (key == KEY_V_GAIN) return ctMeterVoltageGainMicro();
   if (key == KEY_V_PHASE) return ctMeterVoltagePhaseMilliDeg();
   if (key >= CT_FIRST) {
@@ -67,6 +70,7 @@ export function settingValid(key: u16, v: i64): bool {
   if (key == KEY_NODE_ID) return v >= 1 && v <= 4294967294;
   if (key == KEY_REPORT_INTERVAL_S) return v >= 1 && v <= 3600;
   if (key == KEY_LOCK_S) return v >= <i64>LOCK_MIN_S && v <= <i64>LOCK_MAX_S;
+  if (key == KEY_FRAME_PROFILE) return profileValid(v);
   if (key == KEY_V_GAIN) return v >= 500_000 && v <= 2_000_000;
   if (key == KEY_V_PHASE) return v >= -10_000 && v <= 10_000;
   if (key >= CT_FIRST) {
@@ -84,6 +88,7 @@ export function settingApply(key: u16, v: i64): void {
   if (key == KEY_NODE_ID) { setNodeId(<u32>v); return; }
   if (key == KEY_REPORT_INTERVAL_S) { setReportIntervalS(<u32>v); return; }
   if (key == KEY_LOCK_S) { setLockTimeoutS(<u32>v); return; }
+  if (key == KEY_FRAME_PROFILE) { setFrameProfile(<u32>v); return; }
   if (key == KEY_V_GAIN) { ctMeterSetVoltageGainMicro(<i32>v); return; }
   if (key == KEY_V_PHASE) { ctMeterSetVoltagePhaseMilliDeg(<i32>v); return; }
   if (key >= CT_FIRST) {

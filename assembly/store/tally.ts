@@ -1,36 +1,36 @@
 // Pair-coded tally fields in NOR flash: step k of a field clears bits 2k and 2k+1. Bits only
-// ever go from 1 to 0, so a field grows without an erase, and a power cut in the middle of a
-// program leaves at most one half-cleared pair, which does not count. A single flipped bit
-// anywhere is visible (a lone cleared bit, or cleared bits after the first incomplete pair).
-// The layout is in docs/storage.md.
+// ever go from 1 to 0, so a field grows without an erase. A power cut in the middle of a program
+// lands a prefix of its bytes and part of the byte at the cut, so a torn field reads as: whole
+// pairs, then one byte with any bits, then erased bytes. Anything else (cleared bits in a later
+// byte) is damage. Every field exists three times (journal.ts); the layout is in docs/storage.md.
 import { boardFlashRead, boardFlashProgram } from "../abi/board";
 
 const scratch = memory.data(64);
 
-/** Result of the last `tallyCount`: true if bits after the count are not all erased. */
+/** Result of the last `tallyCount`: true if the field is not a (possibly torn) tally. */
 export let tallyDamaged: bool = false;
 
-/** Steps recorded in the field of `bytes` bytes at flash `offset`. */
+/** Steps recorded in the field of `bytes` bytes at flash `offset` (leading whole pairs). */
 export function tallyCount(offset: u32, bytes: u32): i32 {
   let count = 0;
-  let ended = false;
+  let endByte: i32 = -1; // the byte where the count ended: any bits allowed there (a torn program)
   tallyDamaged = false;
+  let index: i32 = 0;
   for (let done: u32 = 0; done < bytes; done += 64) {
     const chunk = min(64, bytes - done);
     boardFlashRead(offset + done, scratch, chunk);
-    for (let i: u32 = 0; i < chunk; i++) {
+    for (let i: u32 = 0; i < chunk; i++, index++) {
       const b = <u32>load<u8>(scratch + i);
-      if (!ended && b == 0) { count += 4; continue; }
-      for (let pair: u32 = 0; pair < 4; pair++) {
-        const bits = (b >> (pair << 1)) & 3;
-        if (!ended) {
-          if (bits == 0) { count++; continue; }
-          ended = true;
-          if (bits != 3) continue; // a half pair at the end: a cut program, not counted
-        } else if (bits != 3) {
-          tallyDamaged = true;
-        }
+      if (endByte >= 0) {
+        if (b != 0xff) tallyDamaged = true;
+        continue;
       }
+      if (b == 0) { count += 4; continue; }
+      for (let pair: u32 = 0; pair < 4; pair++) {
+        if (((b >> (pair << 1)) & 3) != 0) break;
+        count++;
+      }
+      endByte = index;
     }
   }
   return count;
@@ -41,7 +41,7 @@ export function tallyCount(offset: u32, bytes: u32): i32 {
   return <i32>(bytes << 2);
 }
 
-/** Record steps `from` .. `from + steps - 1` (the caller checks capacity). */
+/** Record steps `from` .. `from + steps - 1` (the caller checks capacity); at most 64 bytes. */
 export function tallyAdvance(offset: u32, from: i32, steps: i32): bool {
   const firstByte = <u32>(from >> 2);
   const lastByte = <u32>((from + steps - 1) >> 2);

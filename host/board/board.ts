@@ -32,10 +32,13 @@ export interface CtChannel {
   name: string; kind: "ct"; adc_input: number; ratio: number; burden_ohm: number; rated_a: number; phase_deg: number;
   direction?: "bidirectional" | "import_only"; clamp?: ClampModel; as_built?: CtAsBuilt;
 }
-export interface PulseChannel { name: string; kind: "pulse"; gpio: number; filter_ms: number; wh_per_pulse: number }
+/** `rated_kw`: the most the connected meter delivers (absent: what the input filter lets through). */
+export interface PulseChannel { name: string; kind: "pulse"; gpio: number; filter_ms: number; wh_per_pulse: number; rated_kw?: number }
 export interface HeatChannel {
   name: string; kind: "heat"; flow_gpio: number; litres_per_pulse: number; flow_sensor_pipe: "supply" | "return";
   nominal_pressure_bar: number; temperature_sensor: string; filter_ms: number;
+  /** Rated (maximum) power and flow of the circuit (absent: derived from the flow input's filter). */
+  rated_kw?: number; rated_m3h?: number;
 }
 export type Channel = VoltageChannel | CtChannel | PulseChannel | HeatChannel;
 export interface Board {
@@ -195,12 +198,13 @@ export function packDescriptor(board: Board, overrides: { nodeId?: number } = {}
         break;
       case "pulse":
         input = ch.gpio;
-        params.push(Math.round(ch.filter_ms * 1000), Math.round(ch.wh_per_pulse * 1e6));
+        params.push(Math.round(ch.filter_ms * 1000), Math.round(ch.wh_per_pulse * 1e6), Math.round((ch.rated_kw ?? 0) * 1000));
         break;
       case "heat":
         input = ch.flow_gpio;
         flags = ch.flow_sensor_pipe === "supply" ? 1 : 0;
-        params.push(Math.round(ch.litres_per_pulse * 1000), Math.round(ch.nominal_pressure_bar * 100), Math.round(ch.filter_ms * 1000));
+        params.push(Math.round(ch.litres_per_pulse * 1000), Math.round(ch.nominal_pressure_bar * 100), Math.round(ch.filter_ms * 1000),
+          Math.round((ch.rated_kw ?? 0) * 1000), Math.round((ch.rated_m3h ?? 0) * 1000));
         break;
     }
     view.setUint8(at, KIND_CODE[ch.kind]);

@@ -1,14 +1,17 @@
 // `activemeter decode HEX…`: decode frames to JSON, one object per line.
 import fs from "node:fs";
 import { parseArgs } from "node:util";
-import { decodeFrame, hexToBytes, FrameError } from "../frame/codec.js";
+import { hexToBytes, FrameError } from "../frame/codec.js";
 import { Keyring, TestKeys, KeyringError } from "../frame/keyring.js";
 import type { KeyLookup } from "../frame/keyring.js";
 import { UsageError } from "./errors.js";
+import { decodeForCli } from "../oms/input.js";
 
 export const DECODE_HELP = `usage: activemeter decode [--keys FILE] [--require-auth] [HEX ...]
 
 Decodes activemeter frames (docs/frames.md) given as hex, one JSON object per frame on stdout.
+OMS telegrams (frame.profile oms|both) are read with or without their link-layer CRC blocks;
+their JSON adds "telegram": {"with_crc": …, "without_crc": …}, both forms of the same telegram.
 With no HEX arguments, reads one frame per line from standard input (blank lines and lines
 starting with # are skipped). A corrupted, forged, truncated or unknown frame is reported on
 stderr with the reason, and the exit status is 1 if any frame was rejected.
@@ -55,7 +58,7 @@ export function decodeCommand(argv: string[]): number {
   let rejected = 0;
   inputs.forEach((hex, i) => {
     try {
-      const frame = decodeFrame(hexToBytes(hex), { keys, requireAuthentication: values["require-auth"] });
+      const frame = decodeForCli(hexToBytes(hex), { keys, requireAuthentication: values["require-auth"] }); // native or OMS
       process.stdout.write(JSON.stringify(frame) + "\n");
     } catch (e) {
       if (!(e instanceof FrameError)) throw e;

@@ -3,7 +3,8 @@
 import { parseArgs } from "node:util";
 import { parseScenario } from "../sim/scenario.js";
 import { Twin } from "../sim/twin.js";
-import { decodeFrame, FrameError } from "../frame/codec.js";
+import { FrameError } from "../frame/codec.js";
+import { decodeAny } from "../oms/input.js";
 import { TestKeys } from "../frame/keyring.js";
 import type { Frame } from "../frame/codec.js";
 import { paced, parseSpeed } from "./pace.js";
@@ -71,7 +72,7 @@ export async function demoCommand(argv: string[]): Promise<number> {
   const twin = new Twin(scenario, undefined, {
     frame: (bytes) => {
       try {
-        last = decodeFrame(bytes, { keys, requireAuthentication: true });
+        last = decodeAny(bytes, { keys, requireAuthentication: true }); // native frame or OMS telegram
         received++;
       } catch (e) {
         if (!(e instanceof FrameError)) throw e;

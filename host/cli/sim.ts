@@ -31,6 +31,10 @@ release firmware build/firmware.wasm on a simulated board and reports what it me
                     speed and ETA on stderr; never when stderr is not a terminal)
   -h, --help        this text
 
+A channel driven above 120 % of the board's rating (CT rated current, pulse and heat rated_kw,
+rated_m3h, the voltage input's range) runs, flagged: a warning on stderr and the list in the JSON
+report's "overload" (the journal's wear and loss figures, docs/storage.md, assume the rating).
+
 Exit status: 0 when the scenario ran; 2 with a one-line reason on stderr when the file is invalid.`;
 
 export async function simCommand(argv: string[]): Promise<number> {
@@ -60,6 +64,8 @@ export async function simCommand(argv: string[]): Promise<number> {
     frame: (f) => feed?.send(f),
     console: uart ? (text) => { uart.write(Buffer.from(text, "latin1")); } : undefined,
   }, { recorder: recording, flashImage });
+  // Above the board's rating the journal's wear and loss figures no longer hold: say so.
+  for (const line of twin.overload) process.stderr.write(`warning: overload (above 120 % of the board's rating): ${line}\n`);
   let stopped = false;
   const stop = () => { stopped = true; };
   if (pty && uart) {

@@ -2,11 +2,12 @@
 // rejects replays (a counter not above the last accepted one of that node), counts duplicates,
 // reports gaps, and counts every kind of rejection. Pure: no I/O, no clock of its own (the
 // caller says when a frame arrived), and it never throws on bad input.
-import { decodeFrame, FrameError, bytesToHex } from "../frame/codec.js";
+import { FrameError, bytesToHex } from "../frame/codec.js";
 import type { Frame, FrameRejection } from "../frame/codec.js";
 import type { KeyLookup } from "../frame/keyring.js";
 import { decodeVarint } from "../frame/varint.js";
 import type { DeframerProblem } from "./deframer.js";
+import { decodeAny, omsClaim } from "../oms/input.js";
 
 /** The last accepted frame of a node: what replay and duplicate checks compare against. */
 export interface NodeState {
@@ -124,9 +125,9 @@ export class Gateway {
     this.counts.received++;
     let frame: Frame;
     try {
-      frame = decodeFrame(raw, { keys: this.options.keys, requireAuthentication: this.requireAuthentication });
+      frame = decodeAny(raw, { keys: this.options.keys, requireAuthentication: this.requireAuthentication }); // native or OMS (docs/gateway.md)
     } catch (e) {
-      if (e instanceof FrameError) return this.reject(e.reason, e.message, raw, source, received, claimed(raw));
+      if (e instanceof FrameError) return this.reject(e.reason, e.message, raw, source, received, omsClaim(raw) ?? claimed(raw));
       return this.reject("internal_error", `decoder failed: ${(e as Error)?.message ?? String(e)}`, raw, source, received, {});
     }
     try {

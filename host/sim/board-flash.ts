@@ -67,12 +67,12 @@ export class SimFlash implements BoardFlash {
     return 0;
   }
 
-  /** Operations still running at `atUs`, newest last. */
+  /** Operations not finished at `atUs` (running, or queued behind the one running), oldest first. */
   inFlight(atUs: number): FlashOp[] {
-    return this.recent.filter((op) => op.startUs <= atUs && atUs < op.endUs);
+    return this.recent.filter((op) => atUs < op.endUs);
   }
 
-  /** Undo the operations still in flight at `atUs` (newest first): the flash as before them. */
+  /** Undo the operations not finished at `atUs` (newest first): the flash as before them. */
   undoInFlight(atUs: number): FlashOp[] {
     const ops = this.inFlight(atUs);
     for (const op of [...ops].reverse()) {
@@ -82,10 +82,10 @@ export class SimFlash implements BoardFlash {
     return ops;
   }
 
-  /** Power fails at `atUs`: the first operation in flight lands partly, later ones not at all. */
+  /** Power fails at `atUs`: the operation running lands partly, the ones queued behind it not at all. */
   cut(atUs: number, random: Random): CutReport {
     const ops = this.undoInFlight(atUs);
-    if (ops.length > 0) {
+    if (ops.length > 0 && ops[0].startUs <= atUs) {
       const op = ops[0];
       if (op.kind === "program") this.nor.programCut(op.offset, op.bytes!, random);
       else this.nor.eraseCut(op.sector!, random);

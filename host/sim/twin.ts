@@ -17,6 +17,7 @@ import type { CutReport } from "./board-flash.js";
 import { AnalogFrontEnd, realFrameRateHz } from "./analog.js";
 import type { BoardSpec, CtLoadSpec } from "./analog.js";
 import { Random } from "./random.js";
+import { overloads } from "./limits.js";
 
 export const REPORT_FORMAT = "activemeter-report/1";
 /** Status bit 6 (docs/frames.md): CT parameters refused. */
@@ -34,6 +35,8 @@ export interface Report {
   status: number;
   frames: string[];
   console: string;
+  /** Channels driven above 120 % of the board's rating (host/sim/limits.ts); absent when none. */
+  overload?: string[];
 }
 
 /** Scenario features and the issue that brings them; refused until the firmware has them. */
@@ -80,6 +83,8 @@ export class Twin {
   readonly frameTimesUs: number[] = [];
   powerCuts = 0;
   reboots = 0;
+  /** Channels the scenario drives above 120 % of the board's rating (flagged, still run). */
+  readonly overload: string[];
   private firmware: Firmware;
   /** Console lines waiting for the prompt (a calibration keeps the console busy for seconds). */
   private readonly pendingLines: string[] = [];
@@ -95,6 +100,7 @@ export class Twin {
   constructor(readonly scenario: Scenario, readonly image: FirmwareImage = loadFirmwareImage(), private readonly observer: TwinObserver = {},
     private readonly options: TwinOptions = {}) {
     checkSupported(scenario);
+    this.overload = overloads(scenario);
     const board = scenario.board;
     this.flash = new NorFlash(board.flash.sector_bytes, board.flash.sectors);
     if (options.flashImage) {
@@ -278,6 +284,7 @@ export class Twin {
       status: this.status(),
       frames: this.frames.map(bytesToHex),
       console: this.consoleText,
+      ...(this.overload.length > 0 ? { overload: this.overload } : {}),
     };
   }
 }

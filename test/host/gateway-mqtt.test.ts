@@ -19,7 +19,8 @@ import { tempDir } from "./support/gateway.js";
 const scenario = {
   format: "activemeter-scenario/1", board: "esp32-devkitc", seconds: 200, seed: 9,
   console: ["set pulse1.wh_per_pulse 1"],
-  pulse: { pulse1: { hz: 1, on_ms: 40 }, pulse2: { hz: 0.2, on_ms: 40 } },
+  // pulse2 gains more than one 70 Wh journal step (docs/storage.md), so frames carry it
+  pulse: { pulse1: { hz: 1, on_ms: 40 }, pulse2: { hz: 0.5, on_ms: 40 } },
   heat: { heat1: { flow_m3h: 0.6, supply_c: 70, return_c: 40 } },
 };
 

@@ -177,14 +177,15 @@ test("heat registers travel in frames as persisted values: never above the regis
   const last = decodeFrame(twin.frames.at(-1)!, { keys: new TestKeys(), requireAuthentication: true });
   assert.equal(last.counter, 60);
   const regs = twin.registers();
-  // Frames carry what the store has persisted (docs/storage.md): whole 10 Wh / 10 L steps, and
-  // finer steps after 5 minutes without one, so a frame never shows more than survives a cut.
+  // Frames carry what the store has persisted (docs/storage.md): whole journal steps (70 Wh and
+  // 10 L for heat1 on esp32-devkitc, rated 20 kW and 1.5 m³/h), and finer steps after 5 minutes
+  // without one, so a frame never shows more than survives a cut.
   const pulses = definedPulses({ flow_m3h: 0.75, supply_c: 80, return_c: 60, stop_s: 583 }, 600, 0.25);
   assert.equal(regs["heat1.volume_l"], pulses * 0.25);
   assert.ok(last.registers["heat1.volume_l"] <= regs["heat1.volume_l"]);
   assert.ok(regs["heat1.volume_l"] - last.registers["heat1.volume_l"] < 10, `volume in frame ${last.registers["heat1.volume_l"]} L`);
   assert.ok(last.registers["heat1.heat_wh"] <= regs["heat1.heat_wh"]);
-  assert.ok(regs["heat1.heat_wh"] - last.registers["heat1.heat_wh"] < 10, `heat in frame ${last.registers["heat1.heat_wh"]} Wh`);
+  assert.ok(regs["heat1.heat_wh"] - last.registers["heat1.heat_wh"] < 70, `heat in frame ${last.registers["heat1.heat_wh"]} Wh`);
   assert.equal(last.registers["heat1.cool_wh"], undefined, "zero registers are left out");
 });
 

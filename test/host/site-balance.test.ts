@@ -16,8 +16,9 @@ import { parseSite, SiteError } from "../../host/site/site-file.js";
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), "activemeter-site-"));
 const SECONDS = 600;
 const REPORT_S = 10;
-/** Frames carry the journal's persisted values: each may trail the truth by one step. */
-const STEP_WH = 10;
+/** Frames carry the journal's persisted values: each may trail the truth by one step (scaled to
+ *  the board's rating: at most 70 Wh on the shipped boards, docs/storage.md "Wear budget"). */
+const STEP_WH = 70;
 
 function board(base: string, nodeId: number): string {
   const b = JSON.parse(fs.readFileSync(path.join(projectRoot, "boards", `${base}.json`), "utf8"));
