@@ -27,18 +27,27 @@ async function initialMemory(binary: Uint8Array): Promise<Uint8Array> {
   return new Uint8Array((instance.exports.memory as WebAssembly.Memory).buffer).slice();
 }
 
-test("build/firmware.wasm: merged segments give the memory AssemblyScript's segments give", async () => {
-  const merged = new Uint8Array(fs.readFileSync(path.join(projectRoot, "build", "firmware.wasm")));
+/** The firmware's source compiled with the release options, with or without the transform. */
+async function compile(withTransform: boolean): Promise<Uint8Array> {
   const outputs = new Map<string, Uint8Array>();
-  const { error } = await asc.main(["assembly/index.ts", "--target", "release", "--outFile", "reference.wasm", "--textFile", "", "--baseDir", projectRoot], {
+  const { error } = await asc.main(["assembly/index.ts", "--target", "release", "--outFile", "out.wasm", "--textFile", "", "--baseDir", projectRoot], {
     writeFile: (name: string, contents: Uint8Array) => { outputs.set(path.basename(name), contents); },
     stdout: { write: () => true } as never, stderr: { write: () => true } as never,
+    transforms: withTransform ? [transform.default] : [],
   } as never);
   assert.ifError(error);
-  const reference = outputs.get("reference.wasm");
-  assert.ok(reference, "reference module built");
-  const m = moduleSize(merged), r = moduleSize(reference!);
+  const binary = outputs.get("out.wasm");
+  assert.ok(binary, "module built");
+  return binary!;
+}
+
+test("merged segments give the memory AssemblyScript's own segments give; build/firmware.wasm has few", async () => {
+  const reference = await compile(false);
+  const merged = await compile(true);
+  const m = moduleSize(merged), r = moduleSize(reference);
   assert.ok(r.data_segments > 50 && m.data_segments <= 16, `segments: ${r.data_segments} -> ${m.data_segments}`);
   assert.equal(m.sections.code, r.sections.code, "code untouched");
-  assert.deepEqual(await initialMemory(merged), await initialMemory(reference!), "memory at start-up");
+  assert.deepEqual(await initialMemory(merged), await initialMemory(reference), "memory at start-up");
+  const built = moduleSize(new Uint8Array(fs.readFileSync(path.join(projectRoot, "build", "firmware.wasm"))));
+  assert.ok(built.data_segments <= 16, `build/firmware.wasm has ${built.data_segments} data segments: is the transform in npm run build:firmware?`);
 });
