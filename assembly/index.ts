@@ -24,7 +24,7 @@ import { authSetKey, authInit, KEY_BYTES } from "./frame/auth";
 import { storeInit, storeTick, storePowerFail, storeIdentity, storeRecordEvent } from "./store/index";
 import { configHasFrameKey } from "./store/config";
 import { identitySet } from "./identity";
-import { sessionInit, sessionTick } from "./console/session";
+import { sessionInit, sessionTick, sessionStart } from "./console/session";
 import { calPoll } from "./console/cal";
 import { resetRequested } from "./console/admin";
 
@@ -46,6 +46,7 @@ export function fw_start(len: u32): i32 {
   ctMeterInit();
   adcGapInit();
   storeInit(); // after the defaults: flash overrides them
+  sessionStart(boardTimeUs()); // a PIN lockout in flash starts its wait again
   reporterInit(boardTimeUs());
   authInit();
   started = true;

@@ -1,19 +1,22 @@
 // Console commands around the meter rather than a channel: id, log, reboot, key set, zero,
 // factory-reset (docs/console.md). The protected ones check the session first.
-import { out, outByte, outLine, outU64, outFixed, outBytes, outFlush } from "./out";
+import { out, outByte, outLine, outU64, outFixed, outBytes, outFlush, T } from "./out";
 import { tp, tl, tokenCount, is, outToken } from "./tokens";
-import { requireUnlocked } from "./session";
+import { requireUnlocked, requireSession } from "./session";
 import { ABI_VERSION, FIRMWARE_VERSION } from "../abi/version";
 import { scratchBuffer } from "../abi/buffers";
 import { nodeId } from "../settings";
 import { firmwareIdentity, identityKnown, IDENTITY_BYTES } from "../identity";
 import { eventAt, eventCounter, EVENT_CONFIG_CHANGE, EVENT_FIRMWARE_IDENTITY, EVENT_REGISTER_RESET, EVENT_KEY_SET,
   EVENT_STORE_CORRUPT, EVENT_UNLOCK_REFUSED, EVENT_FACTORY_RESET, EVENT_CONFIG_DEFAULTS, EVENT_CONFIG_PREVIOUS } from "../store/events";
+import { storeActive, storeRecordLegal, storeZeroRegister, storeFactoryReset, storePowerFail, storeAcknowledgeLog } from "../store/index";
+import { metrologAt, metrologUnacked, metrologNewestSeq, metrologCapacity, metrologFree, metrologOverflow, metrologMarkReadOut, metrologReadOut,
+  EVENT_LOG_ACK } from "../store/metrolog";
+import { lockoutTotal, lockoutInARow } from "../store/lockout";
 import { CT_EVENT_FAULT, CT_EVENT_CONDITION } from "../ct/meter";
-import { storeActive, storeRecordEvent, storeZeroRegister, storeFactoryReset, storePowerFail } from "../store/index";
 import { configSetFrameKey, KEY_PIN } from "../store/config";
 import {
-  KEY_NODE_ID, KEY_REPORT_INTERVAL_S, KEY_LOCK_S, KEY_V_GAIN, KEY_V_PHASE, PULSE_FIRST, HEAT_FIRST, CT_FIRST,
+  KEY_NODE_ID, KEY_REPORT_INTERVAL_S, KEY_LOCK_S, KEY_FRAME_PROFILE, KEY_V_GAIN, KEY_V_PHASE, PULSE_FIRST, HEAT_FIRST, CT_FIRST,
 } from "../store/settings-table";
 import { registerName, registerDecimals, persistentRegisterCount, persistentRegisterId } from "../registers";
 import { statusSet, STATUS_CONFIG_CHANGED } from "../status";
@@ -56,28 +59,29 @@ export function rebootCommand(): void {
 const LOG_DEFAULT: u32 = 10;
 const LOG_MAX: u32 = 250;
 
-export function logCommand(): void {
-  let count = LOG_DEFAULT;
-  if (tokenCount == 2) {
-    let n: u32 = 0;
-    const len = tl(1);
-    let ok = len > 0 && len <= 3;
-    for (let i: u32 = 0; ok && i < len; i++) {
-      const c = <u32>load<u8>(tp(1) + i);
-      if (c < 0x30 || c > 0x39) ok = false;
-      else n = n * 10 + c - 0x30;
-    }
-    if (!ok || n == 0 || n > LOG_MAX) {
-      out("error: log takes a number of events from 1 to 250, not '");
-      outToken(1);
-      outLine("'");
-      return;
-    }
-    count = n;
-  } else if (tokenCount != 1) {
-    outLine("error: usage: log [count] (try help log)");
-    return;
+/** Word 1 as a count of records from 1 to LOG_MAX (the default when absent); 0 after an error. */
+function logCount(what: string): u32 {
+  if (tokenCount == 1) return LOG_DEFAULT;
+  let n: u32 = 0;
+  const len = tl(1);
+  let ok = tokenCount == 2 && len > 0 && len <= 3;
+  for (let i: u32 = 0; ok && i < len; i++) {
+    const c = <u32>load<u8>(tp(1) + i);
+    if (c < 0x30 || c > 0x39) ok = false;
+    else n = n * 10 + c - 0x30;
   }
+  if (ok && n > 0 && n <= LOG_MAX) return n;
+  out("error: ");
+  out(what);
+  out(" takes a number of events from 1 to 250, not '");
+  outToken(1);
+  outLine("' (try help)");
+  return 0;
+}
+
+export function logCommand(): void {
+  const count = logCount("log");
+  if (count == 0) return;
   if (!storeActive()) {
     outLine("error: this board has no storage partition, so no event log");
     return;
@@ -89,42 +93,98 @@ export function logCommand(): void {
   for (; shown < count; shown++) {
     const r = eventAt(shown);
     if (r == 0) break;
-    logLine(r);
+    logLine(load<u32>(r), load<u32>(r, 4), load<u32>(r, 8), load<u16>(r, 12), load<u16>(r, 14), load<i64>(r, 16), load<i64>(r, 24));
   }
   if (shown == 0) outLine("(empty)");
 }
 
-function outSigned(v: i64, decimals: i32): void { outFixed(v, decimals); }
+function wrongPinLine(): void {
+  out("wrong PINs: ");
+  outU64(lockoutTotal());
+  out(" since manufacture, ");
+  outU64(lockoutInARow());
+  outLine(" in a row (counted, not logged one by one)");
+}
 
-function logLine(r: usize): void {
-  const type = load<u16>(r, 12);
-  const key = load<u16>(r, 14);
-  const oldV = load<i64>(r, 16);
-  const newV = load<i64>(r, 24);
+/**
+ * `metrolog`: every record, oldest acknowledged ones included (a whole read-out, which
+ * `metrolog ack` needs); `metrolog N`: the newest N; `metrolog ack` (unlocked): acknowledge.
+ */
+export function metrologCommand(): void {
+  if (!storeActive()) {
+    outLine("error: this board has no storage partition, so no metrological log");
+    return;
+  }
+  if (tokenCount == 2 && is(1, "ack")) { metrologAck(); return; }
+  const whole = tokenCount == 1;
+  const count = whole ? metrologCapacity() : logCount("metrolog");
+  if (count == 0) return;
+  out("metrological log, newest first (");
+  outU64(metrologNewestSeq());
+  out(" records, ");
+  outU64(metrologUnacked());
+  out(" not acknowledged, room for ");
+  outU64(metrologFree());
+  outLine("):");
+  let shown: u32 = 0;
+  for (; shown < count; shown++) {
+    const r = metrologAt(shown);
+    if (r == 0) break;
+    out("[");
+    outU64(load<u32>(r));
+    out("] ");
+    logLine(load<u32>(r, 4), load<u32>(r, 8), load<u32>(r, 12), load<u16>(r, 16), load<u16>(r, 18), load<i64>(r, 20), load<i64>(r, 28));
+  }
+  if (shown == 0) outLine("(empty)");
+  if (metrologOverflow > 0) {
+    out("events not recorded because the log was full: ");
+    outU64(metrologOverflow);
+    outLine("");
+  }
+  wrongPinLine();
+  if (whole) {
+    metrologMarkReadOut();
+    outLine("end of the metrological log (read out; metrolog ack acknowledges it)");
+  }
+}
+
+function metrologAck(): void {
+  if (!requireSession(T("metrolog ack"))) return;
+  if (!metrologReadOut()) {
+    outLine("error: read the whole log out first (metrolog, without a count), then metrolog ack; nothing was acknowledged");
+    return;
+  }
+  storeAcknowledgeLog();
+  out("ok: metrological log acknowledged up to record ");
+  outU64(metrologNewestSeq());
+  outLine(" (the acknowledgement is recorded)");
+}
+
+function logLine(counter: u32, boot: u32, upS: u32, type: u16, key: u16, oldV: i64, newV: i64): void {
   out("#");
-  outU64(load<u32>(r));
+  outU64(counter);
   out(" boot ");
-  outU64(load<u32>(r, 4));
+  outU64(boot);
   out(" up ");
-  outU64(load<u32>(r, 8));
+  outU64(upS);
   out(" s: ");
   if (type == EVENT_CONFIG_CHANGE) {
     out("setting ");
     if (key == KEY_PIN) { outLine("console.pin changed (not shown)"); return; }
     const decimals = settingName(key);
     out(" ");
-    outSigned(oldV, decimals);
+    outFixed(oldV, decimals);
     out(" -> ");
-    outSigned(newV, decimals);
+    outFixed(newV, decimals);
     outLine("");
   } else if (type == EVENT_REGISTER_RESET) {
     out("register reset ");
     const len = registerName(<i32>key, scratchBuffer);
     if (len > 0) outBytes(scratchBuffer, len); else outU64(key);
     out(" ");
-    outSigned(oldV, registerDecimals(<i32>key));
+    outFixed(oldV, registerDecimals(<i32>key));
     out(" -> ");
-    outSigned(newV, registerDecimals(<i32>key));
+    outFixed(newV, registerDecimals(<i32>key));
     outLine("");
   } else if (type == EVENT_FIRMWARE_IDENTITY) {
     out("new firmware identity ");
@@ -137,6 +197,8 @@ function logLine(r: usize): void {
     out((key & 1) != 0 ? "config " : "");
     out((key & 2) != 0 ? "journal " : "");
     out((key & 4) != 0 ? "events " : "");
+    out((key & (1 << 14)) != 0 ? "lockout " : "");
+    out((key & (1 << 15)) != 0 ? "metrolog " : "");
     out(")");
     // Journal detail (docs/storage.md): what start-up could not prove.
     out((key & (2 << 3)) != 0 ? ", newest journal sector unreadable: older one used" : "");
@@ -155,6 +217,10 @@ function logLine(r: usize): void {
     outLine(" in a row)");
   } else if (type == EVENT_FACTORY_RESET) {
     outLine("factory reset: settings, PIN and console key to defaults");
+  } else if (type == EVENT_LOG_ACK) {
+    out("metrological log read out and acknowledged up to record ");
+    outU64(<u64>newV);
+    outLine("");
   } else if (type == CT_EVENT_FAULT) {
     out("ct_fault: board parameters refused for");
     for (let n = 0; n < 4; n++) if ((newV >> n) & 1) { out(" ct"); outU64(n + 1); }
@@ -175,6 +241,7 @@ function settingName(key: u16): i32 {
   if (key == KEY_NODE_ID) { out("node.id"); return 0; }
   if (key == KEY_REPORT_INTERVAL_S) { out("report.interval_s"); return 0; }
   if (key == KEY_LOCK_S) { out("console.lock_s"); return 0; }
+  if (key == KEY_FRAME_PROFILE) { out("frame.profile"); return 0; } // 1 native, 2 oms, 3 both
   if (key == KEY_V_GAIN) { out("v.gain"); return 6; }
   if (key == KEY_V_PHASE) { out("v.phase_deg"); return 3; }
   if (key >= CT_FIRST) {
@@ -218,7 +285,7 @@ export function keyCommand(): void {
     outLine("error: usage: key set <32 hex digits> (try help key)");
     return;
   }
-  if (!requireUnlocked("key set")) return;
+  if (!requireUnlocked(T("key set"))) return;
   const hex = tp(2);
   if (tl(2) != 32) {
     outLine("error: key set takes exactly 32 hex digits (16 bytes); nothing was changed");
@@ -235,7 +302,7 @@ export function keyCommand(): void {
   }
   memory.fill(hex, 0x2a, 32); // no copy of the digits stays in the line buffer
   configSetFrameKey(scratchBuffer); // loads it and wipes the scratch
-  storeRecordEvent(EVENT_KEY_SET, 0, 0, 0);
+  storeRecordLegal(EVENT_KEY_SET, 0, 0, 0);
   statusSet(STATUS_CONFIG_CHANGED);
   outLine("ok: key loaded; frames are signed with it from now on; save keeps it across power cuts");
 }
@@ -261,7 +328,7 @@ export function zeroCommand(): void {
     outLine("' is not a cumulative register of this board (ctN.import_wh, ctN.export_wh, pulseN.wh, pulseN.count, heatN.heat_wh, heatN.cool_wh, heatN.volume_l; see status)");
     return;
   }
-  if (!requireUnlocked("zero")) return;
+  if (!requireUnlocked(T("zero"))) return;
   if (!storeZeroRegister(id)) {
     outLine("error: the register is 0 now, but the flash write failed: the old value may come back after a power cut (try zero again)");
     return;
@@ -276,7 +343,7 @@ export function factoryResetCommand(): void {
     outLine("error: factory-reset takes no arguments (try help factory-reset)");
     return;
   }
-  if (!requireUnlocked("factory-reset")) return;
+  if (!requireUnlocked(T("factory-reset"))) return;
   if (!storeActive()) {
     outLine("error: this board has no storage partition: reboot restores the defaults");
     return;

@@ -4,20 +4,22 @@
 // core's ≈ 1 s windows of whole mains cycles (ctWindowSequence). The first window after a
 // start or a change is skipped (it may hold cycles of the old calibration). The result is applied
 // at once, printed with the value before, logged, and kept by `save`.
-import { out, outLine, outU64, outFixed, outFlush, outPrompt } from "./out";
+import { out, outLine, outU64, outFixed, outFlush, outPrompt, outText, T, Text } from "./out";
 import { tp, tl, tokenCount, is, outToken } from "./tokens";
-import { parseFixed, parsedValue } from "./parse";
+import { quantity, quantityValue, refuseValue } from "./units";
+import { tokenStartsWith } from "./parse";
 import { requireUnlocked } from "./session";
 import { boardTimeUs } from "../abi/board";
 import { MAX_CT } from "../board/descriptor";
 import { ctWindowSequence } from "../ct/index";
 import { phaseResidualMilliDeg } from "../ct/calibration";
 import {
-  ctMeterActive, ctMeterChannelPresent, ctMeterPowerMilliW, ctMeterVrmsMilliV, ctMeterFrequencyMilliHz,
+  ctMeterActive, ctMeterChannelPresent, ctMeterPowerMilliW, ctMeterVrmsMilliV, ctMeterFrequencyMilliHz, ctMeterPowerFactorMilli,
   ctMeterGainMicro, ctMeterSetGainMicro, ctMeterPhaseMilliDeg, ctMeterSetPhaseMilliDeg, ctMeterOffsetMilliW,
   ctMeterVoltageGainMicro, ctMeterSetVoltageGainMicro, ctMeterVoltagePhaseMilliDeg,
 } from "../ct/meter";
 import { storeRecordChanges } from "../store/index";
+import { MIN_RESISTIVE_PF_MILLI, MAX_SPREAD_PPM } from "./cal-rules";
 import { statusSet, STATUS_CONFIG_CHANGED } from "../status";
 
 /** Windows (≈ 1 s, 50 mains cycles at 50 Hz) averaged by `cal voltage` and `cal ctN power`. */
@@ -48,6 +50,9 @@ let skip = 0;
 let windowsLeft = 0;
 let sum: i64 = 0;
 let plusMean: f64 = 0;
+let pfSum: i64 = 0;
+let minPower: i64 = 0;
+let maxPower: i64 = 0;
 let lastWindowUs: i64 = 0;
 
 export function calBusy(): bool { return state != IDLE; }
@@ -58,6 +63,9 @@ function begin(s: i32, windows: i32): void {
   skip = 1;
   windowsLeft = windows;
   sum = 0;
+  pfSum = 0;
+  minPower = i64.MAX_VALUE;
+  maxPower = i64.MIN_VALUE;
   lastWindowUs = boardTimeUs();
 }
 
@@ -74,12 +82,13 @@ export function calCommand(): void {
     return;
   }
   if (is(1, "voltage")) {
-    if (tokenCount != 3 || !parseFixed(tp(2), tl(2), 3, 500) || parsedValue < 50_000) {
-      outLine("error: usage: cal voltage <volts> with the true mains voltage from 50 to 500 V (try help cal)");
+    const words = quantity(2, 3, 500, "V", false, false);
+    if (words == 0 || 2 + words != tokenCount || quantityValue < 50_000) {
+      refuseValue(tp(0), tl(0), 2, T("voltage <volts>: the true mains voltage from 50 to 500 V (230, 230V or 230 V)"), "V", false);
       return;
     }
-    if (!requireUnlocked("cal")) return;
-    targetMilli = parsedValue;
+    if (!requireUnlocked(T("cal"))) return;
+    targetMilli = quantityValue;
     before = ctMeterVoltageGainMicro();
     begin(VOLTAGE, CAL_WINDOWS);
     out("v: measuring over ");
@@ -88,7 +97,7 @@ export function calCommand(): void {
     return;
   }
   const key = tp(1);
-  const n = tl(1) == 3 && load<u8>(key) == 0x63 && load<u8>(key + 1) == 0x74 ? <i32>load<u8>(key + 2) - 0x31 : -1;
+  const n = tl(1) == 3 && tokenStartsWith(key, 3, "ct") ? <i32>load<u8>(key + 2) - 0x31 : -1;
   if (n < 0 || n >= MAX_CT) {
     out("error: cal takes voltage or a clamp ctN, not '");
     outToken(1);
@@ -103,12 +112,13 @@ export function calCommand(): void {
   }
   channel = n;
   if (is(2, "power")) {
-    if (tokenCount != 4 || !parseFixed(tp(3), tl(3), 3, 100_000) || parsedValue < 10_000) {
-      outLine("error: usage: cal ctN power <watts> with the known resistive load from 10 to 100000 W (try help cal)");
+    const words = quantity(3, 3, 100_000, "W", true, false);
+    if (words == 0 || 3 + words != tokenCount || quantityValue < 10_000) {
+      refuseValue(tp(0), tl(0), 3, T("ctN power <watts>: the known resistive load from 10 to 100000 W (2310, 2310W, 2310 W or 2.31kW)"), "W", true);
       return;
     }
-    if (!requireUnlocked("cal")) return;
-    targetMilli = parsedValue;
+    if (!requireUnlocked(T("cal"))) return;
+    targetMilli = quantityValue;
     before = ctMeterGainMicro(n);
     begin(POWER, CAL_WINDOWS);
     outCt();
@@ -118,19 +128,20 @@ export function calCommand(): void {
     return;
   }
   if (is(2, "phase") && tokenCount == 3) {
-    if (!requireUnlocked("cal")) return;
+    if (!requireUnlocked(T("cal"))) return;
     before = ctMeterPhaseMilliDeg(n);
     stepMilliDeg = min(PHASE_STEP_MDEG, 10_000 - (before < 0 ? -before : before)); // each setting within ±10°
     if (stepMilliDeg < MIN_PHASE_STEP_MDEG || ctMeterSetPhaseMilliDeg(n, before + stepMilliDeg) != 0) {
       ctMeterSetPhaseMilliDeg(n, before);
+      out("error: ");
       outCt();
-      outLine(".phase_deg is too close to the ±10° limit to measure around it: set it nearer 0 first; nothing was changed");
+      outLine(".phase_deg is too close to the +/-10 deg limit to measure around it: set it nearer 0 first; nothing was changed");
       state = IDLE;
       return;
     }
     begin(PHASE_PLUS, CAL_PHASE_WINDOWS);
     outCt();
-    out(": measuring at phase_deg ± ");
+    out(": measuring at phase_deg +/- ");
     outFixed(stepMilliDeg, 3);
     out(" over 2 x ");
     outU64(CAL_PHASE_WINDOWS);
@@ -147,11 +158,11 @@ export function calCancel(): void {
   outLine("cancelled; nothing was changed");
 }
 
-function fail(message: string): void {
+function fail(message: Text): void {
   if (state == PHASE_PLUS || state == PHASE_MINUS) ctMeterSetPhaseMilliDeg(channel, before);
   state = IDLE;
   out("error: ");
-  out(message);
+  outText(message);
   outLine("; nothing was changed");
   finish();
 }
@@ -168,20 +179,27 @@ export function calPoll(): void {
   const now = boardTimeUs();
   const seq = ctWindowSequence();
   if (seq == seqSeen) {
-    if (now - lastWindowUs > STALL_US) fail("no measurement: no mains cycles are being metered (no ADC samples or no mains voltage)");
+    if (now - lastWindowUs > STALL_US) fail(T("no measurement: no mains cycles are being metered (no ADC samples or no mains voltage)"));
     return;
   }
   seqSeen = seq;
   lastWindowUs = now;
-  if (ctMeterFrequencyMilliHz() == 0) { fail("no mains voltage at the voltage reference"); return; }
+  if (ctMeterFrequencyMilliHz() == 0) { fail(T("no mains voltage at the voltage reference")); return; }
   if (skip > 0) { skip--; return; }
-  sum += state == VOLTAGE ? ctMeterVrmsMilliV() : ctMeterPowerMilliW(channel);
+  const value = state == VOLTAGE ? ctMeterVrmsMilliV() : ctMeterPowerMilliW(channel);
+  sum += value;
+  if (value < minPower) minPower = value;
+  if (value > maxPower) maxPower = value;
+  if (state == POWER) {
+    const pf = ctMeterPowerFactorMilli(channel);
+    pfSum += pf < 0 ? -pf : pf;
+  }
   if (--windowsLeft > 0) return;
   if (state == VOLTAGE) finishVoltage();
   else if (state == POWER) finishPower();
   else if (state == PHASE_PLUS) {
     plusMean = <f64>sum / <f64>CAL_PHASE_WINDOWS;
-    if (ctMeterSetPhaseMilliDeg(channel, before - stepMilliDeg) != 0) { fail("phase step refused"); return; }
+    if (ctMeterSetPhaseMilliDeg(channel, before - stepMilliDeg) != 0) { fail(T("phase step refused")); return; }
     begin(PHASE_MINUS, CAL_PHASE_WINDOWS);
   } else finishPhase();
 }
@@ -196,7 +214,7 @@ function applied(): void {
 function finishVoltage(): void {
   const measured = <f64>sum / <f64>CAL_WINDOWS; // mV
   const gain = <i32>Math.round(<f64>before * <f64>targetMilli / measured);
-  if (measured <= 0 || ctMeterSetVoltageGainMicro(gain) != 0) { fail("the voltage gain would leave 0.5 .. 2 (is the voltage reference wired?)"); return; }
+  if (measured <= 0 || ctMeterSetVoltageGainMicro(gain) != 0) { fail(T("the voltage gain would leave 0.5 .. 2 (is the voltage reference wired?)")); return; }
   out("v.gain ");
   outFixed(before, 6);
   out(" -> ");
@@ -212,12 +230,17 @@ function finishVoltage(): void {
 function finishPower(): void {
   const measured = <f64>sum / <f64>CAL_WINDOWS; // mW, signed
   const magnitude = measured < 0 ? -measured : measured;
-  if (magnitude < <f64>MIN_LOAD_MW) { fail("no load on the clamp (under 100 W): connect the known resistive load"); return; }
+  if (magnitude < <f64>MIN_LOAD_MW) { fail(T("no load on the clamp (under 100 W): connect the known resistive load")); return; }
+  // A gain is only right from a resistive load: with PF < 0.98 the real power is not V*I.
+  const pfMilli = pfSum / CAL_WINDOWS;
+  if (pfMilli < MIN_RESISTIVE_PF_MILLI) { refusePf(pfMilli); return; }
+  const spread = maxPower - minPower;
+  if (<f64>spread * 1e6 > <f64>MAX_SPREAD_PPM * magnitude) { refuseUnstable(spread); return; }
   // P = gain·raw − offset (sign of the flow): scale the part the gain acts on.
   const offset = <f64>ctMeterOffsetMilliW(channel);
   const sign: f64 = measured < 0 ? -1 : 1;
   const gain = <i32>Math.round(<f64>before * (sign * <f64>targetMilli + offset) / (measured + offset));
-  if (ctMeterSetGainMicro(channel, gain) != 0) { fail("the gain would leave 0.5 .. 2 (wrong clamp or wrong load?)"); return; }
+  if (ctMeterSetGainMicro(channel, gain) != 0) { fail(T("the gain would leave 0.5 .. 2 (wrong clamp or wrong load?)")); return; }
   outCt();
   out(".gain ");
   outFixed(before, 6);
@@ -232,13 +255,33 @@ function finishPower(): void {
   applied();
 }
 
+function refusePf(pfMilli: i64): void {
+  state = IDLE;
+  out("error: ");
+  outCt();
+  out(": the load's measured power factor is ");
+  outFixed(pfMilli, 3);
+  outLine(", under 0.980: power calibration needs a resistive load (kettle, heater); nothing was changed");
+  finish();
+}
+
+function refuseUnstable(spreadMilliW: i64): void {
+  state = IDLE;
+  out("error: ");
+  outCt();
+  out(": the load was not steady (power varied by ");
+  outFixed(spreadMilliW, 3);
+  outLine(" W between windows, over 1 %): keep a steady resistive load on; nothing was changed");
+  finish();
+}
+
 function finishPhase(): void {
   const minusMean = <f64>sum / <f64>CAL_PHASE_WINDOWS;
   const total = plusMean + minusMean;
-  if ((total < 0 ? -total : total) < 2 * <f64>MIN_LOAD_MW) { fail("no load on the clamp (under 100 W): connect a resistive load"); return; }
+  if ((total < 0 ? -total : total) < 2 * <f64>MIN_LOAD_MW) { fail(T("no load on the clamp (under 100 W): connect a resistive load")); return; }
   // P(φ) = A·cos(e − (φ − before)) with e the uncorrected lead: (P+ − P−)/(P+ + P−) = tan e · tan Δ.
   const phase = before + phaseResidualMilliDeg(plusMean, minusMean, stepMilliDeg); // no libm (assembly/ct/calibration.ts)
-  if (ctMeterSetPhaseMilliDeg(channel, phase) != 0) { fail("the correction would leave ±10° (is the load resistive?)"); return; }
+  if (ctMeterSetPhaseMilliDeg(channel, phase) != 0) { fail(T("the correction would leave +/-10 deg (is the load resistive?)")); return; }
   outCt();
   out(".phase_deg ");
   outFixed(before, 3);
@@ -250,6 +293,6 @@ function finishPhase(): void {
   outFixed(<i64>Math.round(minusMean), 3);
   out(" W at ");
   outFixed(stepMilliDeg, 3);
-  out("° either side; PF 1 load assumed)");
+  out(" deg either side; PF 1 load assumed)");
   applied();
 }

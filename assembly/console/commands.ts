@@ -1,13 +1,14 @@
 // Console commands (docs/console.md). Every command validates all of its input before it
 // changes anything, and every error says what to do instead.
-import { out, outByte, outLine, outBytes, outU64, outFixed, outFlush } from "./out";
-import { tokenEquals, tokenStartsWith, parseFixed, parsedValue } from "./parse";
+import { out, outByte, outLine, outBytes, outU64, outFixed, T, Text } from "./out";
+import { tokenEquals, tokenStartsWith, lower } from "./parse";
+import { quantity, quantityValue, refuseValue } from "./units";
 import { MAX_PULSE, MAX_HEAT } from "../board/descriptor";
-import { nodeId, reportIntervalS, setNodeId, setReportIntervalS } from "../settings";
+import { nodeId, reportIntervalS, setNodeId, setReportIntervalS, lockTimeoutS, setLockTimeoutS, LOCK_MIN_S, LOCK_MAX_S } from "../settings";
 import { statusFlags, statusSet, STATUS_CONFIG_CHANGED } from "../status";
 import { framesSent } from "../reporter";
 import { boardTimeUs } from "../abi/board";
-import { storeRecordChanges, storeSaveConfig, storeActive } from "../store/index";
+import { storeSaveConfig, storeActive } from "../store/index";
 import {
   pulseChannelPresent, pulseCountOf, pulseEnergyMicroWh, pulsePowerMilliW,
   pulsePerPulseNumerator, pulsePerPulseDenominator, pulseSetMicroWhPerPulse, pulseSetPulsesPerKWh,
@@ -20,63 +21,11 @@ import {
 } from "../heat/meter";
 import { HEAT_MIN_KPA } from "../heat/coefficient";
 import { ctHelpSetLines, ctStatusLines, ctConfigLines, isCtKey, ctSetKey } from "./ct-keys";
-import { tokenize, tokenCount, tp, tl, is } from "./tokens";
-import { sessionTouch, sessionUnlocked, unlockCommand, lockCommand, setPin, lockTimeoutS, setLockTimeoutS, LOCK_MIN_S, LOCK_MAX_S, sessionStateText } from "./session";
-import { idCommand, rebootCommand, logCommand, keyCommand, zeroCommand, factoryResetCommand } from "./admin";
-import { calCommand } from "./cal";
-import { commandHelp } from "./help";
+import { tokenCount, tp, tl, is, outToken } from "./tokens";
+import { requireUnlockedWord, setPin, sessionStateText } from "./session";
 import { setProfileKey, outFrameProfile, omsNodeIdAllowed } from "./profile-key";
 
-export function reportLineTooLong(limit: u32): void {
-  out("error: line too long (at most ");
-  outU64(limit);
-  outLine(" characters); nothing was changed");
-}
-
-export function runCommand(ptr: usize, len: u32): void {
-  sessionTouch(boardTimeUs());
-  if (!tokenize(ptr, len)) {
-    outLine("error: too many words (try help)");
-  } else if (tokenCount == 0) {
-    return;
-  } else if (is(0, "help")) {
-    help();
-  } else if (is(0, "id")) {
-    if (noArguments(1)) idCommand();
-  } else if (is(0, "status")) {
-    if (noArguments(1)) status();
-  } else if (is(0, "config")) {
-    if (noArguments(1)) config();
-  } else if (is(0, "set")) {
-    set();
-  } else if (is(0, "save")) {
-    if (noArguments(1)) save();
-  } else if (is(0, "reboot")) {
-    if (noArguments(1)) rebootCommand();
-  } else if (is(0, "log")) {
-    logCommand();
-  } else if (is(0, "unlock")) {
-    unlockCommand();
-  } else if (is(0, "lock")) {
-    if (noArguments(1)) lockCommand();
-  } else if (is(0, "key")) {
-    keyCommand();
-  } else if (is(0, "zero")) {
-    zeroCommand();
-  } else if (is(0, "factory-reset")) {
-    factoryResetCommand();
-  } else if (is(0, "cal")) {
-    calCommand();
-  } else {
-    out("error: unknown command '");
-    outBytes(tp(0), tl(0));
-    outLine("' (try help)");
-  }
-  storeRecordChanges(); // every change of a setting goes into the event log
-  outFlush();
-}
-
-function save(): void {
+export function saveCommand(): void {
   if (!storeActive()) {
     outLine("error: this board has no storage partition; settings last until power-off");
   } else if (storeSaveConfig()) {
@@ -86,35 +35,8 @@ function save(): void {
   }
 }
 
-function noArguments(expected: i32): bool {
-  if (tokenCount == expected) return true;
-  out("error: ");
-  outBytes(tp(0), tl(0));
-  outLine(" takes no arguments (try help)");
-  return false;
-}
-
-function help(): void {
-  if (tokenCount == 1) {
-    outLine("commands (* = needs unlock):");
-    outLine("  help [command]     this list, or details of one command");
-    outLine("  id                 firmware and ABI version, node id, software identity (SHA-256)");
-    outLine("  status             live values per channel, frames sent, lock state");
-    outLine("  config             current settings");
-    outLine("  set <key> <value>  change a setting (see help set)");
-    outLine("  save               write the settings to flash (they apply at once, save keeps them)");
-    outLine("  unlock <pin>, lock open or close the protected session");
-    outLine("  cal ...            calibration wizard (see help cal) *");
-    outLine("  zero <register>    reset a cumulative register (logged) *");
-    outLine("  key set <hex>      load a new frame key, write-only *");
-    outLine("  log [count]        the event log, newest first");
-    outLine("  reboot             restart the meter (unsaved settings are lost)");
-    outLine("  factory-reset      settings, PIN and key to defaults; registers kept *");
-    return;
-  }
-  if (tokenCount != 2) {
-    outLine("error: usage: help [command]");
-  } else if (is(1, "set")) {
+export function helpSetKeys(): void {
+  {
     outLine("set <key> <value>: keys and ranges (* = needs unlock):");
     outLine("  node.id *            1 .. 4294967294");
     outLine("  report.interval_s    1 .. 3600 s between frames");
@@ -130,13 +52,11 @@ function help(): void {
     outLine("  heatN.dtmin_k *      0.1 .. 20 K declared minimum temperature difference");
     outLine("  heatN.pressure_bar * 6 .. 25 bar nominal pressure of the circuit");
     ctHelpSetLines();
-    outLine("  (every ct and v key needs unlock)");
-  } else {
-    commandHelp(tp(1), tl(1));
+    outLine("  (every ct and v key needs unlock; a value may carry its unit: 5s, 2.5Wh, 0.5 ms)");
   }
 }
 
-function status(): void {
+export function statusCommand(): void {
   const now = boardTimeUs();
   for (let ch = 0; ch < MAX_PULSE; ch++) {
     if (!pulseChannelPresent(ch)) continue;
@@ -186,7 +106,7 @@ function outHex(v: u32): void {
   }
 }
 
-function config(): void {
+export function configCommand(): void {
   out("node.id = ");
   outU64(nodeId);
   outLine("");
@@ -261,20 +181,17 @@ function showPulseEnergySetting(ch: i32): void {
   }
 }
 
-function rangeError(unitAndRange: string): void {
-  out("error: ");
-  outBytes(tp(1), tl(1));
-  out(" takes ");
-  out(unitAndRange);
-  out(", not '");
-  outBytes(tp(2), tl(2));
-  outLine("'; nothing was changed");
-}
+/** Words the value took (with a unit word: 2); set checks nothing follows it. */
+let valueWords = 1;
 
-/** Parse argument 2 as a fixed-point number in [min, max] (both scaled); false after an error. */
-function argument(decimals: i32, maxWhole: i64, minScaled: i64, description: string): bool {
-  if (parseFixed(tp(2), tl(2), decimals, maxWhole) && parsedValue >= minScaled) return true;
-  rangeError(description);
+/**
+ * Parse word 2 as a value with an optional unit, in [minScaled, max] (scaled by 10^decimals);
+ * false after an error that names the key, the range and (for a wrong unit) the unit.
+ */
+function argument(decimals: i32, maxWhole: i64, minScaled: i64, description: Text, unit: string): bool {
+  valueWords = quantity(2, decimals, maxWhole, unit, false, false);
+  if (valueWords > 0 && 2 + valueWords == tokenCount && quantityValue >= minScaled) return true;
+  refuseValue(tp(1), tl(1), 2, description, unit, false);
   return false;
 }
 
@@ -303,7 +220,7 @@ function knownKey(): bool {
   }
   const name = key + at;
   const nameLen = len - at;
-  const first = <u32>load<u8>(key);
+  const first = lower(load<u8>(key));
   if (first == 0x76 || first == 0x63) { // v., ctN.
     return tokenEquals(name, nameLen, "gain") || tokenEquals(name, nameLen, "phase_deg") || (first == 0x63 && tokenEquals(name, nameLen, "offset_w"));
   }
@@ -313,8 +230,8 @@ function knownKey(): bool {
   return tokenEquals(name, nameLen, "wh_per_pulse") || tokenEquals(name, nameLen, "pulses_per_kwh") || tokenEquals(name, nameLen, "filter_ms") || tokenEquals(name, nameLen, "timeout_s");
 }
 
-function set(): void {
-  if (tokenCount != 3) {
+export function setCommand(): void {
+  if (tokenCount != 3 && tokenCount != 4) {
     outLine("error: usage: set <key> <value> (try help set)");
     return;
   }
@@ -322,27 +239,28 @@ function set(): void {
     unknownKey();
     return;
   }
-  if (!unprotectedKey() && !sessionUnlocked()) {
-    out("error: ");
-    outBytes(tp(1), tl(1));
-    outLine(" is protected: unlock first (unlock <pin>, see help unlock); nothing was changed");
-    return;
-  }
+  if (!unprotectedKey() && !requireUnlockedWord(1)) return;
   if (is(1, "node.id")) {
-    if (!argument(0, 4294967294, 1, "a whole number from 1 to 4294967294") || !omsNodeIdAllowed(parsedValue)) return;
-    setNodeId(<u32>parsedValue);
+    if (!argument(0, 4294967294, 1, T("a whole number from 1 to 4294967294"), "") || !omsNodeIdAllowed(quantityValue)) return;
+    setNodeId(<u32>quantityValue);
   } else if (is(1, "report.interval_s")) {
-    if (!argument(0, 3600, 1, "a whole number of seconds from 1 to 3600")) return;
-    setReportIntervalS(<u32>parsedValue);
+    if (!argument(0, 3600, 1, T("a whole number of seconds from 1 to 3600"), "s")) return;
+    setReportIntervalS(<u32>quantityValue);
   } else if (is(1, "console.lock_s")) {
-    if (!argument(0, LOCK_MAX_S, LOCK_MIN_S, "a whole number of seconds from 30 to 86400")) return;
-    setLockTimeoutS(<u32>parsedValue);
+    if (!argument(0, LOCK_MAX_S, LOCK_MIN_S, T("a whole number of seconds from 30 to 86400"), "s")) return;
+    setLockTimeoutS(<u32>quantityValue);
   } else if (is(1, "console.pin")) {
-    if (!setPin(tp(2), tl(2))) return;
+    if (tokenCount != 3 || !setPin(tp(2), tl(2))) {
+      if (tokenCount != 3) outLine("error: console.pin takes 4 to 8 digits; nothing was changed");
+      return;
+    }
   } else if (is(1, "frame.profile")) {
-    if (!setProfileKey()) return;
+    if (tokenCount != 3 || !setProfileKey()) {
+      if (tokenCount != 3) outLine("error: frame.profile takes native, oms or both; nothing was changed");
+      return;
+    }
   } else if (isCtKey(tp(1), tl(1))) {
-    if (!ctSetKey(tp(1), tl(1), tp(2), tl(2))) return;
+    if (!ctSetKey()) return;
   } else if (tokenStartsWith(tp(1), tl(1), "heat") ? !setHeatKey() : !setPulseKey()) {
     return;
   }
@@ -368,17 +286,17 @@ function setPulseKey(): bool {
   const name = key + 7;
   const nameLen = keyLen - 7;
   if (tokenEquals(name, nameLen, "wh_per_pulse")) {
-    if (!argument(6, 1_000_000, 1, "a number of Wh from 0.000001 to 1000000")) return false;
-    pulseSetMicroWhPerPulse(ch, parsedValue);
+    if (!argument(6, 1_000_000, 1, T("a number of Wh from 0.000001 to 1000000"), "Wh")) return false;
+    pulseSetMicroWhPerPulse(ch, quantityValue);
   } else if (tokenEquals(name, nameLen, "pulses_per_kwh")) {
-    if (!argument(0, 1_000_000, 1, "a whole number from 1 to 1000000")) return false;
-    pulseSetPulsesPerKWh(ch, parsedValue);
+    if (!argument(0, 1_000_000, 1, T("a whole number from 1 to 1000000"), "")) return false;
+    pulseSetPulsesPerKWh(ch, quantityValue);
   } else if (tokenEquals(name, nameLen, "filter_ms")) {
-    if (!argument(3, 1000, 100, "a number of ms from 0.1 to 1000")) return false;
-    pulseSetFilterUs(ch, parsedValue);
+    if (!argument(3, 1000, 100, T("a number of ms from 0.1 to 1000"), "ms")) return false;
+    pulseSetFilterUs(ch, quantityValue);
   } else if (tokenEquals(name, nameLen, "timeout_s")) {
-    if (!argument(0, 86400, 1, "a whole number of seconds from 1 to 86400")) return false;
-    pulseSetTimeoutUs(ch, parsedValue * 1_000_000);
+    if (!argument(0, 86400, 1, T("a whole number of seconds from 1 to 86400"), "s")) return false;
+    pulseSetTimeoutUs(ch, quantityValue * 1_000_000);
   } else {
     unknownKey();
     return false;
@@ -404,18 +322,18 @@ function setHeatKey(): bool {
   const name = key + 6;
   const nameLen = keyLen - 6;
   if (tokenEquals(name, nameLen, "l_per_pulse")) {
-    if (!argument(3, 1000, 1, "a number of litres from 0.001 to 1000")) return false;
-    heatSetMillilitresPerPulse(c, parsedValue);
+    if (!argument(3, 1000, 1, T("a number of litres from 0.001 to 1000"), "L")) return false;
+    heatSetMillilitresPerPulse(c, quantityValue);
   } else if (tokenEquals(name, nameLen, "cutoff_k")) {
-    if (!argument(3, 5, 0, "a number of kelvin from 0 to 5")) return false;
-    heatSetCutoffMilliK(c, <i32>parsedValue);
+    if (!argument(3, 5, 0, T("a number of kelvin from 0 to 5"), "K")) return false;
+    heatSetCutoffMilliK(c, <i32>quantityValue);
   } else if (tokenEquals(name, nameLen, "dtmin_k")) {
-    if (!argument(3, 20, 100, "a number of kelvin from 0.1 to 20")) return false;
-    heatSetDtminMilliK(c, <i32>parsedValue);
+    if (!argument(3, 20, 100, T("a number of kelvin from 0.1 to 20"), "K")) return false;
+    heatSetDtminMilliK(c, <i32>quantityValue);
   } else if (tokenEquals(name, nameLen, "pressure_bar")) {
     // kPa = bar with two decimals; the IF97 tables cover 6..25 bar
-    if (!argument(2, 25, HEAT_MIN_KPA, "a number of bar from 6 to 25")) return false;
-    heatSetPressureKPa(c, <i32>parsedValue);
+    if (!argument(2, 25, HEAT_MIN_KPA, T("a number of bar from 6 to 25"), "bar")) return false;
+    heatSetPressureKPa(c, <i32>quantityValue);
   } else {
     unknownKey();
     return false;
@@ -425,6 +343,6 @@ function setHeatKey(): bool {
 
 function unknownKey(): void {
   out("error: unknown key '");
-  outBytes(tp(1), tl(1));
+  outToken(1);
   outLine("' (try help set)");
 }

@@ -1,8 +1,10 @@
 // Console lines of CT metering (docs/console.md): live values for `status`, calibration for
 // `config`, and the `set` keys ctN.gain, ctN.phase_deg, ctN.offset_w, v.gain, v.phase_deg.
 // Calibration changes reach the metering core at once and take effect at the next mains cycle.
-import { out, outLine, outBytes, outU64, outFixed } from "./out";
-import { tokenEquals, tokenStartsWith, parseFixed, parsedValue } from "./parse";
+import { out, outLine, outBytes, outU64, outFixed, T } from "./out";
+import { tokenEquals, tokenStartsWith, lower } from "./parse";
+import { tp, tl, tokenCount, outToken } from "./tokens";
+import { quantity, quantityValue, refuseValue } from "./units";
 import { MAX_CT, KIND_CT, KIND_VOLTAGE, channelPresent } from "../board/descriptor";
 import {
   ctMeterActive, ctMeterChannelPresent, ctMeterImportMicroWh, ctMeterExportMicroWh, ctMeterPowerMilliW,
@@ -99,50 +101,28 @@ export function isCtKey(key: usize, keyLen: u32): bool {
   return tokenStartsWith(key, keyLen, "v.") || (keyLen > 4 && tokenStartsWith(key, keyLen, "ct") && load<u8>(key + 3) == 0x2e);
 }
 
-let signedValue: i64 = 0;
+const GAIN_TEXT = T("a factor from 0.5 to 2 (up to 6 decimals)");
+const PHASE_TEXT = T("a number of degrees from -10 to 10");
 
-/** Parses an optionally negative fixed-point number with |value| ≤ maxWhole into signedValue. */
-function parseSigned(value: usize, valueLen: u32, decimals: i32, maxWhole: i64): bool {
-  const negative = valueLen > 1 && load<u8>(value) == 0x2d;
-  if (!parseFixed(negative ? value + 1 : value, negative ? valueLen - 1 : valueLen, decimals, maxWhole)) return false;
-  signedValue = negative ? -parsedValue : parsedValue;
-  return true;
+function unknownCtKey(): void {
+  out("error: unknown key '");
+  outToken(1);
+  outLine("' (try help set)");
 }
 
-function refused(key: usize, keyLen: u32, value: usize, valueLen: u32, what: string): void {
-  out("error: ");
-  outBytes(key, keyLen);
-  out(" takes ");
-  out(what);
-  out(", not '");
-  outBytes(value, valueLen);
-  outLine("'; nothing was changed");
-}
-
-const GAIN_TEXT = "a factor from 0.5 to 2 (up to 6 decimals)";
-const PHASE_TEXT = "a number of degrees from -10 to 10";
-
-/** `set` of a CT key (isCtKey); false after printing an error (nothing changed). */
-export function ctSetKey(key: usize, keyLen: u32, value: usize, valueLen: u32): bool {
-  const voltage = load<u8>(key) == 0x76; // "v."
+/** `set` of a CT key (isCtKey), words 1 and 2 (and a unit word); false after printing an error (nothing changed). */
+export function ctSetKey(): bool {
+  const key = tp(1);
+  const keyLen = tl(1);
+  const voltage = lower(load<u8>(key)) == 0x76; // "v."
   const n = voltage ? 0 : <i32>load<u8>(key + 2) - 0x31;
-  if (!voltage && (n < 0 || n >= MAX_CT)) {
-    out("error: unknown key '");
-    outBytes(key, keyLen);
-    outLine("' (try help set)");
-    return false;
-  }
+  if (!voltage && (n < 0 || n >= MAX_CT)) { unknownCtKey(); return false; }
   const name = key + (voltage ? 2 : 4);
   const nameLen = keyLen - (voltage ? 2 : 4);
   const gain = tokenEquals(name, nameLen, "gain");
   const phase = tokenEquals(name, nameLen, "phase_deg");
   const offset = !voltage && tokenEquals(name, nameLen, "offset_w");
-  if (!gain && !phase && !offset) {
-    out("error: unknown key '");
-    outBytes(key, keyLen);
-    outLine("' (try help set)");
-    return false;
-  }
+  if (!gain && !phase && !offset) { unknownCtKey(); return false; }
   if (voltage ? !channelPresent(KIND_VOLTAGE, 0) : !channelPresent(KIND_CT, n)) {
     out("error: this board has no ");
     out(voltage ? "voltage reference v" : "clamp ");
@@ -155,20 +135,21 @@ export function ctSetKey(key: usize, keyLen: u32, value: usize, valueLen: u32): 
     return false;
   }
   let result: i32 = -1;
-  if (gain) {
-    if (parseFixed(value, valueLen, 6, 2) && parsedValue >= 500000) {
-      result = voltage ? ctMeterSetVoltageGainMicro(<i32>parsedValue) : ctMeterSetGainMicro(n, <i32>parsedValue);
+  const words = gain ? quantity(2, 6, 2, "", false, false) : phase ? quantity(2, 3, 10, "deg", false, true) : quantity(2, 3, 1000, "W", false, true);
+  if (words > 0 && 2 + words == tokenCount) {
+    const v = <i32>quantityValue;
+    if (gain) {
+      if (v >= 500000) result = voltage ? ctMeterSetVoltageGainMicro(v) : ctMeterSetGainMicro(n, v);
+    } else if (phase) {
+      result = voltage ? ctMeterSetVoltagePhaseMilliDeg(v) : ctMeterSetPhaseMilliDeg(n, v);
+    } else {
+      result = ctMeterSetOffsetMilliW(n, v);
     }
-    if (result != 0) refused(key, keyLen, value, valueLen, GAIN_TEXT);
-  } else if (phase) {
-    if (parseSigned(value, valueLen, 3, 10)) {
-      result = voltage ? ctMeterSetVoltagePhaseMilliDeg(<i32>signedValue) : ctMeterSetPhaseMilliDeg(n, <i32>signedValue);
-    }
-    if (result != 0) refused(key, keyLen, value, valueLen, PHASE_TEXT);
-  } else {
-    if (parseSigned(value, valueLen, 3, 1000)) result = ctMeterSetOffsetMilliW(n, <i32>signedValue);
-    if (result != 0) refused(key, keyLen, value, valueLen, "a number of W from -1000 to 1000 (up to 3 decimals)");
+  }
+  if (result != 0) {
+    if (gain) refuseValue(key, keyLen, 2, GAIN_TEXT, "", false);
+    else if (phase) refuseValue(key, keyLen, 2, PHASE_TEXT, "deg", false);
+    else refuseValue(key, keyLen, 2, T("a number of W from -1000 to 1000 (up to 3 decimals)"), "W", false);
   }
   return result == 0;
 }
-

@@ -22,11 +22,18 @@ export function commandHelp(ptr: usize, len: u32): void {
     outLine("reboot: restart the meter as after a power cut; registers and saved settings are kept");
   } else if (named(ptr, len, "log")) {
     outLine("log [count]: the newest events (default 10, at most 250): counter, boot, uptime,");
-    outLine("  what changed, old -> new; settings, register resets, keys, wrong PINs, new firmware");
+    outLine("  what changed, old -> new; every setting change, register resets, keys, new firmware.");
+    outLine("  A ring: old events make room for new ones; the legally relevant ones are also in metrolog");
+  } else if (named(ptr, len, "metrolog")) {
+    outLine("metrolog [count]: the metrological log (calibration, protected settings, PIN, key,");
+    outLine("  firmware identity, zeroing, store damage), newest first; nothing evicts it. Without a");
+    outLine("  count: all of it (a read-out). When it is nearly full, protected changes are refused");
+    outLine("  until it is read out and acknowledged: metrolog ack (needs unlock; itself recorded)");
   } else if (named(ptr, len, "unlock")) {
     outLine("unlock <pin>: open a session for protected changes (PIN default 0000, change it with");
     outLine("  set console.pin); it locks after console.lock_s s without a command (default 300).");
-    outLine("  Wrong PINs are logged; after 3 in a row unlock waits 60 s");
+    outLine("  Wrong PINs are counted in flash: after 3 in a row unlock waits 60 s, doubling with");
+    outLine("  each further one up to 1 h; reboot and power cuts start the wait again (see status)");
   } else if (named(ptr, len, "lock")) {
     outLine("lock: close the protected session now");
   } else if (named(ptr, len, "key")) {
@@ -38,11 +45,12 @@ export function commandHelp(ptr: usize, len: u32): void {
     outLine("  and the values in frames go down. Needs unlock");
   } else if (named(ptr, len, "factory-reset")) {
     outLine("factory-reset: every setting, the PIN and a console key back to the defaults (logged),");
-    outLine("  then a reboot; registers and the event log are kept. Needs unlock");
+    outLine("  then a reboot; registers, both logs and a PIN lockout are kept. Needs unlock");
   } else if (named(ptr, len, "cal")) {
     outLine("cal voltage <volts>: with the true mains voltage, sets v.gain (5 s)");
     outLine("cal ctN phase: with a resistive load (PF 1) on ctN, sets ctN.phase_deg (22 s)");
-    outLine("cal ctN power <watts>: with that known resistive load on ctN, sets ctN.gain (6 s)");
+    outLine("cal ctN power <watts>: with that known resistive load on ctN, sets ctN.gain (6 s);");
+    outLine("  refused when the load's PF is under 0.98 or its power varies by over 1 %");
     outLine("  order: voltage, phase, power. Prints before -> after; save keeps it. Needs unlock");
   } else {
     out("error: no help for '");

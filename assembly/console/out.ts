@@ -1,6 +1,8 @@
 // Console output: text is collected in a static buffer and handed to the board's UART in
 // chunks, never one call per character.
 import { boardConsoleWrite } from "../abi/board";
+import { CONSOLE_TEXT } from "./text";
+import { lower } from "./parse";
 
 const OUT_CAPACITY: u32 = 256;
 const outBuffer = memory.data(<i32>OUT_CAPACITY);
@@ -28,7 +30,53 @@ export function outPrompt(): void { out(PROMPT); }
 
 export function outLine(s: string): void {
   out(s);
-  out("\r\n");
+  outByte(0x0d);
+  outByte(0x0a);
+}
+
+/**
+ * A console text passed around as a value: in the release build an offset << 12 | length into
+ * the ASCII table (assembly/console/text.ts, T("...") rewritten by host/firmware/console-text.ts);
+ * elsewhere, marked by the top bit, the address of the AssemblyScript string literal.
+ */
+export type Text = u32;
+const STRING_MARK: u32 = 0x80000000;
+
+export function T(s: string): Text { return STRING_MARK | <u32>changetype<usize>(s); }
+
+export function textLength(t: Text): i32 {
+  return (t & STRING_MARK) != 0 ? changetype<string>(<usize>(t & ~STRING_MARK)).length : <i32>(t & 0xfff);
+}
+
+/**
+ * The slice equals text `t` (lower case), in any case; with `prefix`, the slice is the start of it
+ * (its length must not exceed the text's).
+ */
+export function textEquals(ptr: usize, len: u32, t: Text, prefix: bool = false): bool {
+  const n = <u32>textLength(t);
+  if (prefix ? len > n : len != n) return false;
+  const marked = (t & STRING_MARK) != 0;
+  const s = changetype<string>(<usize>(t & ~STRING_MARK));
+  const at = CONSOLE_TEXT + (t >> 12);
+  for (let i: u32 = 0; i < len; i++) {
+    const c = marked ? <u32>s.charCodeAt(<i32>i) : <u32>load<u8>(at + i);
+    if (lower(load<u8>(ptr + i)) != c) return false;
+  }
+  return true;
+}
+
+/** Text of the console's ASCII table (assembly/console/text.ts): offset << 12 | length. */
+export function outText(packed: Text): void {
+  if ((packed & STRING_MARK) != 0) { out(changetype<string>(<usize>(packed & ~STRING_MARK))); return; }
+  const at = CONSOLE_TEXT + (packed >> 12);
+  const len = packed & 0xfff;
+  for (let i: u32 = 0; i < len; i++) outByte(load<u8>(at + i));
+}
+
+export function outLineText(packed: u32): void {
+  outText(packed);
+  outByte(0x0d);
+  outByte(0x0a);
 }
 
 /** Bytes from memory, with anything unprintable shown as '?'. */

@@ -1,36 +1,32 @@
 // Protection of legally relevant parameters (docs/console.md): an unlocked session, opened with
 // `unlock <pin>`, that locks itself after console.lock_s seconds without a command. Wrong PINs
-// are logged; after 3 in a row `unlock` refuses for 60 s. The PIN is a setting that is stored
-// with the configuration, changed only while unlocked, and never shown or logged.
-import { out, outLine, outU64 } from "./out";
-import { tp, tl, tokenCount, is } from "./tokens";
+// are counted in flash (assembly/store/lockout.ts): after 3 in a row `unlock` refuses for 60 s,
+// doubling with each further wrong PIN up to 1 h; a reboot or power cut starts the wait again
+// (the board has no clock that runs while it is off), so neither shortens it. The PIN is a
+// setting stored with the configuration, changed only while unlocked, never shown or logged.
+import { out, outLine, outU64, outText, outLineText, T, Text } from "./out";
+import { tp, tl, tokenCount, outToken } from "./tokens";
 import { boardTimeUs } from "../abi/board";
-import { configPin, configSetPin } from "../store/config";
-import { storeRecordEvent } from "../store/index";
-import { EVENT_UNLOCK_REFUSED, EVENT_CONFIG_CHANGE } from "../store/events";
-import { KEY_PIN } from "../store/config";
+import { configPin, configSetPin, KEY_PIN } from "../store/config";
+import { storeRecordLegal } from "../store/index";
+import { EVENT_CONFIG_CHANGE } from "../store/events";
+import { lockTimeoutS } from "../settings";
+import { lockoutInARow, lockoutRecordAttempt, lockoutRecordSuccess, lockoutWaitS, lockoutTotal } from "../store/lockout";
+import { metrologHasRoom, metrologUnacked } from "../store/metrolog";
 
-export const LOCK_DEFAULT_S: u32 = 300;
-export const LOCK_MIN_S: u32 = 30;
-export const LOCK_MAX_S: u32 = 86400;
-const FAILURES_BEFORE_WAIT: u32 = 3;
-const WAIT_AFTER_FAILURES_US: i64 = 60_000_000;
-
-/** Seconds without a command before an unlocked session locks itself (setting console.lock_s). */
-export let lockTimeoutS: u32 = LOCK_DEFAULT_S;
 let unlockedFlag = false;
 let lastCommandUs: i64 = 0;
-let failures: u32 = 0;
 let refuseUntilUs: i64 = 0;
 
+/** Start-up (after the store): locked; a lockout in flash starts its whole wait again now. */
 export function sessionInit(): void {
-  lockTimeoutS = LOCK_DEFAULT_S;
   unlockedFlag = false;
-  failures = 0;
   refuseUntilUs = 0;
 }
 
-export function setLockTimeoutS(s: u32): void { lockTimeoutS = s; }
+export function sessionStart(nowUs: i64): void {
+  refuseUntilUs = nowUs + <i64>lockoutWaitS(lockoutInARow()) * 1_000_000;
+}
 
 /** Called from fw_tick and before every command: locks an idle session. */
 export function sessionTick(nowUs: i64): void {
@@ -45,12 +41,38 @@ export function sessionTouch(nowUs: i64): void {
 
 export function sessionUnlocked(): bool { return unlockedFlag; }
 
+const PROTECTED_TEXT = T(" is protected: unlock first (unlock <pin>, see help unlock); nothing was changed");
+
 /** True when unlocked; else prints why `what` is refused. */
-export function requireUnlocked(what: string): bool {
+export function requireSession(what: Text): bool {
   if (unlockedFlag) return true;
   out("error: ");
-  out(what);
-  outLine(" is protected: unlock first (unlock <pin>, see help unlock); nothing was changed");
+  outText(what);
+  outLineText(PROTECTED_TEXT);
+  return false;
+}
+
+/** A protected change: unlocked, and room in the metrological log for its record. */
+export function requireUnlocked(what: Text): bool {
+  return requireSession(what) && metrologRoom();
+}
+
+/** requireUnlocked for the key typed as word i of `set`. */
+export function requireUnlockedWord(i: i32): bool {
+  if (!unlockedFlag) {
+    out("error: ");
+    outToken(i);
+    outLineText(PROTECTED_TEXT);
+    return false;
+  }
+  return metrologRoom();
+}
+
+function metrologRoom(): bool {
+  if (metrologHasRoom()) return true;
+  out("error: the metrological log is full (");
+  outU64(metrologUnacked());
+  outLine(" records not acknowledged): read it out with metrolog, then metrolog ack; nothing was changed");
   return false;
 }
 
@@ -66,6 +88,11 @@ export function packPin(ptr: usize, len: u32): i64 {
   return v;
 }
 
+function outWait(now: i64): void {
+  outU64(<u64>((refuseUntilUs - now + 999_999) / 1_000_000));
+  out(" s");
+}
+
 export function unlockCommand(): void {
   if (tokenCount != 2) {
     outLine("error: usage: unlock <pin> (try help unlock)");
@@ -73,25 +100,30 @@ export function unlockCommand(): void {
   }
   const now = boardTimeUs();
   if (now < refuseUntilUs) {
-    out("error: too many wrong PINs: try again in ");
-    outU64(<u64>((refuseUntilUs - now + 999_999) / 1_000_000));
-    outLine(" s");
+    out("error: too many wrong PINs (");
+    outU64(lockoutInARow());
+    out(" in a row): unlock is refused for ");
+    outWait(now);
+    outLine(" more; reboot does not shorten it");
     return;
   }
   const pin = packPin(tp(1), tl(1));
+  // Counted before the comparison: a power cut at the answer cannot take the attempt back.
+  lockoutRecordAttempt();
   if (pin < 0 || pin != configPin()) {
-    failures++;
-    storeRecordEvent(EVENT_UNLOCK_REFUSED, 0, 0, failures);
-    if (failures >= FAILURES_BEFORE_WAIT) {
-      refuseUntilUs = now + WAIT_AFTER_FAILURES_US;
-      failures = 0;
-      outLine("error: wrong PIN (logged); unlock is refused for 60 s");
-    } else {
-      outLine("error: wrong PIN (logged); still locked");
-    }
+    unlockedFlag = false; // a wrong PIN also closes an open session
+    const wait = lockoutWaitS(lockoutInARow());
+    refuseUntilUs = now + <i64>wait * 1_000_000;
+    out("error: wrong PIN (");
+    outU64(lockoutInARow());
+    out(" in a row, counted); ");
+    if (wait == 0) { outLine("still locked"); return; }
+    out("unlock is refused for ");
+    outU64(wait);
+    outLine(" s");
     return;
   }
-  failures = 0;
+  lockoutRecordSuccess();
   unlockedFlag = true;
   out("ok: unlocked; locks after ");
   outU64(lockTimeoutS);
@@ -112,13 +144,22 @@ export function setPin(value: usize, valueLen: u32): bool {
   }
   if (pin != configPin()) {
     configSetPin(pin);
-    storeRecordEvent(EVENT_CONFIG_CHANGE, KEY_PIN, 0, 0); // never the PIN itself
+    storeRecordLegal(EVENT_CONFIG_CHANGE, KEY_PIN, 0, 0); // never the PIN itself
   }
   return true;
 }
 
+/** For `status`: the session, and a lockout in force. */
 export function sessionStateText(): void {
   out(unlockedFlag ? "unlocked" : "locked");
+  const now = boardTimeUs();
+  out(", wrong PINs ");
+  outU64(lockoutInARow());
+  out(" in a row (");
+  outU64(lockoutTotal());
+  out(" in all)");
+  if (now < refuseUntilUs) {
+    out(", unlock refused for ");
+    outWait(now);
+  }
 }
-
-export function isPinKey(): bool { return is(1, "console.pin"); }

@@ -10,7 +10,10 @@ import { journalTick, journalCommit, journalResetCommit, journalReserveFrameCoun
 import { journalRestore, journalDamage, journalLostMask } from "./journal-restore";
 import { eventsRestore, eventRecord, eventCounter, eventsDamaged, eventsVoidDamaged, EVENT_CONFIG_CHANGE, EVENT_FIRMWARE_IDENTITY, EVENT_STORE_CORRUPT,
   EVENT_CONFIG_DEFAULTS, EVENT_CONFIG_PREVIOUS } from "./events";
-import { settingKeysEnd, settingExists, settingValue, SETTING_KEYS_MAX } from "./settings-table";
+import { settingKeysEnd, settingExists, settingValue, settingLegallyRelevant, SETTING_KEYS_MAX } from "./settings-table";
+import { metrologRestore, metrologAppend, metrologDamaged, EVENT_LOG_ACK } from "./metrolog";
+import { lockoutRestore, lockoutDamaged } from "./lockout";
+import { CT_EVENT_FAULT } from "../ct/meter";
 import { statusSet, statusClear, STATUS_VOLATILE, STATUS_STORE_CORRUPT } from "../status";
 import { boardTimeUs } from "../abi/board";
 
@@ -28,11 +31,23 @@ function logEvent(type: u16, key: u16, oldValue: i64, newValue: i64): u32 {
   return eventRecord(type, key, oldValue, newValue, bootCount(), <u32>(boardTimeUs() / 1_000_000));
 }
 
-/** Store-damage event key: which area (1 configuration, 2 journal, 4 event log), journal detail << 3. */
+/** A legally relevant event: the event log (its counter travels in frames) and the metrological log. */
+function legalEvent(type: u16, key: u16, oldValue: i64, newValue: i64): void {
+  const counter = logEvent(type, key, oldValue, newValue);
+  metrologAppend(type, key, oldValue, newValue, counter, bootCount(), <u32>(boardTimeUs() / 1_000_000));
+}
+
+/**
+ * Store-damage event key: which area (1 configuration, 2 journal, 4 event log), journal detail
+ * << 3; the console's lockout and metrological log sectors (assembly/store/lockout.ts,
+ * metrolog.ts) add DAMAGE_LOCKOUT and DAMAGE_METROLOG, above the journal detail.
+ */
 export const DAMAGE_CONFIG: u16 = 1;
 export const DAMAGE_JOURNAL: u16 = 2;
 export const DAMAGE_EVENTS: u16 = 4;
 export const DAMAGE_JOURNAL_DETAIL_SHIFT: u16 = 3;
+export const DAMAGE_LOCKOUT: u16 = 1 << 14;
+export const DAMAGE_METROLOG: u16 = 1 << 15;
 
 /** The identity before the damage is unknown: the next one is no "new firmware identity". */
 let identityLost = false;
@@ -46,10 +61,12 @@ export function storeInit(): void {
   configRestore();
   journalRestore(now);
   eventsRestore(journalEventCounter);
+  lockoutRestore();
+  metrologRestore();
   snapshotSettings();
   journalCountBoot(now, eventCounter);
   identityLost = configRestoredDefaults;
-  if (!configDamaged && journalDamage == 0 && !eventsDamaged) return;
+  if (!configDamaged && journalDamage == 0 && !eventsDamaged && !lockoutDamaged && !metrologDamaged) return;
   // Damage, not a power cut: say what was lost, then leave clean records behind.
   statusSet(STATUS_STORE_CORRUPT);
   const startBefore = frameCounterCeiling();
@@ -58,12 +75,14 @@ export function storeInit(): void {
     journalRaiseFrameFloor(startBefore + frameFieldCounters());
     journalRollNow(now, eventCounter);
   }
-  if (configRestoredDefaults) logEvent(EVENT_CONFIG_DEFAULTS, <u16>configDamagedCopies, 0, 0);
-  else if (configRestoredPrevious) logEvent(EVENT_CONFIG_PREVIOUS, <u16>configDamagedCopies, 0, 0);
+  // Calibration and settings lost or older: legally relevant, like any store damage.
+  if (configRestoredDefaults) legalEvent(EVENT_CONFIG_DEFAULTS, <u16>configDamagedCopies, 0, 0);
+  else if (configRestoredPrevious) legalEvent(EVENT_CONFIG_PREVIOUS, <u16>configDamagedCopies, 0, 0);
   const key = (configDamaged && !configRestoredDefaults && !configRestoredPrevious ? DAMAGE_CONFIG : 0) | (journalDamage != 0 ? DAMAGE_JOURNAL : 0)
-    | (eventsDamaged ? DAMAGE_EVENTS : 0) | <u16>(journalDamage << DAMAGE_JOURNAL_DETAIL_SHIFT);
+    | (eventsDamaged ? DAMAGE_EVENTS : 0) | <u16>(journalDamage << DAMAGE_JOURNAL_DETAIL_SHIFT)
+    | (lockoutDamaged ? DAMAGE_LOCKOUT : 0) | (metrologDamaged ? DAMAGE_METROLOG : 0);
   // old: registers whose value may be below what was persisted; new: the first frame counter now.
-  if (key != 0) logEvent(EVENT_STORE_CORRUPT, key, journalLostMask, <i64>frameCounterCeiling() + 1);
+  if (key != 0) legalEvent(EVENT_STORE_CORRUPT, key, journalLostMask, <i64>frameCounterCeiling() + 1);
   if (eventsDamaged) eventsVoidDamaged();
   if (configDamaged) {
     configSave(); // into the damaged (older) copy
@@ -84,16 +103,29 @@ export function storeRecordChanges(): void {
     const old = load<i64>(shadow + (<usize>key << 3));
     const now = settingValue(key);
     if (old == now) continue;
-    logEvent(EVENT_CONFIG_CHANGE, key, old, now);
+    if (settingLegallyRelevant(key)) legalEvent(EVENT_CONFIG_CHANGE, key, old, now);
+    else logEvent(EVENT_CONFIG_CHANGE, key, old, now);
     store<i64>(shadow + (<usize>key << 3), now);
   }
 }
 
 export function storeSaveConfig(): bool { return active && configSave(); }
 
-/** An event with this boot's count and the uptime (console: wrong PIN, key set, PIN change). */
+/** A legally relevant event of the console (key set, PIN change): both logs. */
+export function storeRecordLegal(type: u16, key: u16, oldValue: i64, newValue: i64): void {
+  if (active) legalEvent(type, key, oldValue, newValue);
+}
+
+/** An event of the metering core at start-up (assembly/ct/meter.ts): a ct_fault is legally relevant. */
 export function storeRecordEvent(type: u16, key: u16, oldValue: i64, newValue: i64): void {
-  if (active) logEvent(type, key, oldValue, newValue);
+  if (!active) return;
+  if (type == CT_EVENT_FAULT) legalEvent(type, key, oldValue, newValue);
+  else logEvent(type, key, oldValue, newValue);
+}
+
+/** `metrolog ack`: the acknowledgement is itself a record of both logs. */
+export function storeAcknowledgeLog(): void {
+  if (active) legalEvent(EVENT_LOG_ACK, 0, 0, 0);
 }
 
 /**
@@ -105,14 +137,14 @@ export function storeZeroRegister(id: i32): bool {
   const old = registerValue(id);
   registersRestore(id, 0);
   if (!active) return true;
-  logEvent(EVENT_REGISTER_RESET, <u16>id, old, 0);
+  legalEvent(EVENT_REGISTER_RESET, <u16>id, old, 0);
   return journalResetCommit(boardTimeUs(), eventCounter);
 }
 
 /** The console's `factory-reset`: logged, then the configuration copies hold no settings. */
 export function storeFactoryReset(): bool {
   if (!active) return false;
-  logEvent(EVENT_FACTORY_RESET, 0, 0, 0);
+  legalEvent(EVENT_FACTORY_RESET, 0, 0, 0);
   return configFactoryReset();
 }
 
@@ -125,7 +157,7 @@ export function storeIdentity(ptr: usize): void {
   for (let i = 0; i < IDENTITY_WORDS; i++) if (load<i64>(ptr + (<usize>i << 3)) != storedIdentityWord(i)) changed = true;
   if (!changed || !active) return;
   // After the configuration was restored to defaults the old identity is unknown: no false "new identity".
-  if (!identityLost) logEvent(EVENT_FIRMWARE_IDENTITY, 0, storedIdentityWord(0), load<i64>(ptr));
+  if (!identityLost) legalEvent(EVENT_FIRMWARE_IDENTITY, 0, storedIdentityWord(0), load<i64>(ptr));
   identityLost = false;
   for (let i = 0; i < IDENTITY_WORDS; i++) setStoredIdentityWord(i, load<i64>(ptr + (<usize>i << 3)));
   configSave();

@@ -1,8 +1,7 @@
 // The persisted settings, by key id: what the configuration store writes and reads back.
 // A value is applied only after the whole record has been read and every value checked.
-import { nodeId, reportIntervalS, setNodeId, setReportIntervalS } from "../settings";
+import { nodeId, reportIntervalS, setNodeId, setReportIntervalS, lockTimeoutS, setLockTimeoutS, LOCK_MIN_S, LOCK_MAX_S } from "../settings";
 import { MAX_PULSE, MAX_HEAT, MAX_CT } from "../board/descriptor";
-import { lockTimeoutS, setLockTimeoutS, LOCK_MIN_S, LOCK_MAX_S } from "../console/session";
 import { frameProfile, setFrameProfile, profileValid } from "../oms/profile";
 import {
   ctMeterActive, ctMeterChannelPresent, ctMeterGainMicro, ctMeterSetGainMicro, ctMeterPhaseMilliDeg, ctMeterSetPhaseMilliDeg,
@@ -20,7 +19,7 @@ import {
 
 export const KEY_NODE_ID: u16 = 1;
 export const KEY_REPORT_INTERVAL_S: u16 = 2;
-export const KEY_LOCK_S: u16 = 3; // console.lock_s (assembly/console/session.ts)
+export const KEY_LOCK_S: u16 = 3; // console.lock_s (assembly/settings.ts)
 export const KEY_V_GAIN: u16 = 4; // v.gain, millionths
 export const KEY_V_PHASE: u16 = 5; // v.phase_deg, m°
 export const KEY_FRAME_PROFILE: u16 = 6; // frame.profile: 1 native, 2 oms, 3 both (assembly/oms/profile.ts)
@@ -63,6 +62,12 @@ export function settingValue(key: u16): i64 {
   const ch = <i32>(key - PULSE_FIRST) >> 2;
   const f = (key - PULSE_FIRST) & 3;
   return f == 0 ? pulsePerPulseNumerator(ch) : f == 1 ? pulsePerPulseDenominator(ch) : f == 2 ? pulseFilterUs(ch) : pulseTimeoutUs(ch);
+}
+
+/** Every setting except report.interval_s and pulseN.timeout_s is legally relevant (protected, metrological log). */
+export function settingLegallyRelevant(key: u16): bool {
+  if (key == KEY_REPORT_INTERVAL_S) return false;
+  return !(key >= PULSE_FIRST && key < HEAT_FIRST && ((key - PULSE_FIRST) & 3) == 3);
 }
 
 /** Plausibility of a stored value (the console checked it when it was set). */

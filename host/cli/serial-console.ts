@@ -2,10 +2,20 @@
 // twin's pseudo-terminal from `activemeter sim --serial-pty`). Interactive with line history, or
 // `--script FILE` for repeatable calibrations with a pass/fail exit code (docs/console.md).
 import fs from "node:fs";
+import path from "node:path";
 import readline from "node:readline";
+import { pathToFileURL } from "node:url";
 import { parseArgs } from "node:util";
 import { SerialPort } from "serialport";
 import { UsageError } from "./errors.js";
+import { packageRoot } from "../paths.js";
+
+/** The console's secret rule, the very module the browser page uses (host/web/page/console-secrets.js). */
+interface Secrets { maskLine(line: string): string; hasSecret(line: string): boolean }
+const secrets = (await import(pathToFileURL(path.join(packageRoot, "host", "web", "page", "console-secrets.js")).href)) as Secrets;
+
+/** What goes to our stdout: one line ending per line (the terminal adds its own CR), never CR CR LF. */
+const lf = (text: string): string => text.replace(/\r\n/g, "\n");
 
 export const CONSOLE_HELP = `usage: activemeter console --port PATH [--baud N] [--script FILE] [--timeout S]
 
@@ -158,13 +168,13 @@ async function runScript(link: Link, lines: string[], timeoutMs: number): Promis
     await link.write(`${line}\r`);
     sent++;
     if (!(await link.prompt(timeoutMs, start, "\r\n"))) {
-      process.stdout.write(link.text.slice(start));
-      return fail(n, link.closed ? link.lostReason : `no prompt within ${timeoutMs / 1000} s after '${line}'`);
+      process.stdout.write(lf(link.text.slice(start)));
+      return fail(n, link.closed ? link.lostReason : `no prompt within ${timeoutMs / 1000} s after '${secrets.maskLine(line)}'`);
     }
     const received = link.text.slice(start);
-    process.stdout.write(PROMPT + received.slice(0, received.length - PROMPT.length));
+    process.stdout.write(lf(PROMPT + received.slice(0, received.length - PROMPT.length)));
     answer = answerOf(received);
-    if (/^error:/m.test(answer)) return fail(n, `the meter answered an error to '${line}'`);
+    if (/^error:/m.test(answer)) return fail(n, `the meter answered an error to '${secrets.maskLine(line)}'`);
   }
   process.stdout.write("\n");
   process.stderr.write(`activemeter console: script passed (${sent} lines)\n`);
@@ -185,7 +195,7 @@ async function interactive(link: Link): Promise<number> {
     }
     const prompted = text.endsWith(PROMPT);
     if (prompted) text = text.slice(0, -PROMPT.length);
-    if (text) process.stdout.write(text);
+    if (text) process.stdout.write(lf(text));
     if (prompted) rl.prompt();
   };
   // Lines typed (or pasted) go out one at a time, each once the prompt is back.
@@ -194,7 +204,7 @@ async function interactive(link: Link): Promise<number> {
   const sendNext = () => {
     if (waiting || queue.length === 0) return;
     const line = queue.shift()!;
-    if (process.stdin.isTTY) echo = `${line}\r\n`; // piped lines were not shown: keep the meter's echo
+    if (process.stdin.isTTY) echo = `${secrets.maskLine(line)}\r\n`; // piped lines were not shown: keep the meter's echo
     waiting = true;
     void link.write(`${line}\r`);
   };
@@ -202,7 +212,18 @@ async function interactive(link: Link): Promise<number> {
     flush();
     if (link.text.endsWith(PROMPT)) { waiting = false; sendNext(); }
   }));
-  rl.on("line", (line) => { queue.push(line); sendNext(); });
+  // A PIN or key is never shown while typed, nor kept in the history.
+  const rlAny = rl as unknown as { line: string; history?: string[]; _writeToOutput(s: string): void };
+  const write = rlAny._writeToOutput.bind(rl);
+  rlAny._writeToOutput = (s: string) => {
+    if (s.includes("\n") || !secrets.hasSecret(rlAny.line)) write(s);
+    else write(`\r\x1b[K${PROMPT}${secrets.maskLine(rlAny.line)}`);
+  };
+  rl.on("line", (line) => {
+    if (secrets.hasSecret(line) && rlAny.history?.[0] === line) rlAny.history.shift();
+    queue.push(line);
+    sendNext();
+  });
   rl.on("SIGINT", () => void link.write("\x03"));
   const closed = new Promise<void>((resolve) => { rl.on("close", resolve); link.port.on("close", () => rl.close()); });
   await link.write("\r");

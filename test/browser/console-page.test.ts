@@ -32,7 +32,8 @@ const REFERENCE_W = 2415;
 const scenario = parseScenario(JSON.stringify({
   format: "activemeter-scenario/1", board: "esp32-devkitc", seconds: 600, seed: 9,
   mains: { vrms: VRMS, hz: 50 },
-  ct: { ct1: { irms: IRMS, phi_deg: 0, noise_a: 0.01 }, ct2: { irms: 2, phi_deg: 180, noise_a: 0.01 } },
+  // ct2 exports through a load at PF cos 150 deg = -0.866: not resistive, so no power calibration on it.
+  ct: { ct1: { irms: IRMS, phi_deg: 0, noise_a: 0.01 }, ct2: { irms: 2, phi_deg: 150, noise_a: 0.01 } },
 }), "browser test scenario");
 
 function chromiumPath(): string {
@@ -140,6 +141,28 @@ test("installer console page: Web Serial (bridged to a twin), identity and a pow
     // Save keeps it.
     await page.click("#btn-save");
     await waitForText(page, "#save-state", /^ok: settings saved$/, 10_000);
+
+    // The same rule as the firmware's in the browser wizard: a load with PF under 0.98 is refused, PF shown.
+    await page.selectOption("#clamp", "ct2");
+    await waitForText(page, "#latest-pf", /^-?0\.8[5-8]\d$/, 10_000);
+    await page.fill("#watts", "400");
+    await page.click("#btn-cal-power");
+    const refusedText = await waitForText(page, "#cal-result", /power factor is 0\.8[5-8]\d \(live reading\), under 0\.98/, 5000);
+    assert.match(refusedText, /nothing was sent or changed/);
+    assert.doesNotMatch(await page.textContent("#terminal") ?? "", /cal ct2 power/, "the page refused it before sending");
+    // Typed by hand, the firmware refuses it too, with the PF it measured.
+    await page.fill("#line", "cal ct2 power 400");
+    await page.press("#line", "Enter");
+    await waitForText(page, "#terminal", /error: ct2: the load's measured power factor is 0\.8[5-8]\d, under 0\.980[^\n]*nothing was changed\nam> $/, 30_000);
+    assert.ok(web.bridge!.twin.consoleText.includes("ct2.gain") === false, "no ct2.gain change anywhere in the transcript");
+    // A PIN typed into the command field is hidden there, and echoed as * in the terminal.
+    await page.fill("#line", "");
+    await page.type("#line", "Set\tConsole.Pin  97531");
+    assert.equal(await page.getAttribute("#line", "type"), "password", "the field hides the PIN");
+    await page.press("#line", "Enter");
+    await waitForText(page, "#terminal", /am> Set Console\.Pin  \*\*\*\*\*\nok\nam> $/, 10_000);
+    assert.doesNotMatch(await page.textContent("#terminal") ?? "", /97531/);
+    assert.doesNotMatch(await page.content(), /97531/, "the PIN is nowhere on the page");
 
     await page.screenshot({ path: SCREENSHOT, fullPage: true });
     if (process.env.ACTIVEMETER_UPDATE_SCREENSHOT === "1") {

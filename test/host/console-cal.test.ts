@@ -56,7 +56,7 @@ const CASES_B: Record<string, Load>[] = [{ ct1: { irms: 15, phi_deg: 60 } }, { c
 test("the wizard's transcript: before -> after for each step, as a terminal shows it", () => {
   const { transcript } = calibrate(UNIT_A, 1);
   assert.match(transcript, /am> cal voltage 230\r\nv: measuring over 5 s of whole mains cycles; Ctrl-C cancels\r\nv\.gain 1\.000000 -> 1\.02\d{4} \(measured 22\d\.\d{3} V, true 230\.000 V\); save to keep it\r\nam> /);
-  assert.match(transcript, /am> cal ct1 phase\r\nct1: measuring at phase_deg ± 8\.000 over 2 x 10 s; keep the resistive load on; Ctrl-C cancels\r\nct1\.phase_deg 2\.000 -> 3\.\d{3} \(P [\d.]+ \/ [\d.]+ W at 8\.000° either side; PF 1 load assumed\); save to keep it\r\nam> /);
+  assert.match(transcript, /am> cal ct1 phase\r\nct1: measuring at phase_deg \+\/- 8\.000 over 2 x 10 s; keep the resistive load on; Ctrl-C cancels\r\nct1\.phase_deg 2\.000 -> 3\.\d{3} \(P [\d.]+ \/ [\d.]+ W at 8\.000 deg either side; PF 1 load assumed\); save to keep it\r\nam> /);
   assert.match(transcript, /am> cal ct1 power 2300\.000\r\nct1: measuring over 5 s of whole mains cycles; Ctrl-C cancels\r\nct1\.gain 1\.000000 -> 1\.05\d{4} \(measured 21\d\d\.\d{3} W, load 2300\.000 W\); save to keep it\r\nam> /);
   assert.match(transcript, /ct2\.gain 1\.000000 -> 0\.94\d{4}/);
   assert.match(transcript, /am> save\r\nok: settings saved\r\nam> $/);

@@ -65,7 +65,7 @@ test("protection: locked changes are refused and change nothing; unlock, lock, a
   assert.match(type(t, "status"), /console locked/);
 
   const wrong = type(t, "unlock 1234");
-  assert.equal(wrong, "unlock ****\r\nerror: wrong PIN (logged); still locked\r\nam> ", "the PIN is echoed as *");
+  assert.equal(wrong, "unlock ****\r\nerror: wrong PIN (1 in a row, counted); still locked\r\nam> ", "the PIN is echoed as *");
   assert.match(type(t, "set node.id 42"), /is protected/);
   assert.match(type(t, "unlock 0000"), /ok: unlocked; locks after 300 s without a command/);
   assert.match(type(t, "status"), /console unlocked/);
@@ -75,7 +75,8 @@ test("protection: locked changes are refused and change nothing; unlock, lock, a
   assert.match(type(t, "config"), /node\.id = 42\r\n/);
   const log = type(t, "log 3");
   assert.match(log, /setting node\.id 4097 -> 42/);
-  assert.match(log, /unlock refused: wrong PIN \(1 in a row\)/);
+  assert.doesNotMatch(log, /unlock refused/, "wrong PINs are counted, not logged one by one");
+  assert.match(type(t, "status"), /wrong PINs 0 in a row \(1 in all\)/);
 });
 
 test("three wrong PINs make unlock wait 60 s; the right PIN works after that", () => {
@@ -83,10 +84,11 @@ test("three wrong PINs make unlock wait 60 s; the right PIN works after that", (
   type(t, "unlock 1111");
   type(t, "unlock 2222");
   assert.match(type(t, "unlock 3333"), /unlock is refused for 60 s/);
-  assert.match(type(t, "unlock 0000"), /error: too many wrong PINs: try again in 60 s/);
+  assert.match(type(t, "unlock 0000"), /error: too many wrong PINs \(3 in a row\): unlock is refused for 60 s more/);
+  assert.match(type(t, "status"), /wrong PINs 3 in a row \(3 in all\), unlock refused for 60 s/);
   runFor(t, 61);
   assert.match(type(t, "unlock 0000"), /ok: unlocked/);
-  assert.match(type(t, "log 5"), /wrong PIN \(3 in a row\)/);
+  assert.match(type(t, "status"), /wrong PINs 0 in a row \(3 in all\)/);
 });
 
 test("an unlocked session locks itself after console.lock_s without a command; the timeout is a protected setting", () => {
@@ -254,8 +256,8 @@ test("cal refuses what it cannot do, and changes nothing", () => {
   const text = t.consoleText;
   assert.match(text, /error: usage: cal voltage <volts> \| cal ctN power <watts> \| cal ctN phase/);
   assert.match(text, /error: this board has no clamp ct3/);
-  assert.match(text, /error: usage: cal ctN power <watts> with the known resistive load from 10 to 100000 W/);
-  assert.match(text, /error: usage: cal voltage <volts> with the true mains voltage from 50 to 500 V/);
+  assert.match(text, /error: cal takes ctN power <watts>: the known resistive load from 10 to 100000 W \(2310, 2310W, 2310 W or 2\.31kW\), not 'abc'/);
+  assert.match(text, /error: cal takes voltage <volts>: the true mains voltage from 50 to 500 V \(230, 230V or 230 V\), not '20'/);
   assert.match(text, /error: cal takes voltage or a clamp ctN, not 'frob'/);
   // no mains in this scenario: the measurement gives up
   assert.match(text, /ct1: measuring over 5 s of whole mains cycles; Ctrl-C cancels\r\nerror: no (measurement|mains voltage)[^\r]*; nothing was changed\r\nam> config/);

@@ -88,8 +88,9 @@ test("activemeter console --script calibrates a twin board over a pty (exit 0); 
     const ok = await run(process.execPath, [cli, "console", "--port", sim.port, "--script", script]);
     assert.equal(ok.code, 0, `console --script: ${ok.stderr}\n${ok.stdout}`);
     assert.match(ok.stderr, /script passed \(7 lines\)/);
-    assert.match(ok.stdout, /am> cal ct1 power 2300\r\nct1: measuring over 5 s[^\r]*\r\nct1\.gain 1\.000000 -> 1\.05\d{4}/);
-    assert.match(ok.stdout, /am> unlock \*\*\*\*\r\nok: unlocked/, "the PIN is echoed as *");
+    assert.match(ok.stdout, /am> cal ct1 power 2300\nct1: measuring over 5 s[^\n]*\nct1\.gain 1\.000000 -> 1\.05\d{4}/);
+    assert.match(ok.stdout, /am> unlock \*\*\*\*\nok: unlocked/, "the PIN is echoed as *");
+    assert.doesNotMatch(ok.stdout, /\r/, "the client writes one line ending per line (LF; never CR CR LF on a terminal)");
 
     const badExpect = path.join(dir, "bad-expect.script");
     fs.writeFileSync(badExpect, "id\nexpect node 9999\n");
@@ -103,6 +104,12 @@ test("activemeter console --script calibrates a twin board over a pty (exit 0); 
     assert.equal(r2.code, 1);
     assert.match(r2.stderr, /line 2: the meter answered an error to 'set node\.id 5'/);
     assert.match(r2.stdout, /error: node\.id is protected/);
+    const wrongPin = path.join(dir, "wrong-pin.script");
+    fs.writeFileSync(wrongPin, "UNLOCK\t97531\n");
+    const r3 = await run(process.execPath, [cli, "console", "--port", sim.port, "--script", wrongPin]);
+    assert.equal(r3.code, 1);
+    assert.match(r3.stderr, /the meter answered an error to 'UNLOCK \*\*\*\*\*'/);
+    assert.doesNotMatch(r3.stdout + r3.stderr, /97531/, "neither the transcript nor the message shows the PIN");
   } finally {
     await stop(sim.child);
   }
@@ -134,7 +141,7 @@ test("picocom reaches the twin's console over the pty: the prompt and an id answ
     // the interactive mode with piped lines: each sent once the prompt is back, all answered before it exits
     const piped = await run(process.execPath, [cli, "console", "--port", sim.port], "id\nconfig\n");
     assert.equal(piped.code, 0, piped.stderr);
-    assert.match(piped.stdout, /am> id\r\nactivemeter firmware[^\r]*node 4301\r\n[^\r]*\r\nam> config\r\nnode\.id = 4301\r\n/);
+    assert.match(piped.stdout, /am> id\nactivemeter firmware[^\n]*node 4301\n[^\n]*\nam> config\nnode\.id = 4301\n/);
   } finally {
     await stop(sim.child);
   }

@@ -3,9 +3,12 @@
 import { EspruinoUartTransport } from "./transport.js";
 import { MeterConsole, parseStatus, parseId, parseCalibration } from "./meter.js";
 import { LiveChart } from "./chart.js";
+import { hasSecret } from "./console-secrets.js";
 
 const $ = (id) => document.getElementById(id);
 const POLL_MS = 1000;
+/** A power calibration needs a resistive load: the firmware's rule (assembly/console/cal-rules.ts), checked here first on the live PF. */
+const MIN_RESISTIVE_PF = 0.98;
 /** The live chart stops by itself this long after the installer's last action (each poll is a command, which keeps an unlocked session open). */
 const CHART_IDLE_STOP_MS = 5 * 60 * 1000;
 
@@ -100,10 +103,16 @@ async function command(line) {
   }
 }
 
+// A PIN or key typed into the command field is hidden like a password (the meter echoes it as *).
+$("line").addEventListener("input", () => {
+  $("line").type = hasSecret($("line").value) ? "password" : "text";
+});
+
 $("line-form").addEventListener("submit", (e) => {
   e.preventDefault();
   const line = $("line").value;
   $("line").value = "";
+  $("line").type = "text";
   command(line).then(afterAnswer, () => {});
 });
 
@@ -183,7 +192,16 @@ async function calibrate(line, label) {
 
 $("btn-cal-voltage").addEventListener("click", () => calibrate(`cal voltage ${Number($("volts").value).toFixed(3)}`, "voltage"));
 $("btn-cal-phase").addEventListener("click", () => calibrate(`cal ${clamp()} phase`, `${clamp()} phase`));
-$("btn-cal-power").addEventListener("click", () => calibrate(`cal ${clamp()} power ${Number($("watts").value).toFixed(3)}`, `${clamp()} power`));
+$("btn-cal-power").addEventListener("click", () => {
+  // The same rule as the firmware's: refuse at once when the live reading shows a load that is not resistive.
+  const pf = latest.pf === undefined ? undefined : Math.abs(latest.pf);
+  if (chartTimer && pf !== undefined && pf < MIN_RESISTIVE_PF) {
+    showResult(`${escape(clamp())}: the load's power factor is <span data-pf>${pf.toFixed(3)}</span> (live reading), under ${MIN_RESISTIVE_PF.toFixed(2)}: ` +
+      "a power calibration needs a resistive load (kettle, heater); nothing was sent or changed", "error");
+    return;
+  }
+  calibrate(`cal ${clamp()} power ${Number($("watts").value).toFixed(3)}`, `${clamp()} power`);
+});
 
 $("btn-save").addEventListener("click", async () => {
   const answer = await command("save").catch(() => undefined);

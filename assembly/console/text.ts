@@ -1,0 +1,4 @@
+// The console's text as ASCII bytes. The release build (host/firmware/build-firmware.ts) puts
+// the packed table of every out("...")/outLine("...") of assembly/console/ here and rewrites the
+// calls to outText/outLineText; builds without that step keep the literals and leave this empty.
+export const CONSOLE_TEXT: usize = memory.data(4);

@@ -1,0 +1,45 @@
+// `npm run build:firmware`: the release module build/firmware.wasm (asconfig.json, target
+// release), with the console's text packed as ASCII bytes (host/firmware/console-text.ts).
+import fs from "node:fs";
+import path from "node:path";
+import asc from "assemblyscript/asc";
+import { packageRoot } from "../paths.js";
+import { ConsoleTextTable } from "./console-text.js";
+
+const consoleDir = path.join(packageRoot, "assembly", "console");
+const textModule = path.join(consoleDir, "text.ts");
+
+/** Every console source rewritten up front, so the table is complete before text.ts is read. */
+function rewriteConsole(table: ConsoleTextTable): Map<string, string> {
+  const out = new Map<string, string>();
+  for (const name of fs.readdirSync(consoleDir).sort()) {
+    const file = path.join(consoleDir, name);
+    if (!name.endsWith(".ts") || file === textModule || name === "out.ts") continue;
+    out.set(file, table.rewrite(fs.readFileSync(file, "utf8"), path.relative(packageRoot, file)));
+  }
+  return out;
+}
+
+export async function buildFirmware(): Promise<number> {
+  const table = new ConsoleTextTable();
+  const rewritten = rewriteConsole(table);
+  const { error, stderr } = await asc.main(["assembly/index.ts", "--target", "release", "--transform", "./host/firmware/merge-data-segments.mjs"], {
+    readFile(filename: string, baseDir: string) {
+      const file = path.resolve(packageRoot, baseDir, filename);
+      if (file === textModule) return table.module();
+      const source = rewritten.get(file);
+      if (source !== undefined) return source;
+      return fs.existsSync(file) ? fs.readFileSync(file, "utf8") : null;
+    },
+  });
+  if (error) {
+    process.stderr.write(stderr.toString());
+    process.stderr.write(`build-firmware: ${error.message}\n`);
+    return 1;
+  }
+  const bytes = fs.statSync(path.join(packageRoot, "build", "firmware.wasm")).size;
+  process.stdout.write(`build/firmware.wasm: ${bytes} bytes (console text: ${table.size} bytes of ASCII)\n`);
+  return 0;
+}
+
+process.exitCode = await buildFirmware();

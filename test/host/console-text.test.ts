@@ -1,0 +1,49 @@
+// The release build keeps the console's text as ASCII bytes (host/firmware/console-text.ts).
+// Reference: the same sources compiled plainly by asc (every literal an AssemblyScript string)
+// (unoptimised, to keep the test short) must answer every line byte for byte alike; and the release module holds the messages as
+// ASCII, not as UTF-16.
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import fs from "node:fs";
+import asc from "assemblyscript/asc";
+import { parseScenario } from "../../host/sim/scenario.js";
+import { Twin } from "../../host/sim/twin.js";
+import { loadFirmwareImage } from "../../host/firmware/firmware.js";
+import type { FirmwareImage } from "../../host/firmware/firmware.js";
+import { firmwarePath, packageRoot } from "../../host/paths.js";
+import { ConsoleTextTable } from "../../host/firmware/console-text.js";
+
+const LINES = ["help", "HELP SET", "help unlock", "help metrolog", "help cal", "set node.id 5", "frobnicate", "unlock1234", "unlock 0000", "set report.interval_s 5 kW",
+  "cal voltage 20", "cal ct1 power 2.31 kW", "set ct1.gain 3", "set console.pin 12", "config", "status", "metrolog", "log 3", "key set 00", "zero nothing", "metrolog ack", "id"];
+
+function transcript(image: FirmwareImage): string {
+  const t = new Twin(parseScenario(JSON.stringify({ format: "activemeter-scenario/1", board: "esp32-devkitc", seconds: 1, console: LINES })), image);
+  // The identity differs (two different modules): the rest must not.
+  return t.consoleText.replace(/[0-9a-f]{64}/g, "<sha>").replace(/identity [0-9a-f]{16}\.\.\./g, "identity <sha>...");
+}
+
+test("the release module answers exactly as the same sources compiled with plain string literals", async () => {
+  const outputs = new Map<string, Uint8Array | string>();
+  const { error, stderr } = await asc.main(["assembly/index.ts", "--target", "release", "--outFile", "plain.wasm", "--textFile", "plain.wat", "--optimizeLevel", "0", "--shrinkLevel", "0", "--baseDir", packageRoot], {
+    writeFile: (name: string, contents: Uint8Array | string) => { outputs.set(name.split("/").pop()!, contents); },
+    stdout: { write: () => true } as any,
+  } as any);
+  assert.equal(error, null, String(stderr));
+  const plainBytes = new Uint8Array(outputs.get("plain.wasm") as Uint8Array);
+  const plain: FirmwareImage = { ...loadFirmwareImage(), bytes: plainBytes, module: new WebAssembly.Module(plainBytes) } as FirmwareImage;
+  const release = loadFirmwareImage();
+  assert.equal(transcript(release), transcript(plain));
+});
+
+test("the release module holds console text as ASCII, never UTF-16, and the build refuses non-ASCII text", () => {
+  const wasm = fs.readFileSync(firmwarePath);
+  const message = "is protected: unlock first";
+  assert.ok(wasm.includes(Buffer.from(message, "latin1")), "the ASCII bytes are in the module");
+  assert.ok(!wasm.includes(Buffer.from(message, "utf16le")), "no UTF-16 copy");
+  assert.ok(!wasm.includes(Buffer.from("nothing was changed", "utf16le")));
+  const table = new ConsoleTextTable();
+  assert.throws(() => table.rewrite('out("phase \\u00b1 8");', "x.ts"), /printable ASCII/);
+  assert.throws(() => table.rewrite('outLine("10°");', "x.ts"), /printable ASCII, not U\+00b0/);
+  const a = table.rewrite('out("abc"); outLine("abc"); const t = T("de");', "y.ts");
+  assert.match(a, /__outText\(3\); __outLineText\(3\); const t = <u32>12290;/, "identical texts share their bytes; T(...) is the packed reference");
+});
