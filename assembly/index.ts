@@ -14,6 +14,7 @@ import { parseDescriptor } from "./board/descriptor";
 import { pulseInit, pulseEdge, pulseAdvance } from "./pulse/meter";
 import { heatInit, heatFlowEdge, heatAdvance, heatTemperatures, FLOW_INPUT_FIRST } from "./heat/meter";
 import { ctMeterInit, ctMeterActive, ctMeterColumns, ctMeterBlock, ctMeterEventCount, ctMeterEventType, ctMeterEventKey, ctMeterEventValue, ctMeterEventsTaken } from "./ct/meter";
+import { adcGapInit, adcGap, adcGapTick } from "./ct/gap";
 import { settingsInit } from "./settings";
 import { reporterInit, reporterTick } from "./reporter";
 import { statusReset, statusSet, statusFlags, STATUS_INPUT_REJECTED, STATUS_VOLATILE } from "./status";
@@ -43,6 +44,7 @@ export function fw_start(len: u32): i32 {
   pulseInit();
   heatInit();
   ctMeterInit();
+  adcGapInit();
   storeInit(); // after the defaults: flash overrides them
   sessionStart(boardTimeUs()); // a PIN lockout in flash starts its wait again
   reporterInit(boardTimeUs());
@@ -63,6 +65,7 @@ export function fw_tick(): i32 {
   ctMeterEventsTaken();
   storeTick(now);
   reporterTick(now);
+  adcGapTick(now);
   sessionTick(now);
   calPoll();
   return OK;
@@ -106,6 +109,18 @@ export function fw_adc_block(frames: u32): i32 {
   if (frames > ADC_SAMPLE_CAPACITY / <u32>ctMeterColumns()) return ERR_CAPACITY;
   ctMeterBlock(adcSampleBuffer, <i32>frames);
   calPoll(); // a block holds less than a window, so no window close is missed
+  return OK;
+}
+
+/**
+ * The board lost `frames` ADC frames since the last block (its DMA pool overflowed, a conversion
+ * was missing): the next block does not continue the last one. Status `adc_gap`, an event, and
+ * the CT core restarts its cycle (assembly/ct/gap.ts). -4 without CT metering.
+ */
+export function fw_adc_gap(frames: u32): i32 {
+  if (!started) return ERR_NOT_STARTED;
+  if (!ctMeterActive()) return ERR_UNSUPPORTED;
+  if (frames > 0) adcGap(frames, boardTimeUs());
   return OK;
 }
 

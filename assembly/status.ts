@@ -10,6 +10,7 @@ export const STATUS_CT_FAULT: u32 = 1 << 6; // the board's ADC/CT parameters wer
 export const STATUS_OVER_RANGE: u32 = 1 << 7; // a CT or the voltage clipped at the ADC, or a clamp beyond its maximum (held 1 min)
 export const STATUS_UNDER_VOLTAGE: u32 = 1 << 8; // mains below 80 % of nominal or absent (held 1 min)
 export const STATUS_REVERSE_ENERGY: u32 = 1 << 9; // an import-only clamp registered export (held 1 min)
+export const STATUS_ADC_GAP: u32 = 1 << 10; // the board reported lost ADC frames (fw_adc_gap) since start-up: that energy is not registered
 
 let flags: u32 = 0;
 

@@ -14,7 +14,7 @@ import {
   ctIrmsMilliA, ctPowerFactorMilli, ctVrmsMilliV, ctFrequencyMilliHz,
   ctSetGainMicro, ctGainMicro, ctSetPhaseMilliDeg, ctPhaseMilliDeg, ctSetPowerOffsetMilliW, ctPowerOffsetMilliW,
   ctSetVoltageGainMicro, ctVoltageGainMicro, ctSetVoltagePhaseMilliDeg, ctVoltagePhaseMilliDeg,
-  ctRestoreRegisters,
+  ctRestoreRegisters, ctRestart,
 } from "./index";
 
 // descriptor parameters (docs/board-abi.md, "Channel record")
@@ -190,6 +190,8 @@ export function ctMeterBlock(ptr: usize, frames: i32): void {
   ctProcessBlock(ptr, frames);
   updateConditions();
 }
+/** The stream had a gap (fw_adc_gap): drop the unfinished cycle and window, keep the registers. */
+export function ctMeterGap(): void { if (active) ctRestart(); }
 
 
 // ---- per board channel (n = N − 1 of ctN) -------------------------------------------------

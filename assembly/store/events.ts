@@ -21,6 +21,7 @@ export const EVENT_FACTORY_RESET: u16 = 7; // settings, PIN and console key back
 export const EVENT_CONFIG_DEFAULTS: u16 = 8;
 /** The newest configuration copy was unreadable: the previous save applies (key: damaged copies). */
 export const EVENT_CONFIG_PREVIOUS: u16 = 9;
+export const EVENT_ADC_GAP: u16 = 16; // the board lost ADC frames (fw_adc_gap); new value = frames lost since the last such event
 // 17 and 18 are CT metering's (assembly/ct/meter.ts: CT_EVENT_FAULT, CT_EVENT_CONDITION; docs/ct.md).
 
 const RECORD_BYTES: u32 = 40;

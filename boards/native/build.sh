@@ -21,10 +21,12 @@ done
 [ -n "$rt_header" ] || { echo "build:native: wasm-rt.h not found (apt-get install -y wabt)" >&2; exit 1; }
 
 mkdir -p "$out"
-if [ ! -f "$out/firmware.c" ] || [ "$wasm" -nt "$out/firmware.c" ] || [ "$src/gen-glue.mjs" -nt "$out/fw-exports.c" ] || [ ! -f "$out/wasm-rt.h" ]; then
+if [ ! -f "$out/firmware.c" ] || [ "$wasm" -nt "$out/firmware.c" ] || [ "$src/gen-glue.mjs" -nt "$out/fw-exports.c" ] || [ "$src/fixed-memory.mjs" -nt "$out/firmware.c" ] || [ "$src/call-depth.mjs" -nt "$out/firmware.c" ] || [ ! -f "$out/wasm-rt.h" ]; then
   wasm2c "$wasm" -n firmware -o "$out/firmware.c"
+  node "$src/fixed-memory.mjs" "$out/firmware.c"   # bounds checks against the fixed 64 KiB memory
   cp "$rt_header" "$out/wasm-rt.h"
   node "$src/gen-glue.mjs" "$wasm" "$out/firmware.h" "$out"
+  node "$src/call-depth.mjs" "$wasm" "$out/depth.flags" 2>/dev/null
 fi
 # Board descriptors as C headers, for shells on chips (boards/esp-idf/)
 node "$src/gen-descriptors.mjs" "$out/boards"
@@ -32,15 +34,16 @@ node "$src/gen-descriptors.mjs" "$out/boards"
 exe="$out/activemeter-native"
 stale=0
 [ -f "$exe" ] || stale=1
-for f in "$out/firmware.c" "$out/fw-exports.c" "$src"/*.c "$src"/*.h "$src/build.sh"; do
+for f in "$out/firmware.c" "$out/fw-exports.c" "$out/depth.flags" "$src"/*.c "$src"/*.h "$src/build.sh"; do
   [ "$f" -nt "$exe" ] && stale=1
 done
 if [ "$stale" = 1 ]; then
-  # Explicit bounds checks (no signal handler, no guard pages); the call-depth counter stays on.
-  defs="-DWASM_RT_MEMCHECK_SIGNAL_HANDLER=0 -DNDEBUG"
+  # Explicit bounds checks (no signal handler, no guard pages).
+  # depth.flags: without the call-depth counter when the call graph is bounded (call-depth.mjs).
+  defs="-DWASM_RT_MEMCHECK_SIGNAL_HANDLER=0 -DNDEBUG $(cat "$out/depth.flags")"
   # The translation is generated code: its warnings are wabt's, not ours.
-  ${CC:-gcc} -std=c11 -O2 -w $defs -I"$out" -c "$out/firmware.c" -o "$out/firmware.o"
+  ${CC:-gcc} -std=c11 -O2 -fno-strict-aliasing -w $defs -I"$out" -I"$src" -c "$out/firmware.c" -o "$out/firmware.o"
   ${CC:-gcc} -std=c11 -D_POSIX_C_SOURCE=200809L -O2 -g -Wall -Wextra -Wno-format-truncation $defs -I"$out" -I"$src" \
-    "$out/firmware.o" "$out/fw-exports.c" "$src/shell.c" "$src/wasm-rt-min.c" "$src/replay.c" -lm -o "$exe"
+    "$out/firmware.o" "$out/fw-exports.c" "$src/shell.c" "$src/wasm-rt-min.c" "$src/replay.c" "$src/replay-json.c" -lm -o "$exe"
 fi
 echo "$exe"

@@ -10,34 +10,43 @@
  * (first difference on stderr); 2 bad usage or recording; 3 the firmware panicked or trapped.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <inttypes.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "firmware.h"
 #include "firmware-id.h"
 #include "shell.h"
+#include "replay-parts.h"
 
 #define RECORDING_FORMAT "activemeter-abi-recording/1"
 #define MAX_LINE (320u * 1024u) /* a write of the whole 64 KiB memory in hex, and more */
 #define MAX_ARGS 8
 
-static FILE* input;
+static int input_fd = -1;
 static const char* input_name;
 static char line[MAX_LINE];
 static unsigned long line_no;
 static char first_divergence[1024];
 static unsigned long divergences;
 
-/* Outputs for the report (static: sized for days of simulated time). */
-static char frames_hex[32u << 20];
+/* Outputs for the report (static: sized for days of simulated time; smaller on the RV32 target). */
+#ifndef REPLAY_FRAMES_HEX_BYTES
+#define REPLAY_FRAMES_HEX_BYTES (32u << 20)
+#endif
+#ifndef REPLAY_CONSOLE_BYTES
+#define REPLAY_CONSOLE_BYTES (8u << 20)
+#endif
+static char frames_hex[REPLAY_FRAMES_HEX_BYTES];
 static size_t frames_len;
 static unsigned long frame_count;
-static uint32_t frame_start[1u << 20]; /* where each frame's text starts, to drop lost ones */
-static uint8_t console_bytes[8u << 20];
+static uint32_t frame_start[REPLAY_FRAMES_HEX_BYTES / 64]; /* where each frame's text starts, to drop lost ones */
+static uint8_t console_bytes[REPLAY_CONSOLE_BYTES];
 static size_t console_len;
 
 /* Report layout: `report KEY JSON` lines, `@` for fields computed here. */
@@ -76,29 +85,62 @@ static void line_head(char* dst, size_t cap) {
   dst[n] = 0;
 }
 
+/* Lines through a large buffer over read(): the same on a computer and over RV32 semihosting
+ * (where stdio would make one host call per few bytes). */
+static char inbuf[1u << 19];
+static size_t in_pos, in_len;
+static int in_eof;
+
 static int next_line(void) {
-  if (!fgets(line, sizeof line, input)) return 0;
+  size_t n = 0;
+  for (;;) {
+    if (in_pos == in_len) {
+      if (in_eof) break;
+      ssize_t got = read(input_fd, inbuf, sizeof inbuf);
+      if (got < 0) die(2, "%s: read error", input_name);
+      if (got == 0) {
+        in_eof = 1;
+        break;
+      }
+      in_pos = 0;
+      in_len = (size_t)got;
+    }
+    const char* start = inbuf + in_pos;
+    const char* nl = memchr(start, '\n', in_len - in_pos);
+    size_t take = nl ? (size_t)(nl - start) : in_len - in_pos;
+    if (n + take >= sizeof line) die(2, "%s line %lu: longer than %u bytes", input_name, line_no + 1, MAX_LINE);
+    memcpy(line + n, start, take);
+    n += take;
+    in_pos += take;
+    if (nl) {
+      in_pos++;
+      line[n] = 0;
+      line_no++;
+      return 1;
+    }
+  }
+  if (n == 0) return 0;
+  line[n] = 0; /* a last line without a newline */
   line_no++;
-  size_t n = strlen(line);
-  if (n > 0 && line[n - 1] == '\n') line[--n] = 0;
-  else if (!feof(input)) die(2, "%s line %lu: longer than %u bytes", input_name, line_no, MAX_LINE);
   return 1;
 }
 
-static int hexval(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
+/* Hex digit values, 0xff for anything else (a table: most of a replay's time is decoding hex). */
+static uint8_t hex_value[256];
+static void hex_table_init(void) {
+  memset(hex_value, 0xff, sizeof hex_value);
+  for (int i = 0; i < 10; i++) hex_value['0' + i] = (uint8_t)i;
+  for (int i = 0; i < 6; i++) hex_value['a' + i] = hex_value['A' + i] = (uint8_t)(10 + i);
 }
 
 /* Decode hex text into dst (capacity cap); returns the byte count. */
 static uint32_t unhex(const char* text, uint8_t* dst, uint32_t cap) {
   size_t n = strlen(text);
   if (n % 2 != 0 || n / 2 > cap) die(2, "%s line %lu: bad hex data", input_name, line_no);
+  const uint8_t* t = (const uint8_t*)text;
   for (size_t i = 0; i < n / 2; i++) {
-    int hi = hexval(text[2 * i]), lo = hexval(text[2 * i + 1]);
-    if (hi < 0 || lo < 0) die(2, "%s line %lu: bad hex data", input_name, line_no);
+    const uint8_t hi = hex_value[t[2 * i]], lo = hex_value[t[2 * i + 1]];
+    if ((hi | lo) & 0xf0) die(2, "%s line %lu: bad hex data", input_name, line_no);
     dst[i] = (uint8_t)(hi << 4 | lo);
   }
   return (uint32_t)(n / 2);
@@ -218,7 +260,7 @@ static void r_log(void* ctx, uint32_t level, const uint8_t* text, uint32_t len) 
 
 static void r_panic(void* ctx, uint32_t code, const uint8_t* text, uint32_t len) {
   (void)ctx;
-  die(3, "firmware panic %u: %.*s", code, (int)len, (const char*)text);
+  die(3, "firmware panic %u: %.*s", (unsigned)code, (int)len, (const char*)text);
 }
 
 static uint32_t r_flash_sector_size(void* ctx) {
@@ -235,7 +277,7 @@ static int32_t r_flash_read(void* ctx, uint32_t offset, uint8_t* dst, uint32_t l
   (void)ctx;
   int64_t args[3] = {offset, shell_memory_offset(dst), len};
   record_t r = expect_import("flash_read", args, 3, 1);
-  if (unhex(r.hex ? r.hex : "", dst, len) != len) die(2, "%s line %lu: flash_read data is not %u bytes", input_name, line_no, len);
+  if (unhex(r.hex ? r.hex : "", dst, len) != len) die(2, "%s line %lu: flash_read data is not %u bytes", input_name, line_no, (unsigned)len);
   return (int32_t)r.value;
 }
 
@@ -258,7 +300,7 @@ static void r_random_fill(void* ctx, uint8_t* dst, uint32_t len) {
   (void)ctx;
   int64_t args[2] = {shell_memory_offset(dst), len};
   record_t r = expect_import("random_fill", args, 2, 1);
-  if (unhex(r.hex ? r.hex : "", dst, len) != len) die(2, "%s line %lu: random_fill data is not %u bytes", input_name, line_no, len);
+  if (unhex(r.hex ? r.hex : "", dst, len) != len) die(2, "%s line %lu: random_fill data is not %u bytes", input_name, line_no, (unsigned)len);
 }
 
 static void r_trap(void* ctx, int code) {
@@ -274,75 +316,6 @@ static const board_ops_t replay_ops = {
 
 /* ---- the report (byte for byte what JSON.stringify gives in the twin) ---- */
 
-/* A double as JavaScript's Number.prototype.toString prints it (shortest round trip). */
-static void js_number(double x, FILE* out) {
-  if (x != x || x == INFINITY || x == -INFINITY) {
-    fputs("null", out);
-    return;
-  }
-  if (x == 0) {
-    fputc('0', out);
-    return;
-  }
-  if (x < 0) {
-    fputc('-', out);
-    x = -x;
-  }
-  char buf[40];
-  int p;
-  for (p = 1; p <= 17; p++) {
-    snprintf(buf, sizeof buf, "%.*e", p - 1, x);
-    if (strtod(buf, NULL) == x) break;
-  }
-  char digits[20];
-  int k = 0;
-  char* e = strchr(buf, 'e');
-  for (char* c = buf; c < e; c++)
-    if (*c != '.') digits[k++] = *c;
-  while (k > 1 && digits[k - 1] == '0') k--;
-  digits[k] = 0;
-  int n = atoi(e + 1) + 1; /* x = 0.digits × 10^n */
-  if (k <= n && n <= 21) {
-    fputs(digits, out);
-    for (int i = 0; i < n - k; i++) fputc('0', out);
-  } else if (0 < n && n <= 21) {
-    fprintf(out, "%.*s.%s", n, digits, digits + n);
-  } else if (-6 < n && n <= 0) {
-    fputs("0.", out);
-    for (int i = 0; i < -n; i++) fputc('0', out);
-    fputs(digits, out);
-  } else {
-    fputc(digits[0], out);
-    if (k > 1) fprintf(out, ".%s", digits + 1);
-    fprintf(out, "e%c%d", n - 1 >= 0 ? '+' : '-', abs(n - 1));
-  }
-}
-
-/* JSON.stringify of the latin1 string of these bytes. */
-static void json_latin1(const uint8_t* s, size_t len, FILE* out) {
-  fputc('"', out);
-  for (size_t i = 0; i < len; i++) {
-    uint8_t c = s[i];
-    switch (c) {
-      case '"': fputs("\\\"", out); break;
-      case '\\': fputs("\\\\", out); break;
-      case '\b': fputs("\\b", out); break;
-      case '\f': fputs("\\f", out); break;
-      case '\n': fputs("\\n", out); break;
-      case '\r': fputs("\\r", out); break;
-      case '\t': fputs("\\t", out); break;
-      default:
-        if (c < 0x20) fprintf(out, "\\u%04x", c);
-        else if (c < 0x80) fputc(c, out);
-        else {
-          fputc(0xc0 | c >> 6, out);
-          fputc(0x80 | (c & 0x3f), out);
-        }
-    }
-  }
-  fputc('"', out);
-}
-
 static void print_registers(FILE* out) {
   Z_firmware_instance_t* fw = shell_instance();
   static const double pow10[] = {1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11,
@@ -355,10 +328,10 @@ static void print_registers(FILE* out) {
     uint32_t len = Z_firmwareZ_fw_register_name(fw, (u32)id);
     if (len == 0) continue;
     const uint8_t* name = shell_memory(scratch_ptr, len);
-    if (!name) die(3, "register %d: name outside memory", id);
+    if (!name) die(3, "register %d: name outside memory", (int)id);
     int64_t value = (int64_t)Z_firmwareZ_fw_register_value(fw, (u32)id);
     int32_t decimals = (int32_t)Z_firmwareZ_fw_register_decimals(fw, (u32)id);
-    if (decimals < 0 || decimals > 22) die(3, "register %d: %d decimals", id, decimals);
+    if (decimals < 0 || decimals > 22) die(3, "register %d: %d decimals", (int)id, (int)decimals);
     if (!first) fputc(',', out);
     first = 0;
     json_latin1(name, len, out);
@@ -448,7 +421,9 @@ static void replay(void) {
       frames_len = frame_count ? frame_start[frame_count] : 0;
     } else if (strcmp(r.verb, "call") == 0 && r.name) {
       char name[64];
-      snprintf(name, sizeof name, "%s", r.name);
+      const size_t name_len = strnlen(r.name, sizeof name - 1); /* (snprintf: 600 instructions a call) */
+      memcpy(name, r.name, name_len);
+      name[name_len] = 0;
       int64_t result = 0;
       int has_result = 0;
       in_call = 1;
@@ -456,6 +431,9 @@ static void replay(void) {
       in_call = 0;
       if (status == -1) die(1, "%s line %lu: the native firmware has no export %s", input_name, line_no, name);
       if (status == -2) die(1, "%s line %lu: export %s takes another number of arguments", input_name, line_no, name);
+#if SHELL_COUNT_INSTRET
+      cost_add(name, r.argc ? r.args[0] : 0);
+#endif
       if (!next_line()) die(2, "%s: ends inside a call of %s", input_name, name);
       line_head(copy, sizeof copy);
       record_t ret = parse();
@@ -473,24 +451,63 @@ static void replay(void) {
   replay_ended = 1;
 }
 
-int main(int argc, char** argv) {
+static const char usage[] =
+    "usage: activemeter-native replay RECORDING [--report FILE] [--cost FILE]\n"
+    "         (record with activemeter sim --record RECORDING; the report goes to stdout or FILE;\n"
+    "          --cost: instructions per export, in builds that count them: the RV32 build)\n"
+    "       activemeter-native version\n";
+
+static FILE* open_output(const char* path) {
+  FILE* f = fopen(path, "w");
+  if (!f) die(2, "cannot write %s", path);
+  return f;
+}
+
+int shell_main(int argc, char** argv) {
   if (argc == 2 && strcmp(argv[1], "version") == 0) {
     printf("{\"firmware\":{\"sha256\":\"%s\",\"bytes\":%u},\"abi\":%d}\n", FIRMWARE_SHA256, FIRMWARE_BYTES, SHELL_ABI_VERSION);
     return 0;
   }
-  if (argc != 3 || strcmp(argv[1], "replay") != 0) {
-    fprintf(stderr, "usage: activemeter-native replay RECORDING   (activemeter sim --record RECORDING)\n"
-                    "       activemeter-native version\n");
+  const char* report_path = NULL;
+  const char* cost_path = NULL;
+  int ok = argc >= 3 && strcmp(argv[1], "replay") == 0;
+  for (int i = 3; ok && i < argc; i += 2) {
+    if (i + 1 >= argc) ok = 0;
+    else if (strcmp(argv[i], "--report") == 0) report_path = argv[i + 1];
+    else if (strcmp(argv[i], "--cost") == 0) cost_path = argv[i + 1];
+    else ok = 0;
+  }
+  if (!ok) {
+    fputs(usage, stderr);
     return 2;
   }
+#if !SHELL_COUNT_INSTRET
+  if (cost_path) die(2, "--cost: this build does not count instructions (the RV32 build does: npm run replay:rv32)");
+#endif
   input_name = argv[2];
-  input = fopen(input_name, "r");
-  if (!input) die(2, "cannot open %s", input_name);
+  hex_table_init();
+  input_fd = open(input_name, O_RDONLY);
+  if (input_fd < 0) die(2, "cannot open %s", input_name);
   replay();
-  print_report(stdout);
+  close(input_fd);
+  FILE* out = report_path ? open_output(report_path) : stdout;
+  print_report(out);
+  if (out != stdout) fclose(out);
+  else fflush(stdout);
+#if SHELL_COUNT_INSTRET
+  if (cost_path) {
+    FILE* c = open_output(cost_path);
+    print_cost(c);
+    fclose(c);
+  }
+#endif
   if (divergences) {
     fprintf(stderr, "activemeter-native: diverged from the recording %lu time(s); first: %s\n", divergences, first_divergence);
     return 1;
   }
   return 0;
 }
+
+#ifndef REPLAY_NO_MAIN
+int main(int argc, char** argv) { return shell_main(argc, argv); }
+#endif

@@ -16,6 +16,28 @@ struct Z_board_instance_t {
   void* ctx;
 };
 
+#if SHELL_COUNT_INSTRET
+/* Instructions spent in the board's handlers during the current export call: taken out of the
+ * export's cost, so a figure is the firmware's own work, whatever the platform does per import. */
+static uint64_t import_instr, probe_overhead;
+static shell_cost_t last_cost = {0, 0, 0, -1};
+#define IMPORT(bit, stmt)                          \
+  do {                                             \
+    const uint64_t t0_ = shell_instret();          \
+    stmt;                                          \
+    import_instr += shell_instret() - t0_;         \
+    last_cost.imports++;                           \
+    last_cost.import_mask |= (bit);                \
+  } while (0)
+const shell_cost_t* shell_last_cost(void) { return &last_cost; }
+uint64_t shell_probe_overhead(void) { return probe_overhead; }
+#else
+#define IMPORT(bit, stmt) \
+  do {                    \
+    stmt;                 \
+  } while (0)
+#endif
+
 static struct Z_board_instance_t board;
 static Z_firmware_instance_t firmware;
 static bool running;
@@ -31,6 +53,15 @@ void shell_init(const board_ops_t* ops, void* ctx) {
   board.ctx = ctx;
   wasm_rt_init();
   Z_firmware_init_module();
+#if SHELL_COUNT_INSTRET
+  /* What one probe pair costs by itself (the smallest of a few tries). */
+  probe_overhead = UINT64_MAX;
+  for (int i = 0; i < 8; i++) {
+    const uint64_t t0 = shell_instret();
+    const uint64_t d = shell_instret() - t0;
+    if (d < probe_overhead) probe_overhead = d;
+  }
+#endif
 }
 
 void shell_power_down(void) {
@@ -62,31 +93,75 @@ static uint8_t* span(uint32_t ptr, uint32_t len) {
   return p;
 }
 
-int shell_call(const char* name, const int64_t* args, unsigned argc, int64_t* result, int* has_result) {
+/* Export lookup by name through a small hash of recent names (a replay calls by name ~10^5 times). */
+#define LOOKUP_SLOTS 64u
+static int16_t lookup_cache[LOOKUP_SLOTS];
+static bool lookup_ready;
+
+static unsigned name_hash(const char* name) {
+  uint32_t h = 2166136261u; /* FNV-1a */
+  for (const char* c = name; *c; c++) h = (h ^ (uint8_t)*c) * 16777619u;
+  return h % LOOKUP_SLOTS;
+}
+
+static int find_export(const char* name) {
+  if (!lookup_ready) {
+    for (unsigned k = 0; k < LOOKUP_SLOTS; k++) lookup_cache[k] = -1;
+    lookup_ready = true;
+  }
+  const unsigned slot = name_hash(name);
+  const int cached = lookup_cache[slot];
+  if (cached >= 0 && strcmp(shell_exports[cached].name, name) == 0) return cached;
   for (unsigned i = 0; i < shell_export_count; i++) {
-    if (strcmp(shell_exports[i].name, name) != 0) continue;
-    if (shell_exports[i].argc != argc) return -2;
-    *result = shell_exports[i].call(&firmware, args);
-    *has_result = shell_exports[i].has_result;
-    return 0;
+    if (strcmp(shell_exports[i].name, name) == 0) {
+      lookup_cache[slot] = (int16_t)i;
+      return (int)i;
+    }
   }
   return -1;
 }
 
+int shell_call(const char* name, const int64_t* args, unsigned argc, int64_t* result, int* has_result) {
+  const int found = find_export(name);
+  if (found < 0) return -1;
+  const unsigned i = (unsigned)found;
+  if (shell_exports[i].argc != argc) return -2;
+#if SHELL_COUNT_INSTRET
+  import_instr = 0;
+  last_cost.imports = last_cost.import_mask = 0;
+  last_cost.export_index = (int)i;
+  const uint64_t t0 = shell_instret();
+  *result = shell_exports[i].call(&firmware, args);
+  const uint64_t spent = shell_instret() - t0 - import_instr - probe_overhead * (1u + last_cost.imports);
+  last_cost.instructions = (int64_t)spent < 0 ? 0 : spent;
+#else
+  *result = shell_exports[i].call(&firmware, args);
+#endif
+  *has_result = shell_exports[i].has_result;
+  return 0;
+}
+
 /* ---- board imports (module "board"); wasm2c declares only those the module uses ---- */
 
-u64 Z_boardZ_time_us(struct Z_board_instance_t* b) { return b->ops->time_us(b->ctx); }
+u64 Z_boardZ_time_us(struct Z_board_instance_t* b) {
+  u64 t;
+  IMPORT(SHELL_IMPORT_TIME, t = b->ops->time_us(b->ctx));
+  return t;
+}
 
 void Z_boardZ_console_write(struct Z_board_instance_t* b, u32 ptr, u32 len) {
-  b->ops->console_write(b->ctx, span(ptr, len), len);
+  uint8_t* p = span(ptr, len);
+  IMPORT(SHELL_IMPORT_CONSOLE, b->ops->console_write(b->ctx, p, len));
 }
 
 void Z_boardZ_radio_send(struct Z_board_instance_t* b, u32 ptr, u32 len) {
-  b->ops->radio_send(b->ctx, span(ptr, len), len);
+  uint8_t* p = span(ptr, len);
+  IMPORT(SHELL_IMPORT_RADIO, b->ops->radio_send(b->ctx, p, len));
 }
 
 void Z_boardZ_log(struct Z_board_instance_t* b, u32 level, u32 ptr, u32 len) {
-  b->ops->log(b->ctx, level, span(ptr, len), len);
+  uint8_t* p = span(ptr, len);
+  IMPORT(SHELL_IMPORT_LOG, b->ops->log(b->ctx, level, p, len));
 }
 
 void Z_boardZ_panic(struct Z_board_instance_t* b, u32 code, u32 ptr, u32 len) {
@@ -94,21 +169,40 @@ void Z_boardZ_panic(struct Z_board_instance_t* b, u32 code, u32 ptr, u32 len) {
   shell_trap(SHELL_TRAP_PANIC_RETURNED);
 }
 
-u32 Z_boardZ_flash_sector_size(struct Z_board_instance_t* b) { return b->ops->flash_sector_size(b->ctx); }
-u32 Z_boardZ_flash_sector_count(struct Z_board_instance_t* b) { return b->ops->flash_sector_count(b->ctx); }
+u32 Z_boardZ_flash_sector_size(struct Z_board_instance_t* b) {
+  u32 r;
+  IMPORT(SHELL_IMPORT_FLASH_GEOMETRY, r = b->ops->flash_sector_size(b->ctx));
+  return r;
+}
+u32 Z_boardZ_flash_sector_count(struct Z_board_instance_t* b) {
+  u32 r;
+  IMPORT(SHELL_IMPORT_FLASH_GEOMETRY, r = b->ops->flash_sector_count(b->ctx));
+  return r;
+}
 
 u32 Z_boardZ_flash_read(struct Z_board_instance_t* b, u32 offset, u32 ptr, u32 len) {
-  return (u32)b->ops->flash_read(b->ctx, offset, span(ptr, len), len);
+  uint8_t* p = span(ptr, len);
+  int32_t r;
+  IMPORT(SHELL_IMPORT_FLASH_READ, r = b->ops->flash_read(b->ctx, offset, p, len));
+  return (u32)r;
 }
 
 u32 Z_boardZ_flash_program(struct Z_board_instance_t* b, u32 offset, u32 ptr, u32 len) {
-  return (u32)b->ops->flash_program(b->ctx, offset, span(ptr, len), len);
+  uint8_t* p = span(ptr, len);
+  int32_t r;
+  IMPORT(SHELL_IMPORT_FLASH_PROGRAM, r = b->ops->flash_program(b->ctx, offset, p, len));
+  return (u32)r;
 }
 
-u32 Z_boardZ_flash_erase(struct Z_board_instance_t* b, u32 sector) { return (u32)b->ops->flash_erase(b->ctx, sector); }
+u32 Z_boardZ_flash_erase(struct Z_board_instance_t* b, u32 sector) {
+  int32_t r;
+  IMPORT(SHELL_IMPORT_FLASH_ERASE, r = b->ops->flash_erase(b->ctx, sector));
+  return (u32)r;
+}
 
 void Z_boardZ_random_fill(struct Z_board_instance_t* b, u32 ptr, u32 len) {
-  b->ops->random_fill(b->ctx, span(ptr, len), len);
+  uint8_t* p = span(ptr, len);
+  IMPORT(SHELL_IMPORT_RANDOM, b->ops->random_fill(b->ctx, p, len));
 }
 
 /* ---- typed helpers (ABI 1) ---- */

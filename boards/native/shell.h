@@ -76,6 +76,31 @@ int32_t shell_temperatures(const shell_temperature_t* records, uint32_t count);
 int32_t shell_console_input(const uint8_t* data, uint32_t len);
 uint32_t shell_status(void);
 
+/* Cost of the last export called through shell_call, in the target's own instructions (builds
+ * with SHELL_COUNT_INSTRET=1: the platform supplies shell_instret(), e.g. the RV32 instret CSR).
+ * `instructions` is the firmware's own work: the board's import handlers are measured and taken
+ * out, and so is the probe itself. `import_mask` says which imports the call made. */
+#define SHELL_IMPORT_TIME 1u
+#define SHELL_IMPORT_CONSOLE 2u
+#define SHELL_IMPORT_RADIO 4u
+#define SHELL_IMPORT_LOG 8u
+#define SHELL_IMPORT_FLASH_GEOMETRY 16u
+#define SHELL_IMPORT_FLASH_READ 32u
+#define SHELL_IMPORT_FLASH_PROGRAM 64u
+#define SHELL_IMPORT_FLASH_ERASE 128u
+#define SHELL_IMPORT_RANDOM 256u
+typedef struct {
+  uint64_t instructions;
+  uint32_t imports;     /* import calls made during the export */
+  uint32_t import_mask; /* SHELL_IMPORT_* bits */
+  int export_index;     /* into shell_exports, -1 before the first call */
+} shell_cost_t;
+#if SHELL_COUNT_INSTRET
+uint64_t shell_instret(void); /* the platform's retired-instruction counter */
+const shell_cost_t* shell_last_cost(void);
+uint64_t shell_probe_overhead(void);
+#endif
+
 /* Never returns: ops->trap, or a halt if that returns. */
 void shell_trap(int code) __attribute__((noreturn));
 

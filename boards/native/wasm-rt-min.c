@@ -22,7 +22,8 @@
 #endif
 #define PAGE_BYTES 65536u
 
-static uint8_t linear_memory[SHELL_MEMORY_PAGES * PAGE_BYTES] __attribute__((aligned(16)));
+/* Not static: the translation addresses it directly (wasm-rt-fixed.h). */
+uint8_t shell_linear_memory[SHELL_MEMORY_PAGES * PAGE_BYTES] __attribute__((aligned(16)));
 static bool memory_in_use;
 static bool initialized;
 
@@ -86,10 +87,11 @@ uint32_t wasm_rt_register_func_type(uint32_t params, uint32_t results, ...) {
 void wasm_rt_allocate_memory(wasm_rt_memory_t* memory, uint32_t initial_pages, uint32_t max_pages) {
   (void)max_pages;
   /* One memory per shell, re-used on every power-up (instantiate after free). */
-  if (memory_in_use || initial_pages > SHELL_MEMORY_PAGES) shell_trap(SHELL_TRAP_RUNTIME_LIMIT);
+  /* Exactly SHELL_MEMORY_PAGES: the translation's bounds checks compare with that constant. */
+  if (memory_in_use || initial_pages != SHELL_MEMORY_PAGES) shell_trap(SHELL_TRAP_RUNTIME_LIMIT);
   memory_in_use = true;
-  memset(linear_memory, 0, sizeof linear_memory);
-  memory->data = linear_memory;
+  memset(shell_linear_memory, 0, sizeof shell_linear_memory);
+  memory->data = shell_linear_memory;
   memory->pages = initial_pages;
   memory->max_pages = initial_pages; /* memory.grow is refused: nothing is allocated at run time */
   memory->size = initial_pages * PAGE_BYTES;

@@ -10,6 +10,7 @@ import { Gateway } from "../gateway/gateway.js";
 import { wearFigures } from "./wear.js";
 import { gatewayBench } from "./gateway-bench.js";
 import { forgedNodeCampaign } from "./forged-nodes.js";
+import { moduleSize } from "./module-size.js";
 
 const RUNS = 5;
 
@@ -117,6 +118,8 @@ const result = {
   machine: { cpu: os.cpus()[0]?.model ?? "unknown", cores: os.cpus().length, node: process.version, platform: `${os.platform()} ${os.arch()}` },
   runs_per_figure: RUNS,
   firmware_wasm_bytes: image.bytes.length,
+  // By section (code, data, headers); the budget is test/host/module-budget.test.ts.
+  firmware_wasm_size: moduleSize(image.bytes),
   pulse_edges_per_second_through_twin: Math.round(pulseEdgesPerSecond()),
   frames_decoded_per_second: Math.round(framesDecodedPerSecond()),
   frames_verified_decoded_per_second: Math.round(gatewayRates.verified_decoded),

@@ -23,7 +23,7 @@ function rewriteConsole(table: ConsoleTextTable): Map<string, string> {
 export async function buildFirmware(): Promise<number> {
   const table = new ConsoleTextTable();
   const rewritten = rewriteConsole(table);
-  const { error, stderr } = await asc.main(["assembly/index.ts", "--target", "release"], {
+  const { error, stderr } = await asc.main(["assembly/index.ts", "--target", "release", "--transform", "./host/firmware/merge-data-segments.mjs"], {
     readFile(filename: string, baseDir: string) {
       const file = path.resolve(packageRoot, baseDir, filename);
       if (file === textModule) return table.module();

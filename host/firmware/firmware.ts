@@ -212,6 +212,11 @@ export class Firmware {
     this.check(this.exports.fw_adc_block(samples.length / columns), "ADC block");
   }
 
+  /** The board lost `frames` ADC frames before its next block (fw_adc_gap; docs/board-abi.md). */
+  adcGap(frames: number): void {
+    this.check(this.exports.fw_adc_gap(frames), "ADC gap");
+  }
+
   consoleInput(data: Uint8Array): void {
     const capacity: number = this.exports.fw_console_capacity();
     for (let first = 0; first < data.length; first += capacity) {

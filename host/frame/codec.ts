@@ -32,6 +32,7 @@ export const STATUS_FLAGS: Record<number, string> = {
   7: "over_range",
   8: "under_voltage",
   9: "reverse_energy",
+  10: "adc_gap",
 };
 
 /** What a frame says before its payload: readable without a key (and unverified until checked). */

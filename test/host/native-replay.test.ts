@@ -1,6 +1,8 @@
 // The native board shell (boards/native/, docs/native.md): the wasm2c translation of the release
 // firmware, fed what the twin fed the WebAssembly firmware through the ABI, must produce the same
-// report byte for byte. Needs wasm2c (Debian package wabt) and gcc: missing tools fail the test.
+// report byte for byte, on x86-64 and on an RV32IMC core under QEMU (the ESP32-C3's instruction
+// set: npm run replay:rv32). Needs wasm2c (wabt), gcc, gcc-riscv64-unknown-elf with
+// picolibc-riscv64-unknown-elf and qemu-system-riscv32 (qemu-system-misc): missing tools fail.
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
@@ -25,13 +27,24 @@ function buildNative(): void {
   if (built) return;
   requireTool("wasm2c", ["--version"], "wabt");
   requireTool(process.env.CC ?? "gcc", ["--version"], "gcc");
+  requireTool("riscv64-unknown-elf-gcc", ["--version"], "gcc-riscv64-unknown-elf picolibc-riscv64-unknown-elf");
+  requireTool("qemu-system-riscv32", ["--version"], "qemu-system-misc");
   const r = spawnSync("sh", [path.join(projectRoot, "boards", "native", "build.sh")], { cwd: projectRoot, encoding: "utf8" });
   assert.equal(r.status, 0, `npm run build:native failed (wasm2c: apt-get install wabt):\n${r.stderr}`);
+  const v = spawnSync("sh", [path.join(projectRoot, "boards", "native", "build-rv32.sh")], { cwd: projectRoot, encoding: "utf8" });
+  assert.equal(v.status, 0, `the RV32 build failed:\n${v.stderr}`);
   built = true;
 }
 
 function replay(recording: string): { status: number | null; stdout: string; stderr: string } {
   const r = spawnSync(native, ["replay", recording], { encoding: "utf8", maxBuffer: 64 * 1024 * 1024 });
+  return { status: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+/** The same replay on RV32IMC under QEMU (npm run replay:rv32). */
+function replayRv32(recording: string): { status: number | null; stdout: string; stderr: string } {
+  const r = spawnSync("sh", [path.join(projectRoot, "boards", "native", "replay-rv32.sh"), recording],
+    { cwd: projectRoot, encoding: "utf8", maxBuffer: 64 * 1024 * 1024 });
   return { status: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
@@ -63,6 +76,9 @@ function assertBitExact(name: string, scenario: string, t: { diagnostic(message:
   const r = replay(twin.recording);
   assert.equal(r.status, 0, r.stderr);
   assert.equal(r.stdout, twin.report, `${name}: native report differs from the twin's`);
+  const v = replayRv32(twin.recording);
+  assert.equal(v.status, 0, `${name} on RV32: ${v.stderr}`);
+  assert.equal(v.stdout, twin.report, `${name}: the RV32 report differs from the twin's`);
   fs.rmSync(twin.recording);
   return text;
 }
@@ -133,6 +149,11 @@ test("the replay checks every result and refuses a recording of another firmware
   let r = replay(twin.recording);
   assert.equal(r.status, 1);
   assert.match(r.stderr, /fw_pulse_batch returned 0, the recording has 'ret 7'/);
+  // On RV32 the same: the status comes out of QEMU through the virt test device, the report still printed.
+  let v = replayRv32(twin.recording);
+  assert.equal(v.status, 1, v.stderr);
+  assert.match(v.stderr, /fw_pulse_batch returned 0, the recording has 'ret 7'/);
+  assert.match(v.stdout, /^\{"format":"activemeter-report\/1"/);
   // An import the native firmware does not make where the recording has one: exit status 1.
   fs.writeFileSync(twin.recording, [...lines.slice(0, result), "import time_us = 1", ...lines.slice(result)].join("\n"));
   r = replay(twin.recording);
@@ -143,6 +164,10 @@ test("the replay checks every result and refuses a recording of another firmware
   r = replay(twin.recording);
   assert.equal(r.status, 2);
   assert.match(r.stderr, /was recorded with firmware 0{64}.*rebuild with npm run build:native/);
+  v = replayRv32(twin.recording);
+  assert.equal(v.status, 2, v.stderr);
+  assert.match(v.stderr, /was recorded with firmware 0{64}/);
+  assert.equal(v.stdout, "");
 });
 
 test("the native firmware's frames (suite 2) verify and decrypt in the independent Python decoder", async () => {

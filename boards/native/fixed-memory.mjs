@@ -1,0 +1,39 @@
+// Rewrites the wasm2c translation (build/native/firmware.c, wabt 1.0.32) for the shell's fixed
+// linear memory (wasm-rt-fixed.h): bounds checks against a constant size, loads and stores straight
+// into the static array. Fails, naming the text it looked for, when another wasm2c version
+// generates something else, so a build never silently keeps the slow or a wrong form.
+// usage: node boards/native/fixed-memory.mjs build/native/firmware.c
+import fs from "node:fs";
+
+const file = process.argv[2];
+if (!file) {
+  console.error("usage: fixed-memory.mjs FIRMWARE.c");
+  process.exit(2);
+}
+let text = fs.readFileSync(file, "utf8");
+if (text.includes("wasm-rt-fixed.h")) process.exit(0); // already rewritten
+const rewrites = [
+  // RANGE_CHECK: every memory is the shell's one, of SHELL_MEMORY_BYTES.
+  ["if (UNLIKELY(offset + (uint64_t)len > mem->size))", "if (UNLIKELY(SHELL_OUT_OF_BOUNDS(offset, len)))", 1],
+  // DEFINE_LOAD / DEFINE_STORE (little-endian branch).
+  ["wasm_rt_memcpy(&result, &mem->data[addr], sizeof(t1));", "SHELL_LOAD(result, addr, t1);", 1],
+  ["wasm_rt_memcpy(&mem->data[addr], &wrapped, sizeof(t1));", "SHELL_STORE(addr, wrapped, t1);", 1],
+  // f64 rounding on the bits (wasm-rt-fixed.h): picolibc's rv32 ceil() is wrong for large values.
+  ["  return floor(x);\n", "  return SHELL_FLOOR(x);\n", 1],
+  ["  return ceil(x);\n", "  return SHELL_CEIL(x);\n", 1],
+  ["  return trunc(x);\n", "  return SHELL_TRUNC(x);\n", 1],
+];
+for (const [from, to, count] of rewrites) {
+  const found = text.split(from).length - 1;
+  if (found !== count) {
+    console.error(`fixed-memory: ${file}: expected ${count}× '${from}', found ${found} (another wasm2c version?)`);
+    process.exit(1);
+  }
+  text = text.split(from).join(to);
+}
+text = text.replace('#include "firmware.h"\n', '#include "firmware.h"\n#include "wasm-rt-fixed.h"\n');
+if (!text.includes("wasm-rt-fixed.h")) {
+  console.error(`fixed-memory: ${file}: no '#include "firmware.h"' line`);
+  process.exit(1);
+}
+fs.writeFileSync(file, text);
