@@ -52,8 +52,8 @@ test("dashboard page: every building and flat figure equals the store's, no page
   const frames = [
     ...sim({ board: board("esp32-devkitc", 0x4001), seed: 1, console: ["unlock 0000", "set pulse1.wh_per_pulse 1", "set pulse2.wh_per_pulse 1"],
       mains: { vrms: 230, hz: 50 }, ct: { ct1: { irms: 6, phi_deg: 180 } }, pulse: { pulse1: { hz: 1, on_ms: 40 }, pulse2: { hz: 0.6, on_ms: 40 } } }, "house-a"),
-    ...sim({ board: board("esp32c3-mini", 0x4101), seed: 2, pulse: { pulse1: { hz: 0.2, on_ms: 40 } } }, "flat-a1"),
-    ...sim({ board: board("esp32c3-mini", 0x4102), seed: 3, pulse: { pulse1: { hz: 0.3, on_ms: 40 } } }, "flat-a2"),
+    ...sim({ board: board("esp32c3-mini", 0x4101), seed: 2, pulse: { pulse1: { hz: 0.6, on_ms: 40 } } }, "flat-a1"),
+    ...sim({ board: board("esp32c3-mini", 0x4102), seed: 3, pulse: { pulse1: { hz: 0.45, on_ms: 40 } } }, "flat-a2"),
     ...sim({ board: board("esp32c3-mini", 0x4002), seed: 4, pulse: { pulse1: { hz: 0.5, on_ms: 40 } } }, "house-b"),
   ];
   const hex = path.join(dir, "frames.hex");
