@@ -12,6 +12,7 @@ import type { Database as Db } from "better-sqlite3";
 import { chromium } from "playwright-core";
 import type { Browser } from "playwright-core";
 import { runCli } from "../host/support/cli.js";
+import { boardWithNodeId } from "../host/support/node-boards.js";
 import { projectRoot } from "../host/support/asc-compile.js";
 import { readSite } from "../../host/site/site-file.js";
 import { DbDashboardData } from "../../host/dashboard/db-source.js";
@@ -21,14 +22,7 @@ import type { Dashboard } from "../../host/dashboard/server.js";
 const CHROMIUM = process.env.ACTIVEMETER_CHROMIUM || "/usr/bin/chromium";
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), "activemeter-dash-"));
 
-function board(base: string, nodeId: number): string {
-  const b = JSON.parse(fs.readFileSync(path.join(projectRoot, "boards", `${base}.json`), "utf8"));
-  delete b.$schema;
-  b.node_id = nodeId;
-  const file = path.join(dir, `${base}-${nodeId}.json`);
-  fs.writeFileSync(file, JSON.stringify(b));
-  return file;
-}
+const board = (base: string, nodeId: number) => boardWithNodeId(dir, base, nodeId);
 
 // Rates give every register at least two journal steps in 300 s (frames carry whole steps: 30 Wh
 // on esp32c3-mini pulses, 70 Wh on esp32-devkitc pulses, 40 Wh on its clamps; docs/storage.md).

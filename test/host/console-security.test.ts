@@ -211,7 +211,7 @@ test("log eviction: 10 000 wrong PINs and 1 000 unprotected commands remove no l
   assert.match(type(t, "set ct1.gain 1.05"), /\r\nok\r\n/, "protected changes work again after the acknowledgement");
   // The event counter in frames kept counting through all of it (frames are signed with the console's key now).
   const keyring = new Keyring();
-  keyring.set(board.node_id, hexToBytes("00112233445566778899aabbccddeeff"));
+  keyring.set(board.node_id, hexToBytes("00112233445566778899aabbccddeeff"), 2); // the console key follows the board key (version 1): version 2
   wait(t, 3600); // report.interval_s was set up to 59 s above
   const newest = readMetrolog(t.flash.data, board.flash.sector_bytes, board.flash.sectors).at(-1)!;
   const frame = decodeFrame(t.frames[t.frames.length - 1], { keys: keyring });

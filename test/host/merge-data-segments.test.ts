@@ -30,7 +30,10 @@ async function initialMemory(binary: Uint8Array): Promise<Uint8Array> {
 /** The firmware's source compiled with the release options, with or without the transform. */
 async function compile(withTransform: boolean): Promise<Uint8Array> {
   const outputs = new Map<string, Uint8Array>();
-  const { error } = await asc.main(["assembly/index.ts", "--target", "release", "--outFile", "out.wasm", "--textFile", "", "--baseDir", projectRoot], {
+  // Plain sources keep the console text as UTF-16 strings (the release build packs it as bytes),
+  // which needs a second page: both builds get two, so their memories compare like for like.
+  const { error } = await asc.main(["assembly/index.ts", "--target", "release", "--outFile", "out.wasm", "--textFile", "", "--baseDir", projectRoot,
+    "--initialMemory", "2", "--maximumMemory", "2"], {
     writeFile: (name: string, contents: Uint8Array) => { outputs.set(path.basename(name), contents); },
     stdout: { write: () => true } as never, stderr: { write: () => true } as never,
     transforms: withTransform ? [transform.default] : [],

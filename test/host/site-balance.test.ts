@@ -9,6 +9,7 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { runCli } from "./support/cli.js";
+import { boardWithNodeId } from "./support/node-boards.js";
 import { projectRoot } from "./support/asc-compile.js";
 import { BalanceLedger } from "../../host/site/balance.js";
 import { parseSite, SiteError } from "../../host/site/site-file.js";
@@ -20,14 +21,7 @@ const REPORT_S = 10;
  *  the board's rating: at most 70 Wh on the shipped boards, docs/storage.md "Wear budget"). */
 const STEP_WH = 70;
 
-function board(base: string, nodeId: number): string {
-  const b = JSON.parse(fs.readFileSync(path.join(projectRoot, "boards", `${base}.json`), "utf8"));
-  delete b.$schema;
-  b.node_id = nodeId;
-  const file = path.join(dir, `${base}-${nodeId}.json`);
-  fs.writeFileSync(file, JSON.stringify(b));
-  return file;
-}
+const board = (base: string, nodeId: number) => boardWithNodeId(dir, base, nodeId);
 
 /** Pulses of a train with start 0 and period 1/hz strictly before t (docs/scenarios.md). */
 const pulsesBefore = (hz: number, t: number) => (hz > 0 ? Math.ceil(t * hz - 1e-9) : 0);
