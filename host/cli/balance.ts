@@ -2,10 +2,10 @@
 // self-consumption, self-sufficiency, heat traded) from the gateway's readings and a site file.
 import fs from "node:fs";
 import { parseArgs } from "node:util";
-import { readSite } from "../site/site-file.js";
+import { readSite, SiteError } from "../site/site-file.js";
 import { BalanceLedger } from "../site/balance.js";
 import type { Reading } from "../site/balance.js";
-import { readingsFromJsonLines, readingsFromSqlite } from "../site/readings.js";
+import { readingsFromJsonLines, readingsFromSqlite, ReadingsError } from "../site/readings.js";
 import { UsageError } from "./errors.js";
 
 export const BALANCE_HELP = `usage: activemeter balance --site FILE (--db FILE | --readings FILE|-) [--from TIME] [--to TIME]
@@ -28,7 +28,21 @@ function time(text: string | undefined, name: string, fallback: number): number 
   return ms;
 }
 
+/** Bad site files and readings are the user's input: one line and exit status 2, like any usage error. */
+export async function asUsage<T>(work: () => Promise<T> | T): Promise<T> {
+  try {
+    return await work();
+  } catch (e) {
+    if (e instanceof SiteError || e instanceof ReadingsError) throw new UsageError(e.message);
+    throw e;
+  }
+}
+
 export async function balanceCommand(argv: string[]): Promise<number> {
+  return asUsage(() => balance(argv));
+}
+
+async function balance(argv: string[]): Promise<number> {
   const { values } = parseArgs({
     args: argv,
     options: { site: { type: "string" }, db: { type: "string" }, readings: { type: "string" }, from: { type: "string" }, to: { type: "string" }, help: { type: "boolean", short: "h" } },

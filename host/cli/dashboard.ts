@@ -6,6 +6,7 @@ import { DbDashboardData } from "../dashboard/db-source.js";
 import { startDashboard, DashboardError } from "../dashboard/server.js";
 import { checkZone } from "../dashboard/periods.js";
 import { UsageError } from "./errors.js";
+import { asUsage } from "./balance.js";
 
 export const DASHBOARD_HELP = `usage: activemeter dashboard --site FILE --db FILE [--http PORT] [--host ADDR] [--http-token-file FILE] [--tz ZONE]
 
@@ -54,9 +55,9 @@ export async function dashboardCommand(argv: string[]): Promise<number> {
   } catch (e) {
     throw new UsageError((e as Error).message);
   }
-  const site = readSite(values.site);
+  const site = await asUsage(() => readSite(values.site!));
   const data = new DbDashboardData(site, values.db, zone);
-  await data.refresh().catch((e: Error) => { throw new UsageError(e.message); });
+  await asUsage(() => data.refresh());
   let dashboard;
   try {
     dashboard = await startDashboard({ port: parsePort(values.http, 8418), host: values.host, token: readToken(values["http-token-file"]), data });

@@ -58,7 +58,7 @@ export async function main(argv: string[]): Promise<number> {
         return 2;
     }
   } catch (e) {
-    const known = e instanceof ScenarioError || e instanceof BoardError || e instanceof UsageError || e instanceof FirmwareError || (e instanceof Error && ["SiteError", "ReadingsError"].includes(e.constructor.name)) ||
+    const known = e instanceof ScenarioError || e instanceof BoardError || e instanceof UsageError || e instanceof FirmwareError ||
       (e as { code?: string }).code?.startsWith("ERR_PARSE_ARGS");
     if (!known && !(e instanceof Error && e.message.startsWith("--"))) throw e;
     process.stderr.write(`activemeter: ${(e as Error).message}\n`);

@@ -1,28 +1,30 @@
-// Dashboard data from a gateway database read beside the running gateway (read-only): the
-// readings are loaded again when the database changed, at most every `refreshMs`.
+// Dashboard data from a gateway database read beside the running gateway (read-only): when
+// the database changed (checked at most every `refreshMs`) only the rows stored since the last
+// look are read and added to the ledger.
 import fs from "node:fs";
 import { BalanceLedger } from "../site/balance.js";
 import type { Site } from "../site/site-file.js";
-import { readingsFromSqlite } from "../site/readings.js";
+import { readSqliteReadings } from "../site/readings.js";
 import { dashboardView, hourlySeries } from "./model.js";
 import type { DashboardData } from "./server.js";
 
 export class DbDashboardData implements DashboardData {
-  private ledger: BalanceLedger;
+  private readonly ledger: BalanceLedger;
   private loadedMtimeMs = -1;
+  private lastRowid = 0;
   private loading?: Promise<void>;
 
   constructor(private readonly site: Site, private readonly file: string, private readonly zone: string, private readonly refreshMs = 5000) {
     this.ledger = new BalanceLedger(site);
   }
 
-  /** Re-reads the database when it changed (its WAL file counts). */
+  /** Reads the rows stored since the last call, when the database changed (its WAL file counts). */
   async refresh(): Promise<void> {
     const mtime = Math.max(...[this.file, `${this.file}-wal`].map((f) => (fs.existsSync(f) ? fs.statSync(f).mtimeMs : 0)));
     if (mtime === this.loadedMtimeMs) return;
-    const ledger = new BalanceLedger(this.site);
-    for (const r of await readingsFromSqlite(this.file)) ledger.add(r);
-    this.ledger = ledger;
+    const { readings, lastRowid } = await readSqliteReadings(this.file, this.lastRowid);
+    for (const r of readings) this.ledger.add(r);
+    this.lastRowid = lastRowid;
     this.loadedMtimeMs = mtime;
   }
 

@@ -45,6 +45,9 @@ export interface SiteBalance { fromMs: number; toMs: number; buildings: Building
 
 const key = (node: number, register: string) => `${node}/${register}`;
 
+/** Energy between two readings of a cumulative register; a drop is a zeroing, then the new value counts. */
+const increment = (before: number, after: number) => (after >= before ? after - before : after);
+
 /** Every reading of the registers a site uses, in time order per register. */
 export class BalanceLedger {
   private readonly series = new Map<string, Point[]>();
@@ -74,17 +77,13 @@ export class BalanceLedger {
     if (start < 0) start = 0;
     if (end - start < 1 || points[start].timeMs > toMs) return undefined;
     let wh = 0;
-    for (let i = start + 1; i < end; i++) {
-      const d = points[i].value - points[i - 1].value;
-      wh += d >= 0 ? d : points[i].value;
-    }
+    for (let i = start + 1; i < end; i++) wh += increment(points[i - 1].value, points[i].value);
     let powerW: number | null = null;
     if (end - start >= 2) {
       const a = points[end - 2];
       const b = points[end - 1];
-      const dt = (b.timeMs - a.timeMs) / 3.6e6;
-      const d = b.value - a.value;
-      powerW = dt > 0 ? (d >= 0 ? d : b.value) / dt : null;
+      const hours = (b.timeMs - a.timeMs) / 3.6e6;
+      powerW = hours > 0 ? increment(a.value, b.value) / hours : null;
     }
     return { wh, powerW };
   }

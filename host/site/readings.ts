@@ -26,14 +26,14 @@ export function readingsFromJsonLines(text: string, source: string): Reading[] {
   return out;
 }
 
-/** Readings of the gateway's SQLite database (table readings), oldest first. */
-export async function readingsFromSqlite(file: string): Promise<Reading[]> {
+/** Readings of the gateway's SQLite database (table readings) stored after row `afterRowid`, in storage order. */
+export async function readSqliteReadings(file: string, afterRowid = 0): Promise<{ readings: Reading[]; lastRowid: number }> {
   if (!fs.existsSync(file)) throw new ReadingsError(`no database ${file}`);
   const { default: Database } = await import("better-sqlite3");
   const db = new Database(file, { readonly: true, fileMustExist: true });
   try {
-    const rows = db.prepare("SELECT node, counter, received, register, value FROM readings ORDER BY node, counter").all() as
-      { node: number; counter: number; received: string; register: string; value: number }[];
+    const rows = db.prepare("SELECT rowid, node, counter, received, register, value FROM readings WHERE rowid > ? ORDER BY rowid").all(afterRowid) as
+      { rowid: number; node: number; counter: number; received: string; register: string; value: number }[];
     const byFrame = new Map<string, Reading>();
     for (const r of rows) {
       const k = `${r.node}/${r.counter}`;
@@ -41,10 +41,15 @@ export async function readingsFromSqlite(file: string): Promise<Reading[]> {
       if (!reading) byFrame.set(k, (reading = { node: r.node, timeMs: Date.parse(r.received), registers: {} }));
       reading.registers[r.register] = r.value;
     }
-    return [...byFrame.values()];
+    return { readings: [...byFrame.values()], lastRowid: rows.length > 0 ? rows[rows.length - 1].rowid : afterRowid };
   } catch (e) {
     throw new ReadingsError(`cannot read readings from ${file}: ${(e as Error).message}`);
   } finally {
     db.close();
   }
+}
+
+/** Every reading of the gateway's SQLite database. */
+export async function readingsFromSqlite(file: string): Promise<Reading[]> {
+  return (await readSqliteReadings(file)).readings;
 }

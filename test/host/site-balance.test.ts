@@ -78,9 +78,12 @@ const siteJson = {
   })),
 };
 
+/** Every frame of the site's twin runs (filled by the first test, reused by the dashboard's). */
+const hex: string[] = [];
+
 test("3 buildings x 4 flats through the twin, the gateway and SQLite: every balance figure equals the independent computation", () => {
   const nodes = buildings.flatMap((b) => [b.meter, b.heat, ...b.flats]);
-  const hex: string[] = [];
+  hex.length = 0;
   for (const n of nodes) {
     const file = path.join(dir, `scenario-${n.id}.json`);
     fs.writeFileSync(file, JSON.stringify(n.scenario));
@@ -200,4 +203,27 @@ test("balance on MQTT: retained states per building and Home Assistant discovery
   assert.equal(grid.availability_topic, "am/gateway/gw1/status");
   assert.ok(disc.some((m) => JSON.parse(m.payload).name === "House A solar production"));
   assert.ok(disc.some((m) => JSON.parse(m.payload).name === "House A return to grid"));
+});
+
+test("dashboard data: reading only the rows stored since the last look gives the figures a full load gives", async () => {
+  assert.ok(hex.length > 100, "the site's frames from the first test");
+  const { DbDashboardData } = await import("../../host/dashboard/db-source.js");
+  const { readingsFromSqlite } = await import("../../host/site/readings.js");
+  const site = parseSite(siteJson);
+  const db = path.join(dir, "incremental.db");
+  const data = new DbDashboardData(site, db, "Europe/Stockholm");
+  const half = Math.floor(hex.length / 2);
+  for (const [i, part] of [hex.slice(0, half), hex.slice(half)].entries()) {
+    const file = path.join(dir, `part-${i}.hex`);
+    fs.writeFileSync(file, part.join("\n") + "\n");
+    const gw = runCli(["gateway", "--hex", file, "--db", db, "--test-keys"]);
+    assert.equal(gw.status, 0, gw.stderr);
+    await data.refresh();
+  }
+  const full = new BalanceLedger(site);
+  for (const r of await readingsFromSqlite(db)) full.add(r);
+  const now = Date.now() + 1000;
+  const view = data.view(now);
+  assert.deepEqual(view.month.buildings, full.balance(view.month.fromMs, now).buildings);
+  assert.ok(view.month.buildings.every((b) => b.missing.length === 0 && b.importWh > 0));
 });
