@@ -11,7 +11,7 @@ import { Twin } from "../../host/sim/twin.js";
 import { loadFirmwareImage } from "../../host/firmware/firmware.js";
 import type { FirmwareImage } from "../../host/firmware/firmware.js";
 import { firmwarePath, packageRoot } from "../../host/paths.js";
-import { ConsoleTextTable } from "../../host/firmware/console-text.js";
+import { ConsoleTextTable, FIRST_PAIR } from "../../host/firmware/console-text.js";
 
 const LINES = ["help", "HELP SET", "help unlock", "help metrolog", "help cal", "set node.id 5", "frobnicate", "unlock1234", "unlock 0000", "set report.interval_s 5 kW",
   "cal voltage 20", "cal ct1 power 2.31 kW", "set ct1.gain 3", "set console.pin 12", "config", "status", "metrolog", "log 3", "key set 00", "zero nothing", "metrolog ack", "id"];
@@ -35,10 +35,10 @@ test("the release module answers exactly as the same sources compiled with plain
   assert.equal(transcript(release), transcript(plain));
 });
 
-test("the release module holds console text as ASCII, never UTF-16, and the build refuses non-ASCII text", () => {
+test("the release module holds console text compressed, never as UTF-16, and the build refuses non-ASCII text", () => {
   const wasm = fs.readFileSync(firmwarePath);
   const message = "is protected: unlock first";
-  assert.ok(wasm.includes(Buffer.from(message, "latin1")), "the ASCII bytes are in the module");
+  assert.ok(!wasm.includes(Buffer.from(message, "latin1")), "stored byte-pair compressed, not as plain ASCII");
   assert.ok(!wasm.includes(Buffer.from(message, "utf16le")), "no UTF-16 copy");
   assert.ok(!wasm.includes(Buffer.from("nothing was changed", "utf16le")));
   const table = new ConsoleTextTable();
@@ -46,4 +46,32 @@ test("the release module holds console text as ASCII, never UTF-16, and the buil
   assert.throws(() => table.rewrite('outLine("10°");', "x.ts"), /printable ASCII, not U\+00b0/);
   const a = table.rewrite('out("abc"); outLine("abc"); const t = T("de");', "y.ts");
   assert.match(a, /__outText\(3\); __outLineText\(3\); const t = <u32>12290;/, "identical texts share their bytes; T(...) is the packed reference");
+});
+
+/** Expands byte-pair tokens, written apart from assembly/console/out.ts: a token is replaced by its pair until none is left. */
+function expand(bytes: number[], pairs: number[][]): string {
+  let symbols = bytes;
+  while (symbols.some((b) => b >= FIRST_PAIR)) symbols = symbols.flatMap((b) => (b >= FIRST_PAIR ? pairs[b - FIRST_PAIR] : [b]));
+  return String.fromCharCode(...symbols);
+}
+
+test("byte-pair compression: every text comes back exactly, shorter, with pairs never spanning two texts", () => {
+  const corpus = ["error: set takes a number", "error: cal takes a number", "usage: set <key> <value>", "nothing was changed", "error: nothing was changed"];
+  const table = new ConsoleTextTable(corpus);
+  // The pair table as the module gets it (CONSOLE_PAIRS in the generated text.ts).
+  const listed = /CONSOLE_PAIRS: usize = memory.data<u8>\(\[([0-9,]*)\]\)/.exec(table.module());
+  assert.ok(listed, "text.ts declares the pair table");
+  const flat = listed[1].split(",").map(Number);
+  const pairs = Array.from({ length: table.pairBytes / 2 }, (_, k) => [flat[2 * k], flat[2 * k + 1]]);
+  assert.ok(pairs.length > 0 && pairs.length <= 128);
+  let stored = 0, plain = 0;
+  for (const text of [...corpus, "an untrained text: set a number"]) {
+    const bytes = table.compress(text);
+    assert.ok(bytes.every((b) => b >= 0 && b <= 0xff));
+    assert.equal(expand(bytes, pairs), text);
+    stored += bytes.length; plain += text.length;
+  }
+  assert.ok(stored < 0.8 * plain, `compressed ${stored} of ${plain} bytes`);
+  // An empty corpus learns nothing: texts stay plain ASCII.
+  assert.deepEqual(new ConsoleTextTable().compress("abc"), [0x61, 0x62, 0x63]);
 });
