@@ -61,7 +61,7 @@ function expandByte(b: u32): void {
     b = load<u8>(pair + 1);
   }
   if (toConsole) { outByte(b); return; }
-  if (expanded < sliceLen && lower(load<u8>(sliceAt + expanded)) != b) differs = true;
+  if (expanded < sliceLen && lower(load<u8>(sliceAt + expanded)) != lower(b)) differs = true;
   expanded++;
 }
 
@@ -84,7 +84,7 @@ export function textLength(t: Text): i32 {
 }
 
 /**
- * The slice equals text `t` (lower case), in any case; with `prefix`, the slice is the start of it
+ * The slice equals text `t`, in any case (ASCII letters); with `prefix`, the slice is the start of it
  * (its length must not exceed the text's).
  */
 export function textEquals(ptr: usize, len: u32, t: Text, prefix: bool = false): bool {
@@ -96,9 +96,15 @@ export function textEquals(ptr: usize, len: u32, t: Text, prefix: bool = false):
   const n = <u32>s.length;
   if (prefix ? len > n : len != n) return false;
   for (let i: u32 = 0; i < len; i++) {
-    if (lower(load<u8>(ptr + i)) != <u32>s.charCodeAt(<i32>i)) return false;
+    if (lower(load<u8>(ptr + i)) != lower(<u32>s.charCodeAt(<i32>i))) return false;
   }
   return true;
+}
+
+/** The slice starts with text `t`, in any case. */
+export function textStarts(ptr: usize, len: u32, t: Text): bool {
+  const n = <u32>textLength(t);
+  return len >= n && textEquals(ptr, n, t);
 }
 
 /** Text of the console's ASCII table (assembly/console/text.ts): offset << 12 | length. */
