@@ -31,7 +31,10 @@ export async function buildFirmware(): Promise<number> {
   // The compressor is trained on all texts first; the rewrite then stores each compressed.
   const table = new ConsoleTextTable([...sources.values()].flatMap(consoleTexts));
   const rewritten = rewriteConsole(sources, table);
-  const { error, stderr } = await asc.main(["assembly/index.ts", "--target", "release", "--transform", "./host/firmware/merge-data-segments.mjs"], {
+  const { error, stderr } = await asc.main(["assembly/index.ts", "--target", "release",
+    // Each transform wraps the module's emitBinary, the last one outermost: the extra inlining
+    // round runs first, then the data segments are merged, then the binary is written.
+    "--transform", "./host/firmware/merge-data-segments.mjs", "--transform", "./host/firmware/inline-single-callers.mjs"], {
     readFile(filename: string, baseDir: string) {
       const file = path.resolve(packageRoot, baseDir, filename);
       if (file === textModule) return table.module();
