@@ -44,10 +44,12 @@ const STRING_MARK: u32 = 0x80000000;
 
 export function T(s: string): Text { return STRING_MARK | <u32>changetype<usize>(s); }
 
-// Table text is byte-pair compressed (host/firmware/console-text.ts): a byte 0x80 + k stands for
-// the two bytes of pair k, either of which may be a pair again. expandText walks it once, either
-// writing it to the console or comparing it with a slice of the line (lower-cased), so neither
-// needs a buffer.
+// Table text is byte-pair compressed (host/firmware/console-text.ts): a byte the text cannot hold
+// (0x7f..0xff, a control byte other than NUL, BS, LF, CR) stands for the two bytes at
+// 2 * pairIndex in the pair table, either of which may be a pair again. expandText walks it once,
+// either writing it to the console or comparing it with a slice of the line (in any case), so
+// neither needs a buffer.
+const LITERAL_CONTROLS: u32 = 1 << 0 | 1 << 8 | 1 << 10 | 1 << 13;
 let toConsole = true;
 let sliceAt: usize = 0;
 let sliceLen: u32 = 0;
@@ -55,8 +57,9 @@ let expanded: u32 = 0;
 let differs = false;
 
 function expandByte(b: u32): void {
-  while (b >= 0x80) { // a pair: its first half recursively, its second in this loop
-    const pair = CONSOLE_PAIRS + ((b - 0x80) << 1);
+  // a pair: its first half recursively, its second in this loop
+  while (b >= 0x7f || (b < 0x20 && ((LITERAL_CONTROLS >> b) & 1) == 0)) {
+    const pair = CONSOLE_PAIRS + ((b < 0x20 ? b : b - 0x5f) << 1);
     expandByte(load<u8>(pair));
     b = load<u8>(pair + 1);
   }

@@ -11,7 +11,7 @@ import { Twin } from "../../host/sim/twin.js";
 import { loadFirmwareImage } from "../../host/firmware/firmware.js";
 import type { FirmwareImage } from "../../host/firmware/firmware.js";
 import { firmwarePath, packageRoot } from "../../host/paths.js";
-import { ConsoleTextTable, FIRST_PAIR } from "../../host/firmware/console-text.js";
+import { ConsoleTextTable, PAIR_TOKENS } from "../../host/firmware/console-text.js";
 
 const LINES = ["help", "HELP SET", "help unlock", "help metrolog", "help cal", "set node.id 5", "frobnicate", "unlock1234", "unlock 0000", "set report.interval_s 5 kW",
   "cal voltage 20", "cal ct1 power 2.31 kW", "set ct1.gain 3", "set console.pin 12", "config", "status", "metrolog", "log 3", "key set 00", "zero nothing", "metrolog ack", "id"];
@@ -48,10 +48,13 @@ test("the release module holds console text compressed, never as UTF-16, and the
   assert.match(a, /__outText\(3\); __outLineText\(3\); const t = <u32>12290;/, "identical texts share their bytes; T(...) is the packed reference");
 });
 
+/** Text bytes: printable ASCII, BS, LF, CR; every other byte is a token (docs/console.md). */
+const isText = (b: number) => (b >= 0x20 && b <= 0x7e) || b === 0x08 || b === 0x0a || b === 0x0d;
+
 /** Expands byte-pair tokens, written apart from assembly/console/out.ts: a token is replaced by its pair until none is left. */
-function expand(bytes: number[], pairs: number[][]): string {
+function expand(bytes: number[], pairs: Map<number, number[]>): string {
   let symbols = bytes;
-  while (symbols.some((b) => b >= FIRST_PAIR)) symbols = symbols.flatMap((b) => (b >= FIRST_PAIR ? pairs[b - FIRST_PAIR] : [b]));
+  while (!symbols.every(isText)) symbols = symbols.flatMap((b) => (isText(b) ? [b] : pairs.get(b)!));
   return String.fromCharCode(...symbols);
 }
 
@@ -62,8 +65,13 @@ test("byte-pair compression: every text comes back exactly, shorter, with pairs 
   const listed = /CONSOLE_PAIRS: usize = memory.data<u8>\(\[([0-9,]*)\]\)/.exec(table.module());
   assert.ok(listed, "text.ts declares the pair table");
   const flat = listed[1].split(",").map(Number);
-  const pairs = Array.from({ length: table.pairBytes / 2 }, (_, k) => [flat[2 * k], flat[2 * k + 1]]);
-  assert.ok(pairs.length > 0 && pairs.length <= 128);
+  // Token t's pair at 2 * (t < 0x20 ? t : t - 0x5f): the control bytes first, then 0x7f..0xff.
+  const pairs = new Map<number, number[]>();
+  for (let t = 0; t < 0x100; t++) {
+    const at = 2 * (t < 0x20 ? t : t - 0x5f);
+    if (!isText(t) && t !== 0 && at + 1 < flat.length) pairs.set(t, [flat[at], flat[at + 1]]);
+  }
+  assert.ok(pairs.size > 0 && PAIR_TOKENS.every((t) => !isText(t) && t !== 0), "tokens are bytes no text holds");
   let stored = 0, plain = 0;
   for (const text of [...corpus, "an untrained text: set a number"]) {
     const bytes = table.compress(text);
