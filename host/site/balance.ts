@@ -17,7 +17,23 @@ export interface PeriodFigure {
   powerW: number | null;
 }
 
-export interface FlatBalance { id: string; name: string; consumptionWh: number; pvWh: number; shareOfBuilding: number | null }
+export interface FlatBalance {
+  id: string;
+  name: string;
+  consumptionWh: number;
+  /** The flat's own PV terms (most flats have none). */
+  pvWh: number;
+  /** Share of the building's consumption. */
+  shareOfBuilding: number | null;
+  /** The building's self-consumed PV allocated by that share (the proportional key). */
+  selfConsumptionWh: number;
+  /** What is left of the flat's consumption: bought from the grid. */
+  importWh: number;
+  /** Allocated self-consumption / consumption (null without consumption). */
+  selfSufficiency: number | null;
+  /** Mean power of the consumption terms over their last two readings (W). */
+  powerW: number | null;
+}
 
 export interface BuildingBalance {
   id: string;
@@ -69,6 +85,24 @@ export class BalanceLedger {
     }
   }
 
+  /** The time of the earliest reading of any term (the start of the cumulative figures), if any. */
+  firstTimeMs(): number | undefined {
+    let first: number | undefined;
+    for (const points of this.series.values()) if (points.length && (first === undefined || points[0].timeMs < first)) first = points[0].timeMs;
+    return first;
+  }
+
+  /** The last reading time of each node the site uses (nodes never heard are absent). */
+  lastHeard(): Map<number, number> {
+    const out = new Map<number, number>();
+    for (const [k, points] of this.series) {
+      const node = Number(k.slice(0, k.indexOf("/")));
+      const last = points.at(-1);
+      if (last && (out.get(node) ?? -Infinity) < last.timeMs) out.set(node, last.timeMs);
+    }
+    return out;
+  }
+
   /** The energy of one term over [fromMs, toMs], or undefined when it has no reading there. */
   figure(ref: MeterRef, fromMs: number, toMs: number): PeriodFigure | undefined {
     const points = this.series.get(key(ref.node, ref.register)) ?? [];
@@ -114,9 +148,14 @@ export class BalanceLedger {
     const pv = sum(b.pv);
     const selfConsumptionWh = Math.max(0, Math.min(pv.wh, pv.wh - exp.wh));
     const consumptionWh = Math.max(0, imp.wh + pv.wh - exp.wh);
-    const flats = b.flats.map((f) => {
-      const consumption = sum(f.consumption).wh;
-      return { id: f.id, name: f.name, consumptionWh: consumption, pvWh: sum(f.pv).wh, shareOfBuilding: consumptionWh > 0 ? consumption / consumptionWh : null };
+    const flats = b.flats.map((f): FlatBalance => {
+      const use = sum(f.consumption);
+      const share = consumptionWh > 0 ? use.wh / consumptionWh : null;
+      const allocated = share === null ? 0 : Math.min(use.wh, share * selfConsumptionWh);
+      return {
+        id: f.id, name: f.name, consumptionWh: use.wh, pvWh: sum(f.pv).wh, shareOfBuilding: share,
+        selfConsumptionWh: allocated, importWh: use.wh - allocated, selfSufficiency: use.wh > 0 ? allocated / use.wh : null, powerW: use.powerW,
+      };
     });
     return {
       id: b.id,
@@ -138,7 +177,7 @@ export class BalanceLedger {
   }
 }
 
-function termsOf(b: Building): MeterRef[] {
+export function termsOf(b: Building): MeterRef[] {
   return [...b.gridImport, ...b.gridExport, ...b.pv, ...b.heatExport, ...b.heatImport, ...b.flats.flatMap((f) => [...f.consumption, ...f.pv])];
 }
 
