@@ -13,9 +13,12 @@ interface Point { timeMs: number; value: number }
 
 export interface PeriodFigure {
   wh: number;
-  /** Mean power over the last two readings of the period (W), when there are two. */
+  /** Mean power over the last POWER_WINDOW_MS of the period (W), when it has two readings there. */
   powerW: number | null;
 }
+
+/** Live power looks this far back from the last reading. */
+export const POWER_WINDOW_MS = 15 * 60_000;
 
 export interface FlatBalance {
   id: string;
@@ -112,14 +115,7 @@ export class BalanceLedger {
     if (end - start < 1 || points[start].timeMs > toMs) return undefined;
     let wh = 0;
     for (let i = start + 1; i < end; i++) wh += increment(points[i - 1].value, points[i].value);
-    let powerW: number | null = null;
-    if (end - start >= 2) {
-      const a = points[end - 2];
-      const b = points[end - 1];
-      const hours = (b.timeMs - a.timeMs) / 3.6e6;
-      powerW = hours > 0 ? increment(a.value, b.value) / hours : null;
-    }
-    return { wh, powerW };
+    return { wh, powerW: meanPowerW(points, start, end) };
   }
 
   balance(fromMs: number, toMs: number): SiteBalance {
@@ -179,6 +175,33 @@ export class BalanceLedger {
 
 export function termsOf(b: Building): MeterRef[] {
   return [...b.gridImport, ...b.gridExport, ...b.pv, ...b.heatExport, ...b.heatImport, ...b.flats.flatMap((f) => [...f.consumption, ...f.pv])];
+}
+
+/**
+ * Mean power over the window before the last reading of points[start..end). Frames carry the
+ * journal's persisted values, which rise in whole steps (docs/storage.md), so the energy between
+ * the first and the last step inside the window, over the time between those two steps, is the
+ * measure; with fewer than two steps there, the window's energy over its length.
+ */
+function meanPowerW(points: Point[], start: number, end: number): number | null {
+  if (end - start < 2) return null;
+  const lastMs = points[end - 1].timeMs;
+  let first = end - 1;
+  while (first > start && points[first - 1].timeMs >= lastMs - POWER_WINDOW_MS) first--;
+  if (first === end - 1) first--; // at least two readings: the one before the window too
+  const steps: number[] = [];
+  for (let i = first + 1; i < end; i++) if (points[i].value !== points[i - 1].value) steps.push(i);
+  let from = first;
+  let to = end - 1;
+  if (steps.length >= 2) {
+    from = steps[0];
+    to = steps[steps.length - 1];
+  }
+  const hours = (points[to].timeMs - points[from].timeMs) / 3.6e6;
+  if (!(hours > 0)) return null;
+  let wh = 0;
+  for (let i = from + 1; i <= to; i++) wh += increment(points[i - 1].value, points[i].value);
+  return wh / hours;
 }
 
 /** Index of the first point later than `timeMs`. */

@@ -67,10 +67,32 @@ test("ledger: increments summed within the period, a zeroed register counts from
   assert.equal(b.pvWh, 30);
   assert.equal(b.selfConsumptionWh, 21);
   assert.equal(b.consumptionWh, 44 + 30 - 9);
-  assert.equal(b.importW, 10 / (10 / 3600)); // 10 Wh in the last 10 s
+  // Live power: the energy between the first and the last step of the last 15 minutes over the
+  // time between them (t = 10 s and 50 s: 10 + 10 + 4 + 10 Wh in 40 s).
+  assert.equal(b.importW, 34 / (40 / 3600));
   const part = ledger.balance(10_000, 30_000).buildings[0];
   assert.equal(part.importWh, 20);
   assert.equal(part.exportWh, 5);
+});
+
+test("ledger: live power from whole journal steps, over the last 15 minutes only", () => {
+  const ledger = new BalanceLedger(tinySite);
+  // A 40 Wh register stepping every 30 s (4.8 kW), read every 10 s, for an hour; then 10 minutes
+  // at 2.4 kW (a step every 60 s). Hand-computed: the window holds the last 15 minutes.
+  let wh = 0;
+  for (let t = 0; t <= 3600; t += 10) {
+    if (t > 0 && t % 30 === 0) wh += 40;
+    ledger.add({ node: 1, timeMs: t * 1000, registers: { "ct1.import_wh": wh, "ct1.export_wh": 0 } });
+  }
+  assert.ok(Math.abs(ledger.balance(0, 3_600_000).buildings[0].importW! - 4800) < 1e-6);
+  for (let t = 3610; t <= 4200; t += 10) {
+    if (t % 60 === 0) wh += 40;
+    ledger.add({ node: 1, timeMs: t * 1000, registers: { "ct1.import_wh": wh, "ct1.export_wh": 0 } });
+  }
+  // Window [3300, 4200]: steps at 3330, 3360, …, 3600 (4.8 kW) and 3660, …, 4200 (2.4 kW):
+  // from the first (3330) to the last (4200) the 19 steps after the first: 19 × 40 Wh in 870 s.
+  assert.ok(Math.abs(ledger.balance(0, 4_200_000).buildings[0].importW! - 19 * 40 / (870 / 3600)) < 1e-6);
+  assert.equal(ledger.balance(0, 4_200_000).buildings[0].exportW, 0, "no step: no power");
 });
 
 test("ledger: a term without readings is reported missing, never counted as zero silently", () => {
