@@ -70,6 +70,7 @@ const increment = (before: number, after: number) => (after >= before ? after - 
 /** Every reading of the registers a site uses, in time order per register. */
 export class BalanceLedger {
   private readonly series = new Map<string, Point[]>();
+  private readonly heard = new Map<number, number>();
 
   constructor(private readonly site: Site) {
     for (const b of site.buildings) {
@@ -77,15 +78,26 @@ export class BalanceLedger {
     }
   }
 
-  /** Takes a reading; registers the site does not use are ignored (cost: one map look-up each). */
+  /**
+   * Takes a reading; registers the site does not use are ignored (cost: one map look-up each).
+   * Values rise in whole journal steps, so most readings repeat the one before: of a run of equal
+   * values only the first and the last reading are kept (the energies are the same, and memory
+   * grows with the steps, not the frames).
+   */
   add(reading: Reading): void {
+    let used = false;
     for (const [register, value] of Object.entries(reading.registers)) {
       const points = this.series.get(key(reading.node, register));
       if (!points || !Number.isFinite(value)) continue;
+      used = true;
       const last = points.at(-1);
-      if (!last || reading.timeMs >= last.timeMs) points.push({ timeMs: reading.timeMs, value });
-      else points.splice(upperBound(points, reading.timeMs), 0, { timeMs: reading.timeMs, value }); // late arrival
+      if (!last || reading.timeMs >= last.timeMs) {
+        const before = points.at(-2);
+        if (last && before && last.value === value && before.value === value) last.timeMs = reading.timeMs; // the run goes on
+        else points.push({ timeMs: reading.timeMs, value });
+      } else points.splice(upperBound(points, reading.timeMs), 0, { timeMs: reading.timeMs, value }); // late arrival
     }
+    if (used && (this.heard.get(reading.node) ?? -Infinity) < reading.timeMs) this.heard.set(reading.node, reading.timeMs);
   }
 
   /** The time of the earliest reading of any term (the start of the cumulative figures), if any. */
@@ -97,13 +109,7 @@ export class BalanceLedger {
 
   /** The last reading time of each node the site uses (nodes never heard are absent). */
   lastHeard(): Map<number, number> {
-    const out = new Map<number, number>();
-    for (const [k, points] of this.series) {
-      const node = Number(k.slice(0, k.indexOf("/")));
-      const last = points.at(-1);
-      if (last && (out.get(node) ?? -Infinity) < last.timeMs) out.set(node, last.timeMs);
-    }
-    return out;
+    return new Map(this.heard);
   }
 
   /** The energy of one term over [fromMs, toMs], or undefined when it has no reading there. */
@@ -186,18 +192,21 @@ export function termsOf(b: Building): MeterRef[] {
 function meanPowerW(points: Point[], start: number, end: number): number | null {
   if (end - start < 2) return null;
   const lastMs = points[end - 1].timeMs;
-  let first = end - 1;
-  while (first > start && points[first - 1].timeMs >= lastMs - POWER_WINDOW_MS) first--;
-  if (first === end - 1) first--; // at least two readings: the one before the window too
+  const windowMs = lastMs - POWER_WINDOW_MS;
+  // The last reading at or before the window's start: its value holds until the next reading.
+  let first = Math.max(start, upperBound(points, windowMs) - 1);
+  if (first >= end - 1) first = end - 2; // two readings at least: the one before the window too
   const steps: number[] = [];
   for (let i = first + 1; i < end; i++) if (points[i].value !== points[i - 1].value) steps.push(i);
   let from = first;
   let to = end - 1;
+  let fromMs = Math.max(points[first].timeMs, Math.min(windowMs, points[first + 1].timeMs));
   if (steps.length >= 2) {
     from = steps[0];
     to = steps[steps.length - 1];
+    fromMs = points[from].timeMs;
   }
-  const hours = (points[to].timeMs - points[from].timeMs) / 3.6e6;
+  const hours = (points[to].timeMs - fromMs) / 3.6e6;
   if (!(hours > 0)) return null;
   let wh = 0;
   for (let i = from + 1; i <= to; i++) wh += increment(points[i - 1].value, points[i].value);
