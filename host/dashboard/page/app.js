@@ -24,7 +24,7 @@ function card(b, dr, id, nodes) {
   html += row("Self-consumption", kwh(b.selfConsumptionWh), f("selfConsumptionWh"), "kWh");
   html += row("Self-sufficiency", pct(b.selfSufficiency), f("selfSufficiency"), "");
   html += row("Heat exported", kwh(b.heatExportedWh), f("heatExportedWh"), "kWh");
-  if (b.importW !== undefined) html += row("Live import / export / PV", `${watts(b.importW)} / ${watts(b.exportW)} / ${watts(b.pvW)}`, f("livePower"), "W");
+  if (b.importW !== undefined) html += row("Live import/export/PV", `${watts(b.importW)} / ${watts(b.exportW)} / ${watts(b.pvW)}`, f("livePower"), "W");
   html += "</table>";
   if (b.flats && b.flats.length > 0) {
     html += `<table class="flats"><tr><th>Flat</th><th class="num">kWh</th><th class="num">self-suff.</th><th class="num">W</th></tr>`;
