@@ -8,9 +8,10 @@ import { getI32, setI32, getI64, setI64 } from "../util/mem";
 export const MAX_OUTPUTS: i32 = 4;
 const NEVER: i64 = -(<i64>1 << 40);
 
-export const MODE_AUTO: i32 = 0;
+// Modes as the control API numbers them (assembly/outputs/control.ts).
+export const MODE_OFF: i32 = 0;
 export const MODE_ON: i32 = 1;
-export const MODE_OFF: i32 = 2;
+export const MODE_AUTO: i32 = 2;
 
 export const DR_NORMAL: i32 = 0;
 export const DR_REDUCE: i32 = 1; // no automatic switch-on (PV surplus); switch-offs and what is on stay
@@ -97,9 +98,9 @@ export function outputsClampSecond(c: i32, netW: i32, importedMicroWh: i64): voi
   setI64(clampImportMicroWh, c, importedMicroWh);
 }
 
-/** Manual override from the console or a downlink: MODE_AUTO/ON/OFF until `untilS` (0: until changed). */
+/** Manual override from the console or a downlink: MODE_OFF/ON/AUTO until `untilS` (0: until changed). */
 export function outputOverride(i: i32, m: i32, untilS: i64): bool {
-  if (!outputPresent(i) || m < MODE_AUTO || m > MODE_OFF) return false;
+  if (!outputPresent(i) || m < MODE_OFF || m > MODE_AUTO) return false;
   setI32(mode, i, m);
   setI64(modeUntilS, i, m == MODE_AUTO ? 0 : untilS);
   return true;

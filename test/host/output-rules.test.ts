@@ -10,7 +10,7 @@ import { compileHarness, projectRoot } from "./support/asc-compile.js";
 
 const harness = compileHarness("test/harness/outputs.ts");
 const DAY = 86400;
-const MODES: Record<string, number> = { auto: 0, on: 1, off: 2 };
+const MODES: Record<string, number> = { off: 0, on: 1, auto: 2 };
 const DR: Record<string, number> = { normal: 0, reduce: 1, shed: 2 };
 
 interface OutputSpec { on_w: number; off_w: number; on_delay_s: number; off_delay_s: number; min_on_s: number; min_off_s: number; max_on_s_per_day: number; load_w: number }
