@@ -83,7 +83,8 @@ def run(spec):
         for i, o in enumerate(outs):
             since = t - last_switch[i]
             day_full = on_today[i] >= o["max_on_s_per_day"]
-            may_on = (not on[i]) and (not day_full) and since >= o["min_off_s"]
+            # room left today for a whole minimum on-time
+            may_on = (not on[i]) and on_today[i] + o["min_on_s"] <= o["max_on_s_per_day"] and since >= o["min_off_s"]
             want = on[i]
             if mode[i] == "on":
                 want = True

@@ -187,7 +187,10 @@ export function outputsSecond(nowS: i64, day: i64): void {
     const surplusFor = getI64(surplusSinceS, i) == NEVER ? 0 : nowS - getI64(surplusSinceS, i);
     const importFor = getI64(importSinceS, i) == NEVER ? 0 : nowS - getI64(importSinceS, i);
     if (on && importFor > 0 && importFor >= <i64>outputParam(i, P_OFF_DELAY) && sinceSwitch >= <i64>outputParam(i, P_MIN_ON)) autoOff = i; // the last (lowest priority) wins
-    const mayOn = !on && !dayFull && sinceSwitch >= <i64>outputParam(i, P_MIN_OFF) && drLevel == DR_NORMAL;
+    // Switch on only with room for a whole minimum on-time left today: the daily limit then never
+    // cuts an automatic run short of min_on_s.
+    const mayOn = !on && getI64(onTodayS, i) + <i64>outputParam(i, P_MIN_ON) <= <i64>outputParam(i, P_MAX_DAY)
+      && sinceSwitch >= <i64>outputParam(i, P_MIN_OFF) && drLevel == DR_NORMAL;
     if (mayOn && surplusFor > 0 && surplusFor >= <i64>outputParam(i, P_ON_DELAY) && autoOn < 0) autoOn = i; // the first (highest priority) wins
   }
   if (forced != 0) {
