@@ -82,3 +82,43 @@ test("a PV day through the twin: every switch at the second the reference comput
   assert.ok(Math.abs(reg["out1.diverted_wh"] - analytic) <= 0.005 * analytic, `diverted ${reg["out1.diverted_wh"]} Wh, integral ${analytic.toFixed(3)} Wh`);
   assert.equal(reg["out1.state"] + reg["out2.state"], 0, "evening: both off");
 });
+
+/** Type one line and return what the terminal shows for it (echo, answer, prompt). */
+function type(t: Twin, line: string): string {
+  const before = t.consoleText.length;
+  t.typeLines([line]);
+  return t.consoleText.slice(before);
+}
+
+function runUntil(t: Twin, seconds: number): void {
+  while (t.clockUs < seconds * 1e6) t.step();
+}
+
+test("manual override on the console: needs unlock, acts at the next second, ends on time, logged, status bit 13", () => {
+  const twin = new Twin(parseScenario(JSON.stringify({
+    format: "activemeter-scenario/1", board: "test/boards/active-house.json", seconds: 300,
+    mains: { vrms: 230, hz: 50 }, ct: { ct1: { irms: 2, phi_deg: 0 } }, outputs: { out1: { load_w: 2000 } },
+  })));
+  runUntil(twin, 10.5);
+  assert.match(type(twin, "out 1 on 2"), /error: out is protected: unlock first/);
+  assert.match(type(twin, "set out1.min_on_s 10"), /error: outN settings is protected/);
+  type(twin, "unlock 0000");
+  assert.match(type(twin, "set out1.min_on_s 10"), /\r\nok\r\n/);
+  assert.match(type(twin, "out 5 on"), /error: usage: out, or out <N>/);
+  assert.match(type(twin, "out 1 toggle"), /error: usage/);
+  assert.match(type(twin, "out 1 on 2"), /ok: out1 on for 2 min \(from the next second; logged\)/);
+  const typedS = twin.clockUs / 1e6; // 10.5 s: the override ends at 130.5 s, i.e. at the evaluation of second 131
+  runUntil(twin, 60);
+  assert.ok((twin.status() & (1 << 13)) !== 0, "status output_override while the override lasts");
+  assert.match(type(twin, "out"), /out1 \(relay, gpio 23\): on, manual on for 7\d s more; clamp ct1, load ct2; switches 1/);
+  runUntil(twin, 140);
+  assert.equal(twin.status() & (1 << 13), 0, "override over");
+  // On at the first evaluation after the command; off when it ended: its rule sees 460 W of import.
+  assert.deepEqual(twin.outputChanges.map(([us, m]) => [Math.floor(us / 1e6), m]), [[Math.floor(typedS) + 1, 1], [131, 0]]);
+  assert.match(type(twin, "out 2 off"), /ok: out2 off until out N auto/);
+  assert.match(type(twin, "out 2 auto"), /ok: out2 follows its rule again/);
+  const log = type(twin, "log 4");
+  assert.match(log, /: out2 back to auto\r\n.*: out2 manual off\r\n.*: out1 manual on until up 131 s\r\n.*: setting out1\.min_on_s 300 -> 10\r\n/s);
+  // Not legally relevant: nothing of it in the metrological log.
+  assert.doesNotMatch(type(twin, "metrolog 5"), /out[12]/);
+});
