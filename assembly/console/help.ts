@@ -53,10 +53,8 @@ export function commandHelp(ptr: usize, len: u32): void {
     outLine("  refused when the load's PF is under 0.98 or its power varies by over 1 %");
     outLine("  order: voltage, phase, power. Prints before -> after; save keeps it. Needs unlock");
   } else if (named(ptr, len, "out")) {
-    outLine("out: each output (relay/SSR of the board file): on or off, auto or a manual override,");
-    outLine("  its clamps, switches, on-time (today, and the daily limit), diverted energy; the");
-    outLine("  demand-response level. out <N> on|off [minutes]: override (until out <N> auto, or for");
-    outLine("  that long), out <N> auto: back under the rule (outN.* in help set). Needs unlock; logged");
+    outLine("out: the outputs, their state, counters and the demand-response level; out <N> on|off");
+    outLine("  [minutes]: manual override (until out <N> auto); rules: outN.* in help set. Needs unlock");
   } else {
     out("error: no help for '");
     outBytes(ptr, len);

@@ -26,10 +26,8 @@ export function outParamKey(i: i32, f: i32): void {
 }
 
 export function outHelpSetLines(): void {
-  outLine("  outN.on_w *          0 .. 100000 W export (PV surplus) to switch on");
-  outLine("  outN.off_w *         0 .. 100000 W import to switch off");
-  outLine("  outN.on_delay_s *, outN.off_delay_s *, outN.min_on_s *, outN.min_off_s *  0 .. 86400 s");
-  outLine("  outN.max_on_s_per_day * 0 .. 86400 s on in a day at most");
+  outLine("  outN.on_w *, outN.off_w * 0 .. 100000 W export to switch on, import to switch off");
+  outLine("  outN.on_delay_s, off_delay_s, min_on_s, min_off_s, max_on_s_per_day * 0 .. 86400 s");
 }
 
 export function outConfigLines(): void {

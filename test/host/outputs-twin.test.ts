@@ -48,7 +48,7 @@ function switchEvents(t: Twin): [number, number, number][] {
   return events;
 }
 
-test("a PV day through the twin: every switch at the second the reference computes from the scenario, min times and the daily limit kept, diverted energy as its integral", () => {
+test("a PV day through the twin: every switch at the second the reference computes from the scenario, min times and the daily limit kept, diverted energy as its integral", (t) => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "am-outputs-"));
   const file = path.join(dir, "pv-day.json");
   fs.writeFileSync(file, JSON.stringify(scenario));
@@ -81,6 +81,7 @@ test("a PV day through the twin: every switch at the second the reference comput
   assert.ok(analytic > 400, `the water heater ran (${analytic} Wh)`);
   assert.ok(Math.abs(reg["out1.diverted_wh"] - analytic) <= 0.005 * analytic, `diverted ${reg["out1.diverted_wh"]} Wh, integral ${analytic.toFixed(3)} Wh`);
   assert.equal(reg["out1.state"] + reg["out2.state"], 0, "evening: both off");
+  t.diagnostic(`switches ${JSON.stringify(got)}; on ${want.on_s} s; margin ${want.margin_w} W; diverted ${reg["out1.diverted_wh"].toFixed(3)} Wh vs ${analytic.toFixed(3)} Wh`);
 });
 
 /** Type one line and return what the terminal shows for it (echo, answer, prompt). */
@@ -121,4 +122,8 @@ test("manual override on the console: needs unlock, acts at the next second, end
   assert.match(log, /: out2 back to auto\r\n.*: out2 manual off\r\n.*: out1 manual on until up 131 s\r\n.*: setting out1\.min_on_s 300 -> 10\r\n/s);
   // Not legally relevant: nothing of it in the metrological log.
   assert.doesNotMatch(type(twin, "metrolog 5"), /out[12]/);
+  // Rule parameters are settings: saved, they survive a reboot (which also ends every override).
+  assert.match(type(twin, "save"), /ok: settings saved/);
+  type(twin, "reboot");
+  assert.match(type(twin, "config"), /\r\nout1\.min_on_s = 10\r\nout1\.min_off_s = 300\r\n/);
 });
