@@ -38,7 +38,7 @@ export function outputsStart(nowUs: i64): void {
  * windows (no CT metering, or mains lost for 2 s) the rules still run each second, on no power.
  */
 export function outputsTick(nowUs: i64): void {
-  if (!anyOutput) return;
+  if (!anyOutput && outputsDrLevel() == DR_NORMAL) return; // a demand-response level still has to expire
   const s = nowUs / 1_000_000;
   if (s <= lastS) return;
   const windows = ctMeterWindows() - lastWindows;
