@@ -11,6 +11,8 @@ export const STATUS_OVER_RANGE: u32 = 1 << 7; // a CT or the voltage clipped at 
 export const STATUS_UNDER_VOLTAGE: u32 = 1 << 8; // mains below 80 % of nominal or absent (held 1 min)
 export const STATUS_REVERSE_ENERGY: u32 = 1 << 9; // an import-only clamp registered export (held 1 min)
 export const STATUS_ADC_GAP: u32 = 1 << 10; // the board reported lost ADC frames (fw_adc_gap) since start-up: that energy is not registered
+export const STATUS_TIME_UNKNOWN: u32 = 1 << 11; // the board has not set the wall clock (fw_set_time_utc): no billing dates, history or peak demand
+export const STATUS_INFO_CODE: u32 = 1 << 12; // an info code is active (billing register meter.info, docs/billing.md)
 
 let flags: u32 = 0;
 

@@ -20,6 +20,7 @@ import {
 } from "../store/settings-table";
 import { registerName, registerDecimals, persistentRegisterCount, persistentRegisterId } from "../registers";
 import { statusSet, STATUS_CONFIG_CHANGED } from "../status";
+import { billingLogCommand } from "./billing-log";
 
 /** The firmware asks the board for a reset (after `reboot` or `factory-reset`); fw_reset_pending. */
 export let resetRequested = false;
@@ -80,6 +81,7 @@ function logCount(what: string): u32 {
 }
 
 export function logCommand(): void {
+  if (tokenCount >= 2 && billingLogCommand()) return;
   const count = logCount("log");
   if (count == 0) return;
   if (!storeActive()) {

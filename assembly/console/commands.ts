@@ -24,6 +24,7 @@ import { ctHelpSetLines, ctStatusLines, ctConfigLines, isCtKey, ctSetKey } from 
 import { tokenCount, tp, tl, is, outToken } from "./tokens";
 import { requireUnlockedWord, setPin, sessionStateText } from "./session";
 import { setProfileKey, outFrameProfile, omsNodeIdAllowed } from "./profile-key";
+import { isBillingConsoleKey, billingSetKey, billingConfigLines, billingHelpLines, clockStatusLine } from "./billing-keys";
 
 export function saveCommand(): void {
   if (!storeActive()) {
@@ -52,6 +53,7 @@ export function helpSetKeys(): void {
     outLine("  heatN.dtmin_k *      0.1 .. 20 K declared minimum temperature difference");
     outLine("  heatN.pressure_bar * 6 .. 25 bar nominal pressure of the circuit");
     ctHelpSetLines();
+    billingHelpLines();
     outLine("  (every ct and v key needs unlock; a value may carry its unit: 5s, 2.5Wh, 0.5 ms)");
   }
 }
@@ -85,6 +87,7 @@ export function statusCommand(): void {
     outLine(heatSensorFault(c) ? " W, sensor fault" : " W");
   }
   ctStatusLines();
+  clockStatusLine();
   out("frames sent ");
   outU64(framesSent);
   out(", status flags 0x");
@@ -134,6 +137,7 @@ export function configCommand(): void {
     if (heatChannelPresent(c)) configHeat(c);
   }
   ctConfigLines();
+  billingConfigLines();
 }
 
 function outHeatKey(c: i32, name: string): void {
@@ -205,7 +209,7 @@ function unprotectedKey(): bool {
 
 /** The key is spelt like a key of `help set` (the channel may still be missing on this board). */
 function knownKey(): bool {
-  if (is(1, "node.id") || is(1, "report.interval_s") || is(1, "console.lock_s") || is(1, "console.pin") || is(1, "frame.profile")) return true;
+  if (is(1, "node.id") || is(1, "report.interval_s") || is(1, "console.lock_s") || is(1, "console.pin") || is(1, "frame.profile") || isBillingConsoleKey()) return true;
   const key = tp(1);
   const len = tl(1);
   let at: u32 = 0;
@@ -259,6 +263,8 @@ export function setCommand(): void {
       if (tokenCount != 3) outLine("error: frame.profile takes native, oms or both; nothing was changed");
       return;
     }
+  } else if (isBillingConsoleKey()) {
+    if (!billingSetKey()) return;
   } else if (isCtKey(tp(1), tl(1))) {
     if (!ctSetKey()) return;
   } else if (tokenStartsWith(tp(1), tl(1), "heat") ? !setHeatKey() : !setPulseKey()) {

@@ -145,6 +145,8 @@ export class Twin {
     }, this.options.recorder);
     fw.start(packDescriptor(boardForScenario(this.scenario.board, this.scenario.heat)));
     this.adcRefused = false;
+    // The board's RTC (docs/scenarios.md `start_utc`): kept through outages, handed over at power-up.
+    if (this.scenario.startUtc !== undefined) fw.setTimeUtc(this.scenario.startUtc + Math.floor(this.clockUs / 1e6));
     const key = this.options.key === undefined ? testKey(this.scenario.board.node_id) : this.options.key;
     if (key) fw.setKey(key);
     fw.setIdentity(Buffer.from(this.image.sha256, "hex"));
@@ -198,7 +200,7 @@ export class Twin {
   step(): void {
     const outage = this.scenario.outages[this.nextOutage];
     const outageUs = outage ? Math.round(outage.atS * 1e6) : Infinity;
-    const until = Math.min(this.clockUs + STEP_US, this.endUs, Math.max(outageUs, this.clockUs));
+    const until = Math.min(this.clockUs + (this.scenario.stepUs ?? STEP_US), this.endUs, Math.max(outageUs, this.clockUs));
     if (outage && until >= outageUs) {
       this.nextOutage++;
       this.runStep(until);
@@ -296,7 +298,9 @@ export class Twin {
  * Without 'mains' the voltage is 0 V (nothing registers); a clamp without a 'ct' entry carries 0 A.
  */
 class AdcStream {
-  private readonly frontEnd: AnalogFrontEnd;
+  /** The front end from each load step on (`ct.<ch>.steps`): [first frame, front end], ascending. */
+  private readonly frontEnds: [number, AnalogFrontEnd][] = [];
+  private readonly columns: number;
   /** The ADC's real frame rate in mHz (the shell's clock divider; the ideal model: the nominal rate). */
   private readonly rateMilliHz: bigint;
   private readonly block: Uint16Array;
@@ -311,16 +315,23 @@ class AdcStream {
     const built = (c: Channel) => ("as_built" in c && c.as_built ? { ...c, ...c.as_built } : c);
     const spec: BoardSpec = { name: board.name, chip: board.chip, adc: board.adc, channels: [built(voltage), ...cts.map(built)] };
     const mains = scenario.mains;
-    const loads: Record<string, CtLoadSpec> = {};
-    for (const [name, c] of scenario.ct) {
-      loads[name] = { irms: c.irms, phi_deg: c.phiDeg, noise_a: c.noiseA, harmonics: c.harmonics.map((h) => [h.order, h.amplitude, h.phaseDeg]) };
-    }
-    this.frontEnd = new AnalogFrontEnd(spec,
-      mains ? { vrms: mains.vrms, hz: mains.hz, harmonics: mains.harmonics.map((h) => [h.order, h.amplitude, h.phaseDeg]) } : { vrms: 0, hz: 50 },
-      loads, { seed: (scenario.seed ^ Math.floor(scenario.seed / 2 ** 32) ^ 0x5ca1ab1e) >>> 0 });
     const rateHz = realFrameRateHz(spec);
     this.rateMilliHz = BigInt(Math.round(rateHz * 1000));
-    this.block = new Uint16Array(Math.ceil(STEP_US * rateHz / 1e6 + 1) * this.frontEnd.columns);
+    // Load steps: the same signals with the new currents from the step's first frame on.
+    const times = [...new Set([0, ...[...scenario.ct.values()].flatMap((c) => (c.steps ?? []).map((st) => st.atS))])].sort((a, b) => a - b);
+    for (const atS of times) {
+      const loads: Record<string, CtLoadSpec> = {};
+      for (const [name, c] of scenario.ct) {
+        const step = (c.steps ?? []).filter((st) => st.atS <= atS).pop();
+        loads[name] = { irms: step ? step.value : c.irms, phi_deg: c.phiDeg, noise_a: c.noiseA, harmonics: c.harmonics.map((h) => [h.order, h.amplitude, h.phaseDeg]) };
+      }
+      const frontEnd = new AnalogFrontEnd(spec,
+        mains ? { vrms: mains.vrms, hz: mains.hz, harmonics: mains.harmonics.map((h) => [h.order, h.amplitude, h.phaseDeg]) } : { vrms: 0, hz: 50 },
+        loads, { seed: (scenario.seed ^ Math.floor(scenario.seed / 2 ** 32) ^ 0x5ca1ab1e) >>> 0 });
+      this.frontEnds.push([this.frameAt(atS * 1e6), frontEnd]);
+    }
+    this.columns = this.frontEnds[0][1].columns;
+    this.block = new Uint16Array(Math.ceil(STEP_US * rateHz / 1e6 + 1) * this.columns);
   }
 
   /** Index of the first frame sampled at or after `us` (exact integer arithmetic for any run length). */
@@ -335,10 +346,14 @@ class AdcStream {
     const first = this.frameAt(fromUs);
     const frames = this.frameAt(toUs) - first;
     if (frames <= 0) return true;
-    const codes = this.block.subarray(0, frames * this.frontEnd.columns);
-    this.frontEnd.fill(codes, first, frames);
+    const codes = this.block.subarray(0, frames * this.columns);
+    for (let i = 0; i < this.frontEnds.length; i++) {
+      const from = Math.max(first, this.frontEnds[i][0]);
+      const to = Math.min(first + frames, i + 1 < this.frontEnds.length ? this.frontEnds[i + 1][0] : Infinity);
+      if (to > from) this.frontEnds[i][1].fill(codes.subarray((from - first) * this.columns, (to - first) * this.columns), from, to - from);
+    }
     try {
-      firmware.adcBlock(codes, this.frontEnd.columns);
+      firmware.adcBlock(codes, this.columns);
     } catch (e) {
       if (e instanceof FirmwareError && /not supported/.test(e.message) && (firmware.status() & CT_FAULT_FLAG) !== 0) return false;
       throw e;
