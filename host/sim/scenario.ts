@@ -199,7 +199,7 @@ export function parseScenario(text: string, source = "scenario"): Scenario {
   });
 
   const startUtc = data.start_utc === undefined ? undefined : parseUtc(data.start_utc);
-  const stepMs = number(data, "step_ms", "", { min: 10, max: 60_000, integer: true, fallback: 10 });
+  const stepMs = number(data, "step_ms", "", { min: 10, max: 3_600_000, integer: true, fallback: 10 });
   if (stepMs !== 10 && (mains !== undefined || ct.size > 0)) fail(`'step_ms' above 10 needs a scenario without 'mains' and 'ct' (CT sampling runs in 10 ms blocks)`);
   return { board, boardName: data.board, seconds, seed, console: consoleLines as string[], mains, ct, pulse, heat, outages, startUtc, stepUs: stepMs * 1000 };
 }
