@@ -86,8 +86,22 @@ def main():
     chans = {name: segments(spec, seconds) for name, spec in scenario.get("pulse", {}).items()}
     wh = cfg["wh_per_pulse"]
 
+    outages = [(o["at_s"], o["at_s"] + o["off_s"]) for o in scenario.get("outages", [])]
+
+    def metered(segs, t):
+        """Rises before t that the meter saw: none while the power was off."""
+        n = rises_before(segs, t)
+        for a, b in outages:
+            if t > a:
+                n -= rises_before(segs, min(b, t)) - rises_before(segs, a)
+        return n
+
     def values(u):
-        return {f"{name}.wh": rises_before(segs, u - start) * wh[name] for name, segs in chans.items()}
+        # A boundary inside an outage is recorded at the restart: what was metered before the cut.
+        for a, b in outages:
+            if start + a <= u < start + b:
+                u = start + b
+        return {f"{name}.wh": metered(segs, u - start) * wh[name] for name, segs in chans.items()}
 
     local_start = datetime.fromtimestamp(start, zone).replace(tzinfo=None)
     daily, monthly = [], []
