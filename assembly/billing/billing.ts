@@ -10,7 +10,7 @@ import { storeRecordEvent, storeRecordLegal } from "../store/index";
 import { EVENT_STORE_CORRUPT } from "../store/events";
 import { statusSet, STATUS_STORE_CORRUPT } from "../status";
 import { FRAME_REGISTER_COUNT } from "../registers";
-import { ringsLayout, ringRestore, ringAppend, ringAt, recordBuffer, historyDamaged, historyDamagedRecords, RING_MONTHLY, RING_DAILY, RING_PROGRESS } from "./ring";
+import { ringsLayout, ringRestore, ringAppend, ringAt, ringNewestSeq, recordBuffer, historyDamaged, historyDamagedRecords, RING_MONTHLY, RING_DAILY, RING_PROGRESS } from "./ring";
 import { recordBuild, recordBytes, recordRegister, recordRestorePeaks, KIND_MONTHLY, KIND_DAILY, KIND_PROGRESS, FLAG_LATE, FLAG_CLOCK_STEP, FLAG_FIRST } from "./record";
 import { peaksInit, peaksTick, peaksReset, peaksBreakHour } from "./peaks";
 import { hoursInit, hoursTick, hoursRestore, hoursNewPeriod } from "./hours";
@@ -22,6 +22,13 @@ export const DAMAGE_HISTORY: u16 = 1 << 12;
 const LATE_S: i64 = 60;
 
 export let historyOn = false;
+/** The newest record per ring already sent in a billing frame (records after it wait, oldest first). */
+let sentMonthly: u32 = 0;
+let sentDaily: u32 = 0;
+let repeatDue = false;
+/** The newest monthly record goes out again once a day (a lost frame is repaired within a day). */
+const REPEAT_US: i64 = 86_400_000_000;
+let lastMonthlyFrameUs: i64 = 0;
 let nextDaily: i64 = -1;
 let nextMonthly: i64 = -1;
 /** Boundary of the newest record per ring (0: none). */
@@ -51,11 +58,14 @@ export function billingInit(nowUs: i64): void {
   targetUtcS = 0;
   memory.fill(target, 0xff, 8 * FRAME_REGISTER_COUNT);
   stepsAtDaily = stepsAtMonthly = 0;
+  lastMonthlyFrameUs = nowUs - REPEAT_US; // the billing-date record once after every start-up
   historyOn = historyPresent() && ringsLayout(recordBytes(), HISTORY_SECTORS);
   if (!historyOn) return;
   ringRestore(RING_MONTHLY);
   ringRestore(RING_DAILY);
   ringRestore(RING_PROGRESS);
+  sentMonthly = ringNewestSeq(RING_MONTHLY); // sent before the restart (or lost with it: still in flash, on the console)
+  sentDaily = ringNewestSeq(RING_DAILY);
   let monthlyTaken: i64 = -1;
   if (ringAt(RING_MONTHLY, 0)) {
     newestMonthly = <i64>load<u32>(recordBuffer, 8);
@@ -86,6 +96,24 @@ function write(ring: i32, kind: u8, boundary: i64, utc: i64, first: bool, steppe
   const flags: u8 = (utc - boundary > LATE_S ? FLAG_LATE : 0) | (first ? FLAG_FIRST : 0) | (stepped ? FLAG_CLOCK_STEP : 0);
   recordBuild(kind, flags, boundary, utc);
   ringAppend(ring);
+}
+
+/** A billing frame is due with this report: a new record, or the daily repeat of the billing-date one. */
+export function billingFrameDue(nowUs: i64): bool {
+  if (!historyOn) return false;
+  repeatDue = newestMonthly > 0 && nowUs - lastMonthlyFrameUs >= REPEAT_US;
+  return repeatDue || ringNewestSeq(RING_MONTHLY) > sentMonthly || ringNewestSeq(RING_DAILY) > sentDaily;
+}
+
+/** Load the record of the due billing frame (the oldest unsent, monthly first) into recordBuffer and mark it sent. */
+export function billingFrameRecord(nowUs: i64): bool {
+  const monthly = repeatDue || ringNewestSeq(RING_MONTHLY) > sentMonthly;
+  const ring = monthly ? RING_MONTHLY : RING_DAILY;
+  const unsent = ringNewestSeq(ring) - (monthly ? sentMonthly : sentDaily);
+  if (!ringAt(ring, unsent > 0 ? unsent - 1 : 0)) return false;
+  if (monthly) { sentMonthly = max<u32>(sentMonthly, load<u32>(recordBuffer, 4)); lastMonthlyFrameUs = nowUs; }
+  else sentDaily = max<u32>(sentDaily, load<u32>(recordBuffer, 4));
+  return true;
 }
 
 export function billingTick(nowUs: i64): void {
