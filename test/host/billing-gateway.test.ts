@@ -10,6 +10,7 @@ import Database from "better-sqlite3";
 import { readScenario } from "../../host/sim/scenario.js";
 import { Twin } from "../../host/sim/twin.js";
 import { bytesToHex, decodeFrame, TestKeys } from "../../host/frame/index.js";
+import { decodeOms } from "../../host/oms/telegram.js";
 import { billingDiscoveryConfig, billingStates } from "../../host/gateway/discovery.js";
 import { runCli } from "./support/cli.js";
 import { writeScenario, parseLog, loadSteps } from "./support/billing.js";
@@ -66,4 +67,25 @@ test("billing frames: the gateway stores every record once, equal to the meter's
   const config = billingDiscoveryConfig("activemeter", 8401, "pulse1.wh.peak_w") as Record<string, unknown>;
   assert.equal(config.device_class, "power");
   assert.equal(config.state_topic, "activemeter/8401/pulse1_wh_peak_w");
+});
+
+test("OMS profile: the billing date and its values as storage number 1 records", () => {
+  const file = writeScenario({
+    format: "activemeter-scenario/1", board: "test/boards/billing-s0.json", seconds: 40 * 86400, start_utc: "2026-03-28T00:00:00Z", step_ms: 600_000,
+    console: ["unlock 0000", "set frame.profile both", "save", "lock"],
+    pulse: { pulse1: { hz: 10 / 3600, start_s: 1.5 }, pulse2: { hz: 3 / 3600, start_s: 1.5 } },
+  });
+  const twin = new Twin(readScenario(file));
+  twin.runToEnd();
+  const before = twin.consoleText.length;
+  twin.typeLines(["log monthly 1"]);
+  const [newest] = parseLog(twin.consoleText.slice(before));
+  const keys = new TestKeys();
+  const oms = twin.frames.filter((f) => f[0] !== 1 && f[0] !== 2).map((f) => decodeOms(f, { keys }));
+  const last = oms.at(-1)!;
+  assert.equal(last.target_time, "2026-05-01T00:00", "the billing date in local time (CEST)");
+  assert.equal(newest.at, Date.UTC(2026, 3, 30, 22) / 1000);
+  assert.deepEqual(last.target, Object.fromEntries(Object.entries(newest.values).map(([k, v]) => [k, Math.floor(v * 10) / 10])));
+  const first = oms.find((t) => t.counter > 0)!;
+  assert.equal(first.target, undefined, "nothing before the first billing date");
 });
