@@ -55,37 +55,43 @@ export function billingRegisterValue(id: i32): i64 {
   return group == 0 ? <i64>load<u32>(entryAt(ch, k)) : <i64>load<u32>(entryAt(ch, k), 4);
 }
 
-function suffix(id: i32): string {
-  if (id == 64) return "clock.utc_s";
-  if (id == 65) return "meter.on_s";
-  if (id == 66) return "meter.error_s";
-  if (id == 67) return "meter.info";
-  if (id == TARGET_UTC) return "target.utc_s";
-  if (id < HEAT_MAX) { const g = (id - (id < PULSE_PEAK ? CT_PEAK : PULSE_PEAK)) >> 2; return g == 0 ? "peak_w" : g == 1 ? "peak_mean_w" : "peak_utc_s"; }
+// Names as one ASCII table (no UTF-16 strings in static memory): NAME_* index NAME_AT.
+const NAME_BYTES = memory.data<u8>([0x63, 0x6c, 0x6f, 0x63, 0x6b, 0x2e, 0x75, 0x74, 0x63, 0x5f, 0x73, 0x6d, 0x65, 0x74, 0x65, 0x72, 0x2e, 0x6f, 0x6e, 0x5f, 0x73, 0x6d, 0x65, 0x74, 0x65, 0x72, 0x2e, 0x65, 0x72, 0x72, 0x6f, 0x72, 0x5f, 0x73, 0x6d, 0x65, 0x74, 0x65, 0x72, 0x2e, 0x69, 0x6e, 0x66, 0x6f, 0x74, 0x61, 0x72, 0x67, 0x65, 0x74, 0x2e, 0x75, 0x74, 0x63, 0x5f, 0x73, 0x70, 0x65, 0x61, 0x6b, 0x5f, 0x77, 0x70, 0x65, 0x61, 0x6b, 0x5f, 0x6d, 0x65, 0x61, 0x6e, 0x5f, 0x77, 0x70, 0x65, 0x61, 0x6b, 0x5f, 0x75, 0x74, 0x63, 0x5f, 0x73, 0x6d, 0x61, 0x78, 0x5f, 0x70, 0x6f, 0x77, 0x65, 0x72, 0x5f, 0x77, 0x6d, 0x61, 0x78, 0x5f, 0x70, 0x6f, 0x77, 0x65, 0x72, 0x5f, 0x75, 0x74, 0x63, 0x5f, 0x73, 0x6d, 0x61, 0x78, 0x5f, 0x66, 0x6c, 0x6f, 0x77, 0x5f, 0x6c, 0x68, 0x6d, 0x61, 0x78, 0x5f, 0x66, 0x6c, 0x6f, 0x77, 0x5f, 0x75, 0x74, 0x63, 0x5f, 0x73, 0x74, 0x61, 0x72, 0x67, 0x65, 0x74, 0x2e, 0x68, 0x65, 0x61, 0x74, 0x70, 0x75, 0x6c, 0x73, 0x65, 0x63, 0x74]);
+const NAME_AT: StaticArray<u8> = [0, 11, 21, 34, 44, 56, 62, 73, 83, 94, 109, 120, 134, 141, 145, 150, 152];
+const N_CLOCK = 0, N_ON = 1, N_ERROR = 2, N_INFO = 3, N_TARGET_UTC = 4, N_PEAK = 5, N_MEAN = 6, N_PEAK_UTC = 7, N_MAX_POWER = 8,
+  N_MAX_POWER_UTC = 9, N_MAX_FLOW = 10, N_MAX_FLOW_UTC = 11, N_TARGET = 12, N_HEAT = 13, N_PULSE = 14, N_CT = 15;
+
+function suffix(id: i32): i32 {
+  if (id == 64) return N_CLOCK;
+  if (id == 65) return N_ON;
+  if (id == 66) return N_ERROR;
+  if (id == 67) return N_INFO;
+  if (id == TARGET_UTC) return N_TARGET_UTC;
+  if (id < HEAT_MAX) { const g = (id - (id < PULSE_PEAK ? CT_PEAK : PULSE_PEAK)) >> 2; return g == 0 ? N_PEAK : g == 1 ? N_MEAN : N_PEAK_UTC; }
   const f = (id - HEAT_MAX) >> 1;
-  return f == 0 ? "max_power_w" : f == 1 ? "max_power_utc_s" : f == 2 ? "max_flow_lh" : "max_flow_utc_s";
+  return f == 0 ? N_MAX_POWER : f == 1 ? N_MAX_POWER_UTC : f == 2 ? N_MAX_FLOW : N_MAX_FLOW_UTC;
 }
+function writeName(n: i32, out: usize, at: u32): u32 {
+  const from = <u32>unchecked(NAME_AT[n]), to = <u32>unchecked(NAME_AT[n + 1]);
+  memory.copy(out + at, NAME_BYTES + from, to - from);
+  return at + to - from;
+}
+
 
 /** Name of a billing register (ASCII at `out`), its length; 0 if absent. The target values: "target." + the register's name. */
 export function billingRegisterName(id: i32, out: usize): u32 {
   if (!billingRegisterExists(id)) return 0;
   if (id >= TARGET_FIRST) {
-    const n = writeAscii("target.", out, 0);
+    const n = writeName(N_TARGET, out, 0);
     return n + registerName(id - TARGET_FIRST, out + n);
   }
   let n: u32 = 0;
   if (id >= CT_PEAK && id != TARGET_UTC) {
     const heat = id >= HEAT_MAX;
-    n = writeAscii(heat ? "heat" : id >= PULSE_PEAK ? "pulse" : "ct", out, 0);
+    n = writeName(heat ? N_HEAT : id >= PULSE_PEAK ? N_PULSE : N_CT, out, 0);
     const num = heat ? id & 1 : (id - (id >= PULSE_PEAK ? PULSE_PEAK : CT_PEAK)) & 3;
     store<u8>(out + n++, <u8>(0x31 + num));
     store<u8>(out + n++, 0x2e);
   }
-  return writeAscii(suffix(id), out, n);
+  return writeName(suffix(id), out, n);
 }
-
-function writeAscii(s: string, out: usize, at: u32): u32 {
-  for (let i = 0; i < s.length; i++) store<u8>(out + at++, <u8>s.charCodeAt(i));
-  return at;
-}
-

@@ -7,6 +7,7 @@ import { boardFlashRead, boardFlashProgram, boardFlashErase } from "../abi/board
 import { flashSectorBytes } from "../board/descriptor";
 import { sectorOffset, historySector } from "../store/layout";
 import { recordState, RECORD_ERASED, RECORD_VALID, RECORD_TORN } from "../store/record";
+import { sharedRecordBuffer, SHARED_RECORD_BYTES } from "../store/config";
 
 export const RING_MONTHLY = 0;
 export const RING_DAILY = 1;
@@ -15,9 +16,12 @@ const RINGS = 3;
 export const RECORD_MAGIC: u32 = 0x31484d41; // "AMH1"
 const SLOT_VOID = 4;
 
-/** The record buffer every billing module shares (one slot, at most 1 KiB). */
-export const RECORD_CAPACITY: u32 = 1024;
-export const recordBuffer = memory.data(<i32>RECORD_CAPACITY, 8);
+/**
+ * The record buffer every billing module shares (one slot): the configuration store's buffer,
+ * free outside a configuration read or save (no billing work runs inside one).
+ */
+export const RECORD_CAPACITY: u32 = SHARED_RECORD_BYTES;
+export const recordBuffer: usize = sharedRecordBuffer;
 export let slotBytes: u32 = 0;
 export let crcAt: u32 = 0;
 export let historyDamaged = false;

@@ -25,7 +25,7 @@ export function billingSetKey(): bool {
   if (is(1, "billing.tz")) {
     const rule = tokenCount == 3 ? tzParse(tp(2), tl(2)) : -1;
     if (rule < 0) {
-      outLine("error: billing.tz takes a POSIX TZ rule with M transition rules and quarter-hour offsets, e.g. CET-1CEST,M3.5.0,M10.5.0/3; nothing was changed");
+      outLine("error: billing.tz takes a POSIX TZ rule (M rules), e.g. CET-1CEST,M3.5.0,M10.5.0/3; nothing was changed");
       return false;
     }
     billingSettingApply(KEY_BILLING_TZ, rule);
@@ -79,16 +79,16 @@ export function billingConfigLines(): void {
 }
 
 export function billingHelpLines(): void {
-  outLine("  billing.day *        1 .. 28: the billing date's day of the month");
-  outLine("  billing.hour *       0 .. 23: local hour of the billing date and the daily records");
-  outLine("  billing.tz *         POSIX TZ rule (default CET-1CEST,M3.5.0,M10.5.0/3)");
-  outLine("  billing.peak_hours * 1 .. 5 top hours (distinct days) in the peak-demand mean");
+  outLine("  billing.day *        1 .. 28 day of the billing date");
+  outLine("  billing.hour *       0 .. 23 local hour of billing date and daily records");
+  outLine("  billing.tz *         POSIX TZ rule (CET-1CEST,M3.5.0,M10.5.0/3)");
+  outLine("  billing.peak_hours * 1 .. 5 top hours in the peak-demand mean");
 }
 
 export function clockStatusLine(): void {
   const utc = clockUtcS(boardTimeUs());
   out("clock: ");
-  if (utc < 0) { outLine("unknown (the board has not set it: no billing records until it does)"); return; }
+  if (utc < 0) { outLine("unknown (no billing records until the board sets it)"); return; }
   outLocalTime(utc);
   outLine("");
 }

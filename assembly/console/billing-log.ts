@@ -89,7 +89,7 @@ function recordLine(): void {
 export function billingLogCommand(): bool {
   const monthly = is(1, "monthly");
   if (!monthly && !is(1, "daily")) return false;
-  if (!historyOn) { outLine("error: this board has no billing history (no room in its storage partition)"); return true; }
+  if (!historyOn) { outLine("error: no billing history on this board"); return true; }
   let count: u32 = monthly ? 24 : 62;
   if (tokenCount == 3) {
     count = 0;

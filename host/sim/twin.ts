@@ -311,6 +311,9 @@ class AdcStream {
   private readonly rateMilliHz: bigint;
   private readonly block: Uint16Array;
 
+  /** The front end before any load step (tests adjust its signals directly). */
+  get frontEnd(): AnalogFrontEnd { return this.frontEnds[0][1]; }
+
   constructor(scenario: Scenario) {
     const board = scenario.board;
     const voltage = board.channels.find((c) => c.kind === "voltage");
