@@ -1,10 +1,10 @@
 // The wall clock: UTC seconds from the board (RTC, SNTP; the twin: scenario start_utc) kept
 // against the µs clock. Unknown until the board sets it (status time_unknown); a step of more
-// than CLOCK_STEP_LOG_S is an event (type 20: old and new UTC second). A later time-sync
+// than CLOCK_STEP_LOG_S is an event (type 21: old and new UTC second). A later time-sync
 // downlink calls clockSetUtc too.
 import { statusSet, statusClear, STATUS_TIME_UNKNOWN } from "../status";
 
-export const EVENT_CLOCK_STEP: u16 = 20;
+export const EVENT_CLOCK_STEP: u16 = 21; // (20 is the metrological log's acknowledgement)
 /** Steps up to this are drift corrections, not events. */
 export const CLOCK_STEP_LOG_S: i64 = 5;
 /** Plausible UTC: 2020-01-01 … 2105-12-31 (u32 seconds in records). */

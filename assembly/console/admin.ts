@@ -20,7 +20,8 @@ import {
 } from "../store/settings-table";
 import { registerName, registerDecimals, persistentRegisterCount, persistentRegisterId } from "../registers";
 import { statusSet, STATUS_CONFIG_CHANGED } from "../status";
-import { billingLogCommand } from "./billing-log";
+import { billingLogCommand, outLocalTime } from "./billing-log";
+import { EVENT_CLOCK_STEP } from "../clock/clock";
 
 /** The firmware asks the board for a reset (after `reboot` or `factory-reset`); fw_reset_pending. */
 export let resetRequested = false;
@@ -203,6 +204,7 @@ function logLine(counter: u32, boot: u32, upS: u32, type: u16, key: u16, oldV: i
     out((key & 4) != 0 ? "events " : "");
     out((key & (1 << 14)) != 0 ? "lockout " : "");
     out((key & (1 << 15)) != 0 ? "metrolog " : "");
+    out((key & (1 << 12)) != 0 ? "billing-history " : "");
     out(")");
     // Journal detail (docs/storage.md): what start-up could not prove.
     out((key & (2 << 3)) != 0 ? ", newest journal sector unreadable: older one used" : "");
@@ -224,6 +226,12 @@ function logLine(counter: u32, boot: u32, upS: u32, type: u16, key: u16, oldV: i
   } else if (type == EVENT_LOG_ACK) {
     out("metrological log read out and acknowledged up to record ");
     outU64(<u64>newV);
+    outLine("");
+  } else if (type == EVENT_CLOCK_STEP) {
+    out("clock stepped from ");
+    outLocalTime(oldV);
+    out(" to ");
+    outLocalTime(newV);
     outLine("");
   } else if (type == CT_EVENT_FAULT) {
     out("ct_fault: board parameters refused for");

@@ -54,3 +54,29 @@ test("over-range (75 A on a 30 A clamp) and voltage absent (10 V mains): latched
   const clean = run({ board: "esp32-devkitc", seconds: 30, mains: { vrms: 230, hz: 50 }, ct: { ct1: { irms: 5, phi_deg: 0 } } });
   assert.equal(clean["meter.info"], 0, "a clean CT run raises none");
 });
+
+test("clock: unknown time is a status flag and writes no record; a step of more than 5 s is an event and flags the next records", () => {
+  const base = { format: "activemeter-scenario/1", board: "test/boards/billing-s0.json", seconds: 2 * 86400, step_ms: 600_000, pulse: { pulse1: { hz: 2 / 3600, start_s: 1.5 } } };
+  const blind = new Twin(readScenario(writeScenario(base)));
+  blind.runToEnd();
+  assert.notEqual(blind.status() & (1 << 11), 0, "time_unknown without a clock");
+  blind.typeLines(["log daily", "status"]);
+  assert.match(blind.consoleText, /daily records, newest first \(0 written\):\r\n\(none yet\)/);
+  assert.match(blind.consoleText, /clock: unknown/);
+  assert.equal(blind.registers()["clock.utc_s"], 0);
+
+  const twin = new Twin(readScenario(writeScenario({ ...base, start_utc: "2026-09-01T00:00:00Z" })));
+  while (twin.clockUs < 30 * 3600e6) twin.step();
+  const fw = (twin as unknown as { firmware: { setTimeUtc(s: number): boolean } }).firmware;
+  const now = Date.UTC(2026, 8, 1) / 1000 + 30 * 3600;
+  assert.equal(fw.setTimeUtc(now + 3), true, "a 3 s correction");
+  assert.equal(fw.setTimeUtc(now + 120), true, "a 2 min step");
+  assert.equal(fw.setTimeUtc(1_000), false, "1970 is refused");
+  twin.runToEnd();
+  twin.typeLines(["log 3", "log daily 3"]);
+  assert.match(twin.consoleText, /clock stepped from 2026-09-02T08:00\+02:00 to 2026-09-02T08:02\+02:00/);
+  assert.equal((twin.consoleText.match(/clock stepped/g) ?? []).length, 1, "the 3 s correction is not an event");
+  // (late as well: after the 2-min step the twin's 10-min ticks fall 2 min after the boundary)
+  assert.match(twin.consoleText, /#2 at=2026-09-03T00:00\+02:00 taken=\S+ flags=(late,)?clock-step,/);
+  assert.match(twin.consoleText, /#1 at=2026-09-02T00:00\+02:00 taken=\S+ flags=first, /);
+});
