@@ -37,6 +37,8 @@ export const STATUS_FLAGS: Record<number, string> = {
   10: "adc_gap",
   11: "time_unknown",
   12: "info_code",
+  13: "output_override",
+  14: "demand_response",
 };
 
 /** What a frame says before its payload: readable without a key (and unverified until checked). */

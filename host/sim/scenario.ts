@@ -8,8 +8,12 @@ export const SCENARIO_FORMAT = "activemeter-scenario/1";
 
 export interface Harmonic { order: number; amplitude: number; phaseDeg: number }
 export interface MainsSpec { vrms: number; hz: number; harmonics: Harmonic[] }
-export interface CtSpec { irms: number; phiDeg: number; harmonics: Harmonic[]; noiseA: number; steps?: LoadStep[] }
-/** A load step: from `atS` on, the channel runs at `hz` (pulse) or `irms` (CT). */
+/** Piecewise-linear real power at PF 1 over time: [[t_s, W], …] (> 0 import, < 0 export, e.g. PV). */
+export type PowerProfile = [number, number][];
+export interface CtSpec { irms: number; phiDeg: number; harmonics: Harmonic[]; noiseA: number; profileW?: PowerProfile }
+/** An output's load: `loadW` watts (resistive) through `clamps` while the firmware has the output on. */
+export interface OutputLoad { loadW: number; clamps: string[] }
+/** A load step: from `atS` on, the pulse train runs at `value` Hz. */
 export interface LoadStep { atS: number; value: number }
 export interface PulseSpec { hz: number; onMs: number; bounceMs: number; startS: number; stopS: number; ghostProb: number; steps?: LoadStep[] }
 export interface HeatSpec { flowM3h: number; supplyC: number; returnC: number; startS: number; stopS: number; litresPerPulse?: number }
@@ -26,6 +30,8 @@ export interface Scenario {
   pulse: Map<string, PulseSpec>;
   heat: Map<string, HeatSpec>;
   outages: Outage[];
+  /** Closed loop: each output's load follows fw_output_state (docs/scenarios.md). */
+  outputs: Map<string, OutputLoad>;
   /** UTC second at t = 0 (the board's RTC); undefined: the board has no clock (time_unknown). */
   startUtc?: number;
   /** Main-loop step, µs (default 10 ms; longer steps skip idle time in long runs). */
@@ -36,7 +42,7 @@ export class ScenarioError extends Error {}
 
 type Json = Record<string, unknown>;
 
-const TOP_FIELDS = ["$schema", "format", "description", "board", "seconds", "seed", "console", "mains", "ct", "pulse", "heat", "outages", "start_utc", "step_ms"];
+const TOP_FIELDS = ["$schema", "format", "description", "board", "seconds", "seed", "console", "mains", "ct", "pulse", "heat", "outages", "outputs", "start_utc", "step_ms"];
 
 /** `steps`: [[at_s, value], …] in ascending time within the run. */
 function loadSteps(v: unknown, where: string, seconds: number, max: number): LoadStep[] {
@@ -95,6 +101,27 @@ function harmonics(v: unknown, where: string): Harmonic[] {
   });
 }
 
+function profile(v: unknown, where: string): PowerProfile | undefined {
+  if (v === undefined) return undefined;
+  if (!Array.isArray(v) || v.length === 0) fail(`'${where}' must be a non-empty list of [t_s, watts]`);
+  return v.map((p, i) => {
+    if (!Array.isArray(p) || p.length !== 2 || p.some((x) => typeof x !== "number" || !Number.isFinite(x))) fail(`'${where}[${i}]' must be [t_s, watts] numbers`);
+    const [t, w] = p as number[];
+    if (t < 0 || (i > 0 && t <= (v[i - 1] as number[])[0])) fail(`'${where}[${i}]' time must be at least 0 and after the point before it`);
+    if (Math.abs(w) > 200_000) fail(`'${where}[${i}]' power must be within +/-200000 W, not ${w}`);
+    return [t, w] as [number, number];
+  });
+}
+
+/** The profile's power at time t (s): linear between points, the end values outside them. */
+export function profileAt(p: PowerProfile, t: number): number {
+  if (t <= p[0][0]) return p[0][1];
+  for (let k = 1; k < p.length; k++) {
+    if (t <= p[k][0]) return p[k - 1][1] + (p[k][1] - p[k - 1][1]) * (t - p[k - 1][0]) / (p[k][0] - p[k - 1][0]);
+  }
+  return p[p.length - 1][1];
+}
+
 function channelMap<T>(v: unknown, field: string, board: Board, kind: "ct" | "pulse" | "heat", parse: (obj: Json, where: string) => T): Map<string, T> {
   const out = new Map<string, T>();
   if (v === undefined) return out;
@@ -146,13 +173,13 @@ export function parseScenario(text: string, source = "scenario"): Scenario {
   }
 
   const ct = channelMap(data.ct, "ct", board, "ct", (o, w) => {
-    onlyFields(o, ["irms", "phi_deg", "harmonics", "noise_a", "steps"], w);
+    onlyFields(o, ["irms", "phi_deg", "harmonics", "noise_a", "profile_w"], w);
     return {
-      irms: number(o, "irms", w, { min: 0, max: 1000 }),
+      profileW: profile(o.profile_w, `${w}profile_w`),
+      irms: number(o, "irms", w, { min: 0, max: 1000, fallback: o.profile_w === undefined ? undefined : 0 }),
       phiDeg: number(o, "phi_deg", w, { min: -360, max: 360, fallback: 0 }),
       harmonics: harmonics(o.harmonics, `${w}harmonics`),
       noiseA: number(o, "noise_a", w, { min: 0, max: 100, fallback: 0 }),
-      steps: loadSteps(o.steps, `${w}steps`, seconds, 1000),
     };
   });
 
@@ -198,10 +225,28 @@ export function parseScenario(text: string, source = "scenario"): Scenario {
     return { atS: number(o, "at_s", `outages[${i}].`, { min: 0 }), offS: number(o, "off_s", `outages[${i}].`, { above: 0 }) };
   });
 
+  const outputs = new Map<string, OutputLoad>();
+  if (data.outputs !== undefined) {
+    if (!isObject(data.outputs)) fail(`'outputs' must be an object of the board's outputs`);
+    const known = board.outputs ?? [];
+    for (const [name, spec] of Object.entries(data.outputs)) {
+      const o = known.find((x) => x.name === name);
+      if (!o) fail(`unknown output 'outputs.${name}' on board ${board.name} (its outputs: ${known.map((x) => x.name).join(", ") || "none"})`);
+      if (!isObject(spec)) fail(`'outputs.${name}' must be an object {load_w, clamps}`);
+      onlyFields(spec, ["load_w", "clamps"], `outputs.${name}.`);
+      const clamps = spec.clamps ?? [o.clamp, ...(o.load_clamp ? [o.load_clamp] : [])];
+      const cts = channelsOfKind(board, "ct").map((c) => c.name);
+      if (!Array.isArray(clamps) || clamps.some((c) => typeof c !== "string" || !cts.includes(c))) {
+        fail(`'outputs.${name}.clamps' must list CT channels of board ${board.name} (${cts.join(", ")})`);
+      }
+      outputs.set(name, { loadW: number(spec, "load_w", `outputs.${name}.`, { min: 0, max: 100_000 }), clamps: clamps as string[] });
+    }
+  }
+
   const startUtc = data.start_utc === undefined ? undefined : parseUtc(data.start_utc);
   const stepMs = number(data, "step_ms", "", { min: 10, max: 3_600_000, integer: true, fallback: 10 });
   if (stepMs !== 10 && (mains !== undefined || ct.size > 0)) fail(`'step_ms' above 10 needs a scenario without 'mains' and 'ct' (CT sampling runs in 10 ms blocks)`);
-  return { board, boardName: data.board, seconds, seed, console: consoleLines as string[], mains, ct, pulse, heat, outages, startUtc, stepUs: stepMs * 1000 };
+  return { board, boardName: data.board, seconds, seed, console: consoleLines as string[], mains, ct, pulse, heat, outages, outputs, startUtc, stepUs: stepMs * 1000 };
 }
 
 /** `start_utc`: an ISO 8601 UTC time ("2026-03-28T00:00:00Z") or UTC seconds since 1970. */

@@ -1,4 +1,4 @@
-// Peak demand and heat maxima against the scenario's own load profile: a CT load that steps
+// Peak demand and heat maxima against the scenario's own load profile: a CT load (profile_w) that steps
 // every whole hour across a local midnight (so two local days), with heat flowing throughout.
 // Expected values are analytic: P = V·I (PF 1) per hour; heat power = flow × ΔΘ × k with k
 // from the IAPWS-IF97 vectors (test/vectors/heat-scenarios-if97.json); flow = the scenario's.
@@ -26,7 +26,8 @@ test("CT peak demand per hour across local midnight: the highest hour, its time,
   const file = writeScenario({
     format: "activemeter-scenario/1", board: boardFile, seconds: 3 * 3600 + 5, start_utc: START,
     mains: { vrms: V, hz: 50 },
-    ct: { ct1: { irms: AMPS[0], phi_deg: 0, steps: [[3600, AMPS[1]], [7200, AMPS[2]]] } },
+    // Load steps as a power profile (PF 1): each hour's power, stepping within 10 ms at the hour.
+    ct: { ct1: { profile_w: [[0, AMPS[0] * V], [3599.99, AMPS[0] * V], [3600, AMPS[1] * V], [7199.99, AMPS[1] * V], [7200, AMPS[2] * V]] } },
     heat: { heat1: { flow_m3h: 0.6, supply_c: 70, return_c: 40 } },
   });
   const twin = new Twin(readScenario(file));

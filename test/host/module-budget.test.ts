@@ -13,12 +13,13 @@ import { moduleSize } from "../../host/bench/module-size.js";
 /** The issue's targets. */
 const TARGET_WASM_BYTES = 32 * 1024;
 const TARGET_RV32_OS_FLASH_BYTES = 64 * 1024;
-/** NOT YET THE TARGET: measured 2026-12-01 (64 480 B / 79 228 B after merging issues 17, 13 and 14)
- * + ~2 % margin; issue 20 (billing registers: clock, TZ rule, history rings, peak demand, hours,
- * info codes, billing frames, OMS storage 1, console) added ≈ 12.7 KB / 14 KB: 78 491 B / 94 228 B
- * measured + ~2 %. Lower them as the module shrinks, down to the targets. */
-const BUDGET_WASM_BYTES_NOT_YET_TARGET = 80_000;
-const BUDGET_RV32_OS_FLASH_BYTES_NOT_YET_TARGET = 96_500;
+/** NOT YET THE TARGET: measured 2026-12-01 (64 480 B / 79 228 B after merging issues 17, 13 and 14;
+ * 65 840 / 80 660 B before issue 21's outputs, 72 682 / 86 460 B with them: rule engine, its
+ * wiring, console `out` and outN.* settings, registers; issue 20's billing registers (clock, TZ
+ * rule, history rings, peak demand, hours, info codes, billing frames, OMS storage 1, console)
+ * add ≈ 12.7 KB / 14 KB) + ~2 % margin; lower them as the module shrinks, down to the targets. */
+const BUDGET_WASM_BYTES_NOT_YET_TARGET = 88_000;
+const BUDGET_RV32_OS_FLASH_BYTES_NOT_YET_TARGET = 104_000;
 /** wasm2c copies every data segment at each power-up with its own inline code. */
 const MAX_DATA_SEGMENTS = 16;
 
