@@ -6,6 +6,8 @@ import { statusFlags } from "./status";
 import { storeFrameCounterStart, storeReserveFrameCounter, storeEventCounter } from "./store/index";
 import { omsMessageCount, omsNativeToo } from "./oms/send";
 import { omsEncode, omsBuffer } from "./oms/telegram";
+import { billingFrameDue, billingFrameRecord } from "./billing/billing";
+import { encodeBillingFrame } from "./billing/frame";
 
 export let framesSent: u32 = 0;
 let frameCounter: u32 = 0;
@@ -23,10 +25,17 @@ export function reporterTick(nowUs: i64): void {
   // Native frame and OMS telegrams share one counter sequence (docs/frames.md, OMS profile).
   const oms = omsMessageCount();
   const native: u32 = omsNativeToo(oms) ? 1 : 0;
-  if (!storeReserveFrameCounter(frameCounter + native + oms, nowUs)) return;
+  // A billing record (docs/frames.md, billing frames) follows the native frame; OMS carries the billing date itself.
+  const billing: u32 = native != 0 && billingFrameDue(nowUs) ? 1 : 0;
+  if (!storeReserveFrameCounter(frameCounter + native + oms + billing, nowUs)) return;
   if (native != 0) {
     frameCounter++;
     boardRadioSend(frameBuffer, encodeFrame(nodeId, frameCounter, statusFlags(), storeEventCounter()));
+    framesSent++;
+  }
+  if (billing != 0 && billingFrameRecord(nowUs)) {
+    frameCounter++;
+    boardRadioSend(frameBuffer, encodeBillingFrame(nodeId, frameCounter, statusFlags(), storeEventCounter()));
     framesSent++;
   }
   for (let i: u32 = 0; i < oms; i++) {

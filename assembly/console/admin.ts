@@ -20,6 +20,8 @@ import {
 } from "../store/settings-table";
 import { registerName, registerDecimals, persistentRegisterCount, persistentRegisterId } from "../registers";
 import { statusSet, STATUS_CONFIG_CHANGED } from "../status";
+import { billingLogCommand, outLocalTime } from "./billing-log";
+import { EVENT_CLOCK_STEP } from "../clock/clock";
 import { OUT_FIRST } from "../store/settings-table";
 import { outParamKey } from "./outputs";
 import { EVENT_OUTPUT_OVERRIDE, EVENT_DEMAND_RESPONSE } from "../outputs/control";
@@ -83,6 +85,7 @@ function logCount(what: Text): u32 {
 }
 
 export function logCommand(): void {
+  if (tokenCount >= 2 && billingLogCommand()) return;
   const count = logCount(T("log"));
   if (count == 0) return;
   if (!storeActive()) {
@@ -204,6 +207,7 @@ function logLine(counter: u32, boot: u32, upS: u32, type: u16, key: u16, oldV: i
     outText((key & 4) != 0 ? T("events ") : T(""));
     outText((key & (1 << 14)) != 0 ? T("lockout ") : T(""));
     outText((key & (1 << 15)) != 0 ? T("metrolog ") : T(""));
+    outText((key & (1 << 12)) != 0 ? T("billing-history ") : T(""));
     out(")");
     // Journal detail (docs/storage.md): what start-up could not prove.
     outText((key & (2 << 3)) != 0 ? T(", newest journal sector unreadable: older one used") : T(""));
@@ -225,6 +229,12 @@ function logLine(counter: u32, boot: u32, upS: u32, type: u16, key: u16, oldV: i
   } else if (type == EVENT_LOG_ACK) {
     out("metrological log read out and acknowledged up to record ");
     outU64(<u64>newV);
+    outLine("");
+  } else if (type == EVENT_CLOCK_STEP) {
+    out("clock stepped from ");
+    outLocalTime(oldV);
+    out(" to ");
+    outLocalTime(newV);
     outLine("");
   } else if (type == CT_EVENT_FAULT) {
     out("ct_fault: board parameters refused for");

@@ -24,6 +24,7 @@ import { ctHelpSetLines, ctStatusLines, ctConfigLines, isCtKey, ctSetKey } from 
 import { tokenCount, tp, tl, is, outToken } from "./tokens";
 import { requireUnlockedWord, setPin, sessionStateText } from "./session";
 import { setProfileKey, outFrameProfile, omsNodeIdAllowed } from "./profile-key";
+import { isBillingConsoleKey, billingSetKey, billingConfigLines, billingHelpLines, clockStatusLine } from "./billing-keys";
 import { outHelpSetLines, outConfigLines, outSetKey } from "./outputs";
 
 export function saveCommand(): void {
@@ -53,6 +54,7 @@ export function helpSetKeys(): void {
     outLine("  heatN.dtmin_k *      0.1 .. 20 K declared minimum temperature difference");
     outLine("  heatN.pressure_bar * 6 .. 25 bar nominal pressure of the circuit");
     ctHelpSetLines();
+    billingHelpLines();
     outHelpSetLines();
     outLine("  (every ct, v and out key needs unlock; a value may carry its unit: 5s, 2.5Wh, 0.5 ms)");
   }
@@ -87,6 +89,7 @@ export function statusCommand(): void {
     outLineText(heatSensorFault(c) ? T(" W, sensor fault") : T(" W"));
   }
   ctStatusLines();
+  clockStatusLine();
   out("frames sent ");
   outU64(framesSent);
   out(", status flags 0x");
@@ -136,6 +139,7 @@ export function configCommand(): void {
     if (heatChannelPresent(c)) configHeat(c);
   }
   ctConfigLines();
+  billingConfigLines();
   outConfigLines();
 }
 
@@ -208,7 +212,7 @@ function unprotectedKey(): bool {
 
 /** The key is spelt like a key of `help set` (the channel may still be missing on this board). */
 function knownKey(): bool {
-  if (is(1, T("node.id")) || is(1, T("report.interval_s")) || is(1, T("console.lock_s")) || is(1, T("console.pin")) || is(1, T("frame.profile"))) return true;
+  if (is(1, T("node.id")) || is(1, T("report.interval_s")) || is(1, T("console.lock_s")) || is(1, T("console.pin")) || is(1, T("frame.profile")) || isBillingConsoleKey()) return true;
   const key = tp(1);
   const len = tl(1);
   let at: u32 = 0;
@@ -272,6 +276,8 @@ function setKnownKey(): bool {
       if (tokenCount != 3) outLine("error: frame.profile takes native, oms or both; nothing was changed");
       return false;
     }
+  } else if (isBillingConsoleKey()) {
+    return billingSetKey();
   } else if (isCtKey(tp(1), tl(1))) {
     return ctSetKey();
   } else {

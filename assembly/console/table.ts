@@ -44,7 +44,7 @@ const TABLE: StaticArray<u32> = [
   T("cal"),           T("..."),            PROTECTED,                 0, T(""),               ANY, ANY, T("calibration wizard (see help cal)"),                                   H_CAL,
   T("zero"),          T("<register>"),     PROTECTED,                 0, T(""),               ANY, ANY, T("reset a cumulative register (logged)"),                                H_ZERO,
   T("key"),           T("set <hex>"),      PROTECTED | STRICT,        2, T("set"),            ANY, ANY, T("load a new frame key, write-only"),                                    H_KEY,
-  T("log"),           T("[count]"),        0,                         0, T(""),               ANY, ANY, T("the event log, newest first"),                                         H_LOG,
+  T("log"),           T("[count|monthly|daily]"), 0,                  0, T(""),               ANY, ANY, T("the event log, or the billing records (log monthly, log daily), newest first"), H_LOG,
   T("metrolog"),      T("[count|ack]"),    PARTLY_PROTECTED,          0, T(""),               ANY, ANY, T("the metrological log; ack after reading it out"),                      H_METROLOG,
   T("out"),           T("[N on|off|auto [min]]"), PARTLY_PROTECTED, 0, T(""),           ANY, ANY, T("the outputs and their rules; a manual override (logged)"),            H_OUT,
   T("reboot"),        T(""),               0,                         0, T(""),               0,   0,   T("restart the meter (unsaved settings are lost)"),                       H_REBOOT,

@@ -18,6 +18,13 @@ const MAX_PAIRS: u32 = 96;
 const TRAILER_BYTES: u32 = 9;
 const CAPACITY: u32 = HEADER_BYTES + MAX_PAIRS * PAIR_BYTES + TRAILER_BYTES;
 const buffer = memory.data(<i32>CAPACITY, 8);
+/**
+ * The configuration's record buffer is only used inside configRestore/configSave/factory reset;
+ * the billing history borrows it between them as its record buffer (assembly/billing/ring.ts),
+ * so history costs no 1 KiB of static RAM of its own.
+ */
+export const sharedRecordBuffer: usize = buffer;
+export const SHARED_RECORD_BYTES: u32 = CAPACITY;
 /** Extra values kept with the settings: firmware identity (SHA-256) and boot count. */
 export const IDENTITY_WORDS: i32 = 4;
 const identity = memory.data(8 * 4);

@@ -34,7 +34,7 @@ function twinWithImage(image: Uint8Array, seconds = 30): Twin {
 }
 
 test("corrupt flash images start in a safe state with store_corrupt, reported in frames", () => {
-  const size = 32 * 4096;
+  const size = 48 * 4096; // esp32c3-mini: 32 sectors + 16 of billing history
   const random = new Random(5);
   const images: [string, Uint8Array][] = [
     ["random bytes", new Uint8Array(size).map(() => random.int(0, 255))],
@@ -53,7 +53,7 @@ test("corrupt flash images start in a safe state with store_corrupt, reported in
 });
 
 test("an all-0xFF (erased) store is a new device: registers at zero, no corruption flag", () => {
-  const t = twinWithImage(new Uint8Array(32 * 4096).fill(0xff));
+  const t = twinWithImage(new Uint8Array(48 * 4096).fill(0xff));
   assert.equal(t.status() & STORE_CORRUPT, 0);
   assert.equal(t.registers()["pulse1.wh"], 0);
 });
@@ -277,7 +277,7 @@ test("activemeter sim --flash keeps working on a damaged image", () => {
   assert.equal(r.status, 0, r.stderr);
   const report = JSON.parse(r.stdout);
   assert.ok(report.frames.length > 0);
-  assert.equal(fs.readFileSync(file).length, 32 * 4096, "the image is written back");
+  assert.equal(fs.readFileSync(file).length, 48 * 4096, "the image is written back");
   const again = runCli(["sim", "--scenario", sim, "--flash", file, "--json"]);
   assert.equal(again.status, 0, again.stderr);
   assert.equal(JSON.parse(again.stdout).status & STORE_CORRUPT, 0, "repaired after the first run");
