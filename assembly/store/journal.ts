@@ -77,6 +77,15 @@ export function journalSetState(n: i32, sector: u32, seq: u32, frame: u32, frame
 /** Raise the floor under the next frame counter (start-up after a doubt). */
 export function journalRaiseFrameFloor(floor: u32): void { if (floor > frameFloor) frameFloor = floor; }
 export function journalResetFloor(): void { frameFloor = 0; }
+/** Base ceiling of a journal whose counters are held (no frame may be sent): docs/storage.md. */
+export const CEILING_HELD: u32 = 0xffffffff;
+/** Counters continue from `start` (or are held: CEILING_HELD), persisted at once by a roll. */
+export function journalSetFrameStart(start: u32, nowUs: i64, eventCounter: u32): bool {
+  frameBase = start;
+  frameSteps = 0;
+  frameFloor = 0;
+  return roll(nowUs, eventCounter);
+}
 
 function tallyValue(e: i32): i64 {
   return getI64(baseValue, e) + <i64>getI32(coarseCount, e) * getI64(coarseStep, e) + <i64>getI32(fineCount, e) * getI64(fineStep, e);
@@ -237,6 +246,7 @@ export function journalCountBoot(nowUs: i64, eventCounter: u32): void {
 
 /** Make sure frame counter `counter` is reserved in flash before a frame uses it. */
 export function journalReserveFrameCounter(counter: u32, nowUs: i64, eventCounter: u32): bool {
+  if (frameBase == CEILING_HELD) return false;
   while (counter > frameCounterCeiling()) {
     if (frameSteps + 1 > tallyCapacity(FRAME_FIELD_BYTES) || frameFloor > frameBase + <u32>frameSteps * FRAME_COUNTER_BLOCK) {
       if (!roll(nowUs, eventCounter)) return false;

@@ -28,6 +28,8 @@ let lastMark: i32 = -1; // tally count at the newest mark
 let usable = false;
 /** The lockout sectors held something that is not a valid record at start-up. */
 export let lockoutDamaged = false;
+/** A lockout header was found at start-up (the store was in use before). */
+export let lockoutFound = false;
 
 @inline function markArea(): u32 { return flashSectorBytes / 2; }
 @inline function tallyBytes(): u32 { return markArea() - HEADER_BYTES; }
@@ -67,6 +69,7 @@ export function lockoutRestore(): void {
   const a = readHeader(0);
   const b = readHeader(1);
   lockoutDamaged = a == -1 || b == -1;
+  lockoutFound = a >= 0 || b >= 0;
   usable = true;
   if (a < 0 && b < 0) {
     // Never written (or both damaged: then count as one step short of the delay, the safe side).
