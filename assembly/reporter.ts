@@ -24,9 +24,12 @@ export function reporterTick(nowUs: i64): void {
   const oms = omsMessageCount();
   const native: u32 = omsNativeToo(oms) ? 1 : 0;
   // Counters released after being held (a new key): continue above every one that may have been sent.
-  if (storeFrameCounterRestart() > frameCounter) frameCounter = storeFrameCounterRestart();
-  // Nothing is sent in a slot whose counters cannot be reserved (flash failure, counters held).
-  if (storeReserveFrameCounter(frameCounter + native + oms, nowUs)) send(native, oms);
+  const restart = storeFrameCounterRestart();
+  if (restart != 0) frameCounter = restart;
+  // Nothing is sent in a slot whose counters cannot be reserved (flash failure, counters held,
+  // the counter space used up: a counter never wraps round to one already sent).
+  const last = frameCounter + native + oms;
+  if (last > frameCounter && storeReserveFrameCounter(last, nowUs)) send(native, oms);
   // Keep to the grid; after a long gap (ticks missed) skip the missed slots, one frame only.
   const intervalUs = <i64>reportIntervalS * 1_000_000;
   nextReportUs += intervalUs;

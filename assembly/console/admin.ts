@@ -206,6 +206,8 @@ function logLine(counter: u32, boot: u32, upS: u32, type: u16, key: u16, oldV: i
     out((key & (2 << 3)) != 0 ? ", newest journal sector unreadable: older one used" : "");
     out((key & (32 << 3)) != 0 ? ", journal unreadable: registers from zero" : "");
     out(oldV != 0 ? ", registers may be low" : ", no register value lost");
+    out((key & (128 << 3)) != 0 ? ", journal behind the counter floor: sectors lost" : "");
+    if ((key & (1 << 13)) != 0) { outLine(", frame counters held: nothing proves where they stopped; key set releases them"); return; }
     out(", frame counters continue at ");
     outU64(<u64>newV);
     outLine("");

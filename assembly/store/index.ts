@@ -91,7 +91,8 @@ export function storeInit(): void {
   counterRestart = 0;
   let damage: u32 = 0;
   // An erased journal beside written regions is a lost journal (it is written first), not a new store.
-  if (journalBlank && (configFound || eventCounter > 0 || metrologNewestSeq() > 0 || lockoutFound)) damage |= JD_UNREADABLE;
+  const otherRegionsUsed = configFound || configDamaged || eventCounter > 0 || eventsDamaged || metrologNewestSeq() > 0 || metrologDamaged || lockoutFound || lockoutDamaged;
+  if (journalBlank && otherRegionsUsed) damage |= JD_UNREADABLE;
   // The journal behind the configuration's floor (by more than a block) lost its newest sectors.
   if (((damage | journalDamage) & JD_UNREADABLE) == 0 && journalCounterBound >= 0 && configFloorHigh() - COUNTER_FLOOR_BLOCK > journalCounterBound) damage |= JD_BEHIND_FLOOR;
   journalNoteDamage(damage);
@@ -218,8 +219,12 @@ export function storeReserveFrameCounter(counter: u32, nowUs: i64): bool {
   return configReserveCounter(counter) && journalReserveFrameCounter(counter, nowUs, eventCounter);
 }
 
-/** After held counters were released: the first counter to continue from (0: no restart). */
-export function storeFrameCounterRestart(): u32 { return counterRestart; }
+/** Once, after held counters were released: the counter to continue from (0: no restart). */
+export function storeFrameCounterRestart(): u32 {
+  const restart = counterRestart;
+  counterRestart = 0;
+  return restart;
+}
 export function storeCountersHeld(): bool { return countersHeld; }
 
 /**

@@ -74,6 +74,7 @@ export function lockoutRestore(): void {
   if (a < 0 && b < 0) {
     // Never written (or both damaged: then count as one step short of the delay, the safe side).
     if (!writeHeader(0, 1, lockoutDamaged ? LOCKOUT_FREE_ATTEMPTS : 0, 0)) usable = false;
+    if (b == -1) boardFlashErase(lockoutSector(1)); // reported once
     return;
   }
   current = b > a ? 1 : 0;
