@@ -180,6 +180,13 @@ function putPair(n: u32, key: u16, v: i64): u32 {
   return n + 1;
 }
 
+/** Both copies are gone although the store was in use (start-up knows from the journal): restored to defaults. */
+export function configMarkLost(): void {
+  configDamaged = true;
+  configDamagedCopies = 3;
+  configRestoredDefaults = true;
+}
+
 /** Write every setting to the older copy. */
 export function configSave(): bool {
   let n: u32 = 0;

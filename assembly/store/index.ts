@@ -5,7 +5,7 @@ import { configFactoryReset } from "./config";
 import { registersRestore, registerValue } from "../registers";
 import { EVENT_REGISTER_RESET, EVENT_FACTORY_RESET } from "./events";
 import { configRestore, configSave, configDamaged, configDamagedCopies, configRestoredDefaults, configRestoredPrevious, storedIdentityWord, setStoredIdentityWord, IDENTITY_WORDS,
-  configFound, configCounterBound, configCountersHeld, configFloorHigh, configSetFloor, configReserveCounter, configSetFrameKey, CONFIG_FLOOR_HELD, COUNTER_FLOOR_BLOCK } from "./config";
+  configFound, configMarkLost, configCounterBound, configCountersHeld, configFloorHigh, configSetFloor, configReserveCounter, configSetFrameKey, CONFIG_FLOOR_HELD, COUNTER_FLOOR_BLOCK } from "./config";
 import { journalTick, journalCommit, journalResetCommit, journalReserveFrameCounter, journalPersisted, frameCounterCeiling, journalEventCounter,
   journalCountBoot, bootCount, journalRollNow, journalRaiseFrameFloor, journalCheckSoon, journalCheckAll, journalSetFrameStart, CEILING_HELD } from "./journal";
 import { journalRestore, journalDamage, journalLostMask, journalBlank, journalCounterBound, journalCountersHeld, journalNoteDamage, JD_UNREADABLE, JD_BEHIND_FLOOR, JD_FRAME, JD_FELL_BACK } from "./journal-restore";
@@ -87,12 +87,14 @@ export function storeInit(): void {
   metrologRestore();
   snapshotSettings();
   journalCountBoot(now, eventCounter);
-  identityLost = configRestoredDefaults;
   counterRestart = 0;
   let damage: u32 = 0;
   // An erased journal beside written regions is a lost journal (it is written first), not a new store.
   const otherRegionsUsed = configFound || configDamaged || eventCounter > 0 || eventsDamaged || metrologNewestSeq() > 0 || metrologDamaged || lockoutFound || lockoutDamaged;
   if (journalBlank && otherRegionsUsed) damage |= JD_UNREADABLE;
+  // No configuration although counters were reserved (the floor is written first) or the journal is lost: it was lost too.
+  if (!configFound && !configDamaged && (((damage | journalDamage) & JD_UNREADABLE) != 0 || journalCounterBound > 0)) configMarkLost();
+  identityLost = configRestoredDefaults;
   // The journal behind the configuration's floor (by more than a block) lost its newest sectors.
   if (((damage | journalDamage) & JD_UNREADABLE) == 0 && journalCounterBound >= 0 && configFloorHigh() - COUNTER_FLOOR_BLOCK > journalCounterBound) damage |= JD_BEHIND_FLOOR;
   journalNoteDamage(damage);

@@ -14,6 +14,11 @@ export const FRAME_FIELD_BYTES: u32 = 64;
 export const BOOT_FIELD_BYTES: u32 = 32;
 export const COPIES: u32 = 3;
 export const MAX_COMMIT_SLOTS: u32 = 16;
+/**
+ * The last bytes of a sector: the "superseded" mark, programmed to zeros once the next sector's
+ * base record is complete. A marked newest readable sector means a newer one existed and is lost.
+ */
+export const MARK_BYTES: u32 = 16;
 
 /** Bytes of one base record holding `n` entries (CRC, then zero padding and the end mark). */
 export function baseBytes(n: i32): u32 { return (ENTRIES_OFFSET + <u32>n * ENTRY_BYTES + 4 + 1 + 31) & ~31; }
@@ -35,7 +40,7 @@ export let geoCoarse: u32 = 0;
 
 /** Compute the layout for `n` entries; false if the sector is too small for it. */
 export function journalGeometry(n: i32): bool {
-  const s = flashSectorBytes;
+  const s = flashSectorBytes - MARK_BYTES;
   const base = baseBytes(n);
   const commit = commitBytes(n);
   const nn = <u32>max(n, 1);
@@ -59,6 +64,7 @@ export function journalGeometry(n: i32): bool {
 
 // Offsets within a sector.
 @inline export function baseCopyAt(copy: u32): u32 { return copy * geoBase; }
+@inline export function markAt(): u32 { return flashSectorBytes - MARK_BYTES; }
 @inline export function commitAt(slot: u32): u32 { return 2 * geoBase + slot * geoCommit; }
 @inline export function frameFieldAt(copy: u32): u32 { return geoTallyStart + copy * geoCopyStride; }
 @inline export function bootFieldAt(copy: u32): u32 { return frameFieldAt(copy) + FRAME_FIELD_BYTES; }

@@ -9,7 +9,7 @@ import { journalSectors, sectorOffset, JOURNAL_FIRST_SECTOR } from "./layout";
 import {
   BASE_MAGIC, COMMIT_MAGIC, MAX_ENTRIES, ENTRIES_OFFSET, ENTRY_BYTES, FRAME_FIELD_BYTES, BOOT_FIELD_BYTES,
   baseBytes, baseCrcAt, commitCrcAt, journalGeometry, geoBase, geoCommit, geoCommitSlots, geoCopyStride, geoFine, geoCoarse,
-  baseCopyAt, commitAt, frameFieldAt, bootFieldAt, coarseFieldAt, fineFieldAt,
+  baseCopyAt, commitAt, frameFieldAt, bootFieldAt, coarseFieldAt, fineFieldAt, markAt, MARK_BYTES,
 } from "./journal-format";
 import {
   recordBuffer, entryId, baseValue, coarseStep, fineStep, coarseCount, fineCount, commitValue, entryValue,
@@ -78,6 +78,14 @@ function explained(s: u32, n: i32): bool {
   if (bytesErased(peek, 32)) return true; // erased, or an erase cut after its first bytes
   // A roll programs copy A, then copy B: copy B still erased means the roll was cut.
   return flashErased(at + baseBytes(n), baseBytes(n));
+}
+
+/** Sector `s` carries its superseded mark (at least half its bytes zero: a cut mark may be shorter). */
+function superseded(s: u32): bool {
+  boardFlashRead(sectorAt(s) + markAt(), peek, MARK_BYTES);
+  let zeros = 0;
+  for (let i: u32 = 0; i < MARK_BYTES; i++) if (load<u8>(peek + i) == 0) zeros++;
+  return zeros >= <i32>(MARK_BYTES / 2);
 }
 
 /** Counts of the three copies of a tally field of `bytes` bytes whose copy 0 is at `at`. */
@@ -158,7 +166,7 @@ export function journalRestore(nowUs: i64): void {
   checkOtherCopy(sector, copy, n);
   // The sector after the newest one: erased, older, or cut; anything else may have been newer.
   const next = (sector + 1) % sectors;
-  const fellBack = readBase(next) < 0 && !explained(next, n);
+  const fellBack = readBase(next) < 0 && !explained(next, n) || superseded(sector);
   if (fellBack) {
     journalDamage |= JD_FELL_BACK;
     journalLostMask = allRegistersMask();

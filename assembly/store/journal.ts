@@ -10,7 +10,7 @@ import { journalSectors, sectorOffset, JOURNAL_FIRST_SECTOR } from "./layout";
 import {
   BASE_MAGIC, COMMIT_MAGIC, MAX_ENTRIES, ENTRIES_OFFSET, ENTRY_BYTES, FRAME_FIELD_BYTES, BOOT_FIELD_BYTES, COPIES,
   baseCrcAt, commitCrcAt, journalGeometry, geoBase, geoCommit, geoCommitSlots, geoFine, geoCoarse,
-  baseCopyAt, commitAt, frameFieldAt, bootFieldAt, coarseFieldAt, fineFieldAt,
+  baseCopyAt, commitAt, frameFieldAt, bootFieldAt, coarseFieldAt, fineFieldAt, markAt, MARK_BYTES,
 } from "./journal-format";
 import { coarseStepFor } from "./journal-steps";
 import { persistentRegisterCount, persistentRegisterId, registerValue } from "../registers";
@@ -49,6 +49,8 @@ let frameFloor: u32 = 0;
 let bootBase: u32 = 0;
 let bootSteps: i32 = 0;
 let nextCommitSlot: u32 = 0;
+/** The current sector holds a valid base: mark it superseded after the next roll. */
+let currentReadable = false;
 let nextCheckUs: i64 = 0;
 let checkIndex: i32 = 0;
 
@@ -70,6 +72,7 @@ export function journalSetState(n: i32, sector: u32, seq: u32, frame: u32, frame
   journalEventCounter = events;
   nextCommitSlot = commitSlot;
   nextErased = false;
+  currentReadable = true;
   nextCheckUs = 0;
   checkIndex = 0;
   for (let e = 0; e < n; e++) setI64(lastPersistUs, e, 0);
@@ -138,6 +141,11 @@ function roll(nowUs: i64, eventCounter: u32): bool {
   for (let copy: u32 = 0; copy < 2; copy++) {
     if (boardFlashProgram(sectorAt(next) + baseCopyAt(copy), b, geoBase) != 0) return false;
   }
+  if (currentReadable) {
+    memory.fill(b, 0, MARK_BYTES);
+    boardFlashProgram(sectorAt(currentSector) + markAt(), b, MARK_BYTES);
+  }
+  currentReadable = true;
   currentSector = next;
   currentSeq++;
   frameBase = ceiling;
@@ -168,6 +176,7 @@ export function journalStartFresh(nowUs: i64, eventCounter: u32, frameStart: u32
   if (!journalGeometry(entries)) return false;
   currentSector = journalSectors() - 1;
   currentSeq = 0;
+  currentReadable = false;
   frameBase = frameStart;
   frameSteps = 0;
   bootBase = 0;
