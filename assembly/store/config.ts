@@ -98,6 +98,9 @@ function explained(c: u32, otherSeq: i64): bool {
   boardFlashRead(sectorOffset(CONFIG_SECTOR_A + c), buffer, CAPACITY);
   if (bytesErased(buffer, 16)) return true;
   const count = <u32>load<u16>(buffer, 8);
+  // An erase cut only sets bits, in the first bytes: the header's bits all still there, more set.
+  const magic = load<u32>(buffer);
+  if ((magic & MAGIC) == MAGIC && (magic != MAGIC || count > MAX_PAIRS || load<u16>(buffer, 10) != 0)) return true;
   if (count > MAX_PAIRS) return bytesErased(buffer + 10, 16); // cut before the count landed
   const end = HEADER_BYTES + count * PAIR_BYTES;
   if (load<u8>(buffer + end + 8) == 0xff) return true;
