@@ -58,8 +58,8 @@ let identityLost = false;
 let countersHeld = false;
 /** After `key set` released held counters: the reporter continues from here. */
 let counterRestart: u32 = 0;
-/** Where counters continue after a release: above every counter 20 years of service can reach. */
-export const COUNTER_RELEASE_START: u32 = 0x80000000;
+/** Where counters continue after a release: above the most 20 years of service can use (3.15 G, docs/storage.md). */
+export const COUNTER_RELEASE_START: u32 = 0xc0000000;
 
 /**
  * The first frame counter this start-up may use, from what the store proves (-1: nothing, hold):

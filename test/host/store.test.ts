@@ -34,7 +34,7 @@ function twinWithImage(image: Uint8Array, seconds = 30): Twin {
   return t;
 }
 
-test("corrupt flash images: store_corrupt, counters held (no frame) until a new key, then above 2^31", () => {
+test("corrupt flash images: store_corrupt, counters held (no frame) until a new key, then from 0xC0000000 (above 20 years of use)", () => {
   const size = 32 * 4096;
   const random = new Random(5);
   const images: [string, Uint8Array][] = [
@@ -58,14 +58,14 @@ test("corrupt flash images: store_corrupt, counters held (no frame) until a new 
     assert.equal(t.frames.length, 0, `${what}: no frame after a restart either`);
     t.typeLines(["log 3"]);
     assert.match(t.consoleText, /frame counters held/);
-    // A new key releases them: its nonces are new, counters continue above 2^31 (the damaged
+    // A new key releases them: its nonces are new, counters continue above 0xC0000000 (the damaged
     // lockout counts as three wrong PINs: the installer waits its minute first).
     runFor(t, 61);
     t.typeLines(["unlock 0000", "key set 00112233445566778899aabbccddeeff"]);
     runFor(t, 12);
     assert.ok(t.frames.length > 0, `${what}: frames after the new key`);
     const counters = t.frames.map((f) => claimedHeader(f).counter!);
-    assert.ok(counters.every((c) => c > 2 ** 31), `${what}: counters ${counters[0]}… above 2^31`);
+    assert.ok(counters.every((c) => c > 0xc0000000), `${what}: counters ${counters[0]}… above 0xC0000000`);
     t.powerCut(t.clockUs, 1000);
     const before = t.frames.length;
     runFor(t, 12);
