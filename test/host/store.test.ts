@@ -10,6 +10,7 @@ import type { JournalState } from "../../host/store/journal-reader.js";
 import { decodeFrame } from "../../host/frame/codec.js";
 import { TestKeys } from "../../host/frame/keyring.js";
 import { claimedHeader } from "../../host/gateway/verify.js";
+import { hexToBytes } from "../../host/frame/index.js";
 import { runCli, scenarioFile } from "./support/cli.js";
 import fs from "node:fs";
 import os from "node:os";
@@ -303,6 +304,25 @@ test("activemeter sim --flash keeps working on a damaged image", () => {
   const again = runCli(["sim", "--scenario", sim, "--flash", file, "--json"]);
   assert.equal(again.status, 0, again.stderr);
   assert.equal(JSON.parse(again.stdout).status & STORE_CORRUPT, 0, "repaired after the first run");
+  // The whole journal wiped: flagged, counters continue above the configuration's floor.
+  const ceiling = readJournal(image, 4096, 32)!.frameCounterCeiling;
+  const wiped = image.slice();
+  wiped.fill(0xff, 4 * 4096, 28 * 4096);
+  fs.writeFileSync(file, wiped);
+  const w = runCli(["sim", "--scenario", sim, "--flash", file, "--json"]);
+  assert.equal(w.status, 0, w.stderr);
+  const wr = JSON.parse(w.stdout);
+  assert.ok(wr.status & STORE_CORRUPT, "a wiped journal is flagged");
+  assert.ok(wr.frames.length > 0 && wr.frames.every((f: string) => claimedHeader(hexToBytes(f)).counter! > ceiling), "counters above every one reserved before");
+  // Nothing left that proves a counter (all zeros): it runs, sends nothing, and says store_corrupt.
+  fs.writeFileSync(file, new Uint8Array(32 * 4096));
+  for (let run = 0; run < 2; run++) {
+    const z = runCli(["sim", "--scenario", sim, "--flash", file, "--json"]);
+    assert.equal(z.status, 0, z.stderr);
+    const zr = JSON.parse(z.stdout);
+    assert.equal(zr.frames.length, 0, `run ${run}: no frame while counters are held`);
+    assert.ok(zr.status & STORE_CORRUPT, `run ${run}: store_corrupt while counters are held`);
+  }
 });
 
 test("the twin flags scenarios above 120 % of the board's rating as overload (and still runs them)", () => {
