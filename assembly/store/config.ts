@@ -249,6 +249,13 @@ export function configCounterBound(): i64 {
   const one = max<i64>(floorA, floorB);
   return one >= 0 ? one + COUNTER_FLOOR_BLOCK : -1;
 }
+/**
+ * Start-up's proven counter start: every record written from now on carries at least it, so a
+ * repaired copy never holds less than the lost one may have (one copy's floor can be a block low).
+ */
+export function configNoteCounterStart(start: i64): void {
+  if (floorNow != CONFIG_FLOOR_HELD && start > floorNow) floorNow = start;
+}
 /** The configuration says counters are held (no bound was provable at an earlier start-up). */
 export function configCountersHeld(): bool { return floorNow == CONFIG_FLOOR_HELD; }
 /** The highest floor either copy holds (-2: none). */

@@ -5,7 +5,7 @@ import { configFactoryReset } from "./config";
 import { registersRestore, registerValue } from "../registers";
 import { EVENT_REGISTER_RESET, EVENT_FACTORY_RESET } from "./events";
 import { configRestore, configSave, configDamaged, configDamagedCopies, configRestoredDefaults, configRestoredPrevious, storedIdentityWord, setStoredIdentityWord, IDENTITY_WORDS,
-  configFound, configMarkLost, configCounterBound, configCountersHeld, configFloorHigh, configSetFloor, configReserveCounter, configSetFrameKey, CONFIG_FLOOR_HELD, COUNTER_FLOOR_BLOCK } from "./config";
+  configFound, configMarkLost, configNoteCounterStart, configCounterBound, configCountersHeld, configFloorHigh, configSetFloor, configReserveCounter, configSetFrameKey, CONFIG_FLOOR_HELD, COUNTER_FLOOR_BLOCK } from "./config";
 import { journalTick, journalCommit, journalResetCommit, journalReserveFrameCounter, journalPersisted, frameCounterCeiling, journalEventCounter,
   journalCountBoot, bootCount, journalRollNow, journalRaiseFrameFloor, journalCheckSoon, journalCheckAll, journalSetFrameStart, CEILING_HELD } from "./journal";
 import { journalRestore, journalDamage, journalLostMask, journalBlank, journalCounterBound, journalCountersHeld, journalNoteDamage, JD_UNREADABLE, JD_BEHIND_FLOOR, JD_FRAME, JD_FELL_BACK } from "./journal-restore";
@@ -95,11 +95,14 @@ export function storeInit(): void {
   // No configuration although counters were reserved (the floor is written first) or the journal is lost: it was lost too.
   if (!configFound && !configDamaged && (((damage | journalDamage) & JD_UNREADABLE) != 0 || journalCounterBound > 0)) configMarkLost();
   identityLost = configRestoredDefaults;
-  // The journal behind the configuration's floor (by more than a block) lost its newest sectors.
-  if (((damage | journalDamage) & JD_UNREADABLE) == 0 && journalCounterBound >= 0 && configFloorHigh() - COUNTER_FLOOR_BLOCK > journalCounterBound) damage |= JD_BEHIND_FLOOR;
+  // The journal far behind the configuration's floor lost its newest sectors. (A floor is raised
+  // to the next counter + a block before the journal's step: a cut between leaves it a block and
+  // a few counters ahead, so only more than two blocks is damage.)
+  if (((damage | journalDamage) & JD_UNREADABLE) == 0 && journalCounterBound >= 0 && configFloorHigh() - 2 * COUNTER_FLOOR_BLOCK > journalCounterBound) damage |= JD_BEHIND_FLOOR;
   journalNoteDamage(damage);
   const start = counterStart();
   countersHeld = start < 0;
+  configNoteCounterStart(start);
   const heldBefore = journalCountersHeld && configCountersHeld();
   if (countersHeld) statusSet(STATUS_STORE_CORRUPT); // until a new key releases them
   if (!configDamaged && journalDamage == 0 && !eventsDamaged && !lockoutDamaged && !metrologDamaged && (!countersHeld || heldBefore)) return;

@@ -1,10 +1,10 @@
-// Where things sit in a journal sector (format AMJ2, docs/storage.md): two copies of the base
+// Where things sit in a journal sector (format AMJ3, docs/storage.md): two copies of the base
 // record, a run of commit slots, then three copies of the tally area (frame-counter field, boot
 // field, and per register a coarse and a fine field). Computed from the sector size and the
 // number of journalled registers, so the host reader (host/store/journal-reader.ts) can follow.
 import { flashSectorBytes } from "../board/descriptor";
 
-export const BASE_MAGIC: u32 = 0x324a4d41; // "AMJ2"
+export const BASE_MAGIC: u32 = 0x334a4d41; // "AMJ3" (AMJ2 had no superseded mark)
 export const COMMIT_MAGIC: u32 = 0x324b4d41; // "AMK2"
 export const MAX_ENTRIES: i32 = 22;
 export const ENTRIES_OFFSET: u32 = 24;

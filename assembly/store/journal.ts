@@ -1,4 +1,4 @@
-// Register journal (format AMJ2): a ring of sectors, each holding a base record (every journalled
+// Register journal (format AMJ3): a ring of sectors, each holding a base record (every journalled
 // register's exact value, written twice), commit slots (exact values at a power-fail warning or a
 // reboot, programmed into free space: no erase) and three copies of pair-coded tally fields that
 // add whole steps without erasing. Start-up (journal-restore.ts) reads it back and tells torn

@@ -1,12 +1,12 @@
 // Reads a flash image the way docs/storage.md describes it, independently of the firmware: the
-// register journal (format AMJ2: newest sector with a valid base copy, the median of three tally
+// register journal (format AMJ3: newest sector with a valid base copy, the median of three tally
 // copies, the newest commit slot), the two configuration copies and the event log. Tests use it
 // to know what was persisted before a power cut or damage; an operator can use it to inspect a
 // dumped partition.
 import { crc32 } from "../frame/crc32.js";
 
 export const JOURNAL_FIRST_SECTOR = 4;
-const BASE_MAGIC = 0x324a4d41; // "AMJ2"
+const BASE_MAGIC = 0x334a4d41; // "AMJ3"
 const COMMIT_MAGIC = 0x324b4d41; // "AMK2"
 const MAX_ENTRIES = 22;
 const FRAME_FIELD_BYTES = 64;
