@@ -13,10 +13,13 @@ import { moduleSize } from "../../host/bench/module-size.js";
 /** The issue's targets. */
 const TARGET_WASM_BYTES = 32 * 1024;
 const TARGET_RV32_OS_FLASH_BYTES = 64 * 1024;
-/** NOT YET THE TARGET: measured 2026-12-01 (64 480 B / 79 228 B after merging issues 17, 13 and 14)
- * + ~2 % margin; lower them as the module shrinks, down to the targets. */
-const BUDGET_WASM_BYTES_NOT_YET_TARGET = 68_000; // + 1.6 KB for issue 13's counter floor, held counters and superseded marks
-const BUDGET_RV32_OS_FLASH_BYTES_NOT_YET_TARGET = 83_500;
+/** NOT YET THE TARGET: measured 2026-12-01 (64 480 B / 79 228 B after merging issues 17, 13 and 14;
+ * 65 840 / 80 660 B before issue 21's outputs, 72 682 / 86 460 B with them: rule engine, its
+ * wiring, console `out` and outN.* settings, registers; about 1.6 / 2.0 KB more with issue 13's
+ * counter floor, held counters and superseded marks) + ~2 % margin; lower them as the module
+ * shrinks, down to the targets. */
+const BUDGET_WASM_BYTES_NOT_YET_TARGET = 76_000;
+const BUDGET_RV32_OS_FLASH_BYTES_NOT_YET_TARGET = 90_000;
 /** wasm2c copies every data segment at each power-up with its own inline code. */
 const MAX_DATA_SEGMENTS = 16;
 
