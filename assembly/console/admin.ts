@@ -9,12 +9,12 @@ import { nodeId } from "../settings";
 import { firmwareIdentity, identityKnown, IDENTITY_BYTES } from "../identity";
 import { eventAt, eventCounter, EVENT_CONFIG_CHANGE, EVENT_FIRMWARE_IDENTITY, EVENT_REGISTER_RESET, EVENT_KEY_SET,
   EVENT_STORE_CORRUPT, EVENT_UNLOCK_REFUSED, EVENT_FACTORY_RESET, EVENT_CONFIG_DEFAULTS, EVENT_CONFIG_PREVIOUS } from "../store/events";
-import { storeActive, storeRecordLegal, storeZeroRegister, storeFactoryReset, storePowerFail, storeAcknowledgeLog } from "../store/index";
+import { storeActive, storeRecordLegal, storeZeroRegister, storeFactoryReset, storePowerFail, storeAcknowledgeLog, storeSetFrameKey } from "../store/index";
 import { metrologAt, metrologUnacked, metrologNewestSeq, metrologCapacity, metrologFree, metrologOverflow, metrologMarkReadOut, metrologReadOut,
   EVENT_LOG_ACK } from "../store/metrolog";
 import { lockoutTotal, lockoutInARow } from "../store/lockout";
 import { CT_EVENT_FAULT, CT_EVENT_CONDITION } from "../ct/meter";
-import { configSetFrameKey, KEY_PIN } from "../store/config";
+import { KEY_PIN } from "../store/config";
 import {
   KEY_NODE_ID, KEY_REPORT_INTERVAL_S, KEY_LOCK_S, KEY_FRAME_PROFILE, KEY_V_GAIN, KEY_V_PHASE, PULSE_FIRST, HEAT_FIRST, CT_FIRST,
 } from "../store/settings-table";
@@ -213,6 +213,8 @@ function logLine(counter: u32, boot: u32, upS: u32, type: u16, key: u16, oldV: i
     outText((key & (2 << 3)) != 0 ? T(", newest journal sector unreadable: older one used") : T(""));
     outText((key & (32 << 3)) != 0 ? T(", journal unreadable: registers from zero") : T(""));
     outText(oldV != 0 ? T(", registers may be low") : T(", no register value lost"));
+    outText((key & (128 << 3)) != 0 ? T(", journal behind the counter floor: sectors lost") : T(""));
+    if ((key & (1 << 13)) != 0) { outLine(", frame counters held: nothing proves where they stopped; key set releases them"); return; }
     out(", frame counters continue at ");
     outU64(<u64>newV);
     outLine("");
@@ -328,7 +330,7 @@ export function keyCommand(): void {
     store<u8>(scratchBuffer + i, <u8>((hexDigit(<u32>load<u8>(hex + 2 * i)) << 4) | hexDigit(<u32>load<u8>(hex + 2 * i + 1))));
   }
   memory.fill(hex, 0x2a, 32); // no copy of the digits stays in the line buffer
-  const version = configSetFrameKey(scratchBuffer); // loads it and wipes the scratch
+  const version = storeSetFrameKey(scratchBuffer); // loads it and wipes the scratch
   if (version == 0) {
     outLine("error: every key version is used up; nothing was changed (factory-reset does not free them)");
     return;

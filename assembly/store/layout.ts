@@ -2,7 +2,7 @@
 // Changes are additive: new regions (a PIN-lockout record, a metrological log, a billing
 // history) take sectors of their own, documented here and in docs/storage.md, without moving
 // the configuration copies, the event log or the journal's first sector. Journal formats:
-// journal-format.ts (AMJ2), configuration: config.ts (AMC2), records: record.ts.
+// journal-format.ts (AMJ3), configuration: config.ts (AMC2), records: record.ts.
 import { flashSectorBytes, flashSectorCount } from "../board/descriptor";
 
 export const CONFIG_SECTOR_A: u32 = 0;

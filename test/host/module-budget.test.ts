@@ -14,13 +14,14 @@ import { moduleSize } from "../../host/bench/module-size.js";
 /** The issue's targets. */
 const TARGET_WASM_BYTES = 32 * 1024;
 const TARGET_RV32_OS_FLASH_BYTES = 64 * 1024;
-/** NOT YET THE TARGETS: measured 2026-12-02 after issues 18b, 21 and 20 merged: 73 946 B /
- * 81 676 B (65 840 / 80 660 B on 2026-12-01; 55 932 / 64 884 B with issue 18b's size work
+/** NOT YET THE TARGETS: measured 2026-12-02 after issues 18, 21, 20 and 13 merged: 75 424 B /
+ * 83 564 B (65 840 / 80 660 B on 2026-12-01; 55 932 / 64 884 B with issue 18's size work
  * alone: console text byte-pair compressed, no UTF-16 strings, one-caller inlining, ASCII panic
- * messages, -Os libgcc stand-ins; issue 21's outputs then added ~6 KB and issue 20's billing
- * registers ~12 KB) + ~2 % margin; lower them as the module shrinks, down to the targets. */
-const BUDGET_WASM_BYTES_NOT_YET_TARGET = 75_500;
-const BUDGET_RV32_OS_FLASH_BYTES_NOT_YET_TARGET = 83_500;
+ * messages, -Os libgcc stand-ins; issue 21's outputs then added ~6 KB, issue 20's billing
+ * registers ~12 KB, issue 13's counter floor ~1.6 KB) + ~2 % margin; lower them as the module
+ * shrinks, down to the targets. */
+const BUDGET_WASM_BYTES_NOT_YET_TARGET = 77_000;
+const BUDGET_RV32_OS_FLASH_BYTES_NOT_YET_TARGET = 85_500;
 /** wasm2c copies every data segment at each power-up with its own inline code. */
 const MAX_DATA_SEGMENTS = 16;
 
