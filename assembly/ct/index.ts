@@ -3,14 +3,14 @@
 // phase-corrected energy; per ~1 s window: P, S, PF, Irms, Vrms, f, starting threshold)
 // → registers.ts (import/export µWh with carried remainders).
 import {
-  MAX_CT_CHANNELS, configured, ctChannelCount, frameStrideBytes, framesTotal, framesMetered, vPrev, vrmsMilliV, frequencyMilliHz,
+  MAX_CT_CHANNELS, configured, ctChannelCount, framesTotal, framesMetered, vPrev, vrmsMilliV, frequencyMilliHz,
   windowSequence, voltageGainMicro, voltagePhaseMilliDeg, startThresholdPpm, addFrames,
   chGainMicro, chPhaseMilliDeg, chPowerOffsetMilliW, chIrmsOffsetMilliA, chPowerFactorMilli,
   regImportMicroWh, regExportMicroWh, outRealMilliW, outApparentMilliVA, outIrmsMilliA, getI32, getI64,
   CHANNEL_STATE_BYTES, restartVoltageState, resetChannelMeasurement, windowConditions, chConditions,
   chCurveLeadMilliDeg, chCurveRatioPpm,
 } from "./state";
-import { scanSegment, accumulateOtherChannels, segmentBoundary, crossingQ16, BOUNDARY_NONE, SAMPLES_END_LIMIT } from "./sample";
+import { scanSegment, accumulateOtherChannels, segmentBoundary, crossingQ16, BOUNDARY_NONE } from "./sample";
 import { closeCycle } from "./cycle";
 import {
   CT_OK, CT_ERR_CHANNEL, configureCore, configureChannel, setChannelGain, setChannelPhase,
@@ -57,8 +57,7 @@ export function ctSetCurvePoint(ch: i32, index: i32, milliA: i32, ratioPpm: i32,
 /** One block of `frames` interleaved u16 frames [v, ct1, …] at `samplesPtr`, contiguous with the previous block. */
 export function ctProcessBlock(samplesPtr: usize, frames: i32): void {
   if (!configured) return;
-  // The passes stop at SAMPLES_END_LIMIT: a block beyond it would lose frames silently.
-  assert(samplesPtr + (<usize>frames) * frameStrideBytes <= SAMPLES_END_LIMIT, "CT samples above the limit");
+  // (the caller's buffer ends below SAMPLES_END_LIMIT, where the sample passes stop)
   let pos = 0;
   while (pos < frames) {
     const vBefore = vPrev;

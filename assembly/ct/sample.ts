@@ -14,8 +14,8 @@ export const BOUNDARY_CROSSING: i32 = 1; // rising zero crossing of the voltage
 export const BOUNDARY_FORCED: i32 = 2;   // no crossing within maxCycleFrames (no voltage)
 
 /**
- * Sample blocks end at or below this address (ctProcessBlock checks it). The passes bound their
- * end pointer by it, so the C translation sees that every load of a frame is inside the memory
+ * Sample blocks end at or below this address (the firmware's ADC buffer ends far below it:
+ * test/host/firmware-module.test.ts). The passes bound their end pointer by it, so the C translation sees that every load of a frame is inside the memory
  * and drops the per-load bounds check; an even stride and buffer address drop the alignment test.
  */
 export const SAMPLES_END_LIMIT: usize = 0xFFE0;
@@ -66,8 +66,9 @@ export function scanSegment(ptr: usize, from: i32, frames: i32, firstFrameIndex:
         const taken = <i32>((p - start) / stride);
         if (count0 + taken >= minCycleFrames) { // harmonics cannot split a cycle
           // Interpolate where the line prev→v crossed zero, for a sub-frame frequency.
-          const frac = ((<i64>(v - zero)) << 16) / <i64>(v - prev);
-          crossingQ16 = ((firstFrameIndex + <i64>taken) << 16) - frac;
+          // (v − zero < 2¹² and v > prev here: exact in i32)
+          const frac = ((v - zero) << 16) / (v - prev);
+          crossingQ16 = ((firstFrameIndex + <i64>taken) << 16) - <i64>frac;
           segmentBoundary = BOUNDARY_CROSSING;
           break;
         }
@@ -80,18 +81,18 @@ export function scanSegment(ptr: usize, from: i32, frames: i32, firstFrameIndex:
     const vv = v * v;
     sumVV += vv;
     if (vv > peak) peak = vv; // clipping / over-range: one compare
-    if (clamp) {
-      const i = <i32>load<u16>(p, 2) - bias;
-      sumVI += v * i;
-      // Lagged product: v[n−1]·i[n] when the correction delays the voltage, v[n]·i[n−1] when it
-      // delays the current.
-      if (delayVoltage) sumLag += prev * i; else sumLag += v * iLast;
-      sumI += i;
-      const ii = i * i;
-      sumII += ii;
-      if (ii > peakII) peakII = ii;
-      iLast = i;
-    }
+    // Channel 0. Without a clamp this reads the next frame's voltage (still inside the memory:
+    // end < SAMPLES_END_LIMIT) and the sums are not kept: no branch per frame.
+    const i = <i32>load<u16>(p, 2) - bias;
+    sumVI += v * i;
+    // Lagged product: v[n]·i[n−1] when the correction delays the current, v[n−1]·i[n] when it
+    // delays the voltage.
+    if (!delayVoltage) sumLag += v * iLast; else sumLag += prev * i;
+    sumI += i;
+    const ii = i * i;
+    sumII += ii;
+    if (ii > peakII) peakII = ii;
+    iLast = i;
     prev = v;
     p += stride;
   }
@@ -104,49 +105,22 @@ export function scanSegment(ptr: usize, from: i32, frames: i32, firstFrameIndex:
   return from + taken;
 }
 
-// @ts-ignore: decorator
-@inline function saveChannel(ch: i32, sumVI: i32, sumLag: i32, sumI: i32, sumII: i32, iLast: i32, peak: i32): void {
+function saveChannel(ch: i32, sumVI: i32, sumLag: i32, sumI: i32, sumII: i32, iLast: i32, peak: i32): void {
   setI32(cySumVI, ch, sumVI); setI32(cySumLag, ch, sumLag);
   setI32(cySumI, ch, sumI); setI32(cySumII, ch, sumII); setI32(chIPrev, ch, iLast); setI32(cyPeakII, ch, peak);
 }
 
 /** CT channels after the first, frames [from, to) of the segment; `vBefore` the voltage before `from`. */
 export function accumulateOtherChannels(ptr: usize, from: i32, to: i32, vBefore: i32): void {
-  for (let ch = 1; ch < ctChannelCount; ch++) {
-    if (getI32(chDelayVoltage, ch)) accumulateDelayVoltage(ptr, ch, from, to, vBefore);
-    else accumulateDelayCurrent(ptr, ch, from, to);
-  }
+  for (let ch = 1; ch < ctChannelCount; ch++) accumulateChannel(ptr, ch, from, to, vBefore);
 }
 
-/** CT column `ch`, frames [from, to): lagged product v[n]·i[n−1] (the correction delays the current). */
-function accumulateDelayCurrent(ptr: usize, ch: i32, from: i32, to: i32): void {
+/** CT column `ch`, frames [from, to): the sums scanSegment makes for channel 0. */
+function accumulateChannel(ptr: usize, ch: i32, from: i32, to: i32, vBefore: i32): void {
   const stride = evenStride();
   const bias = biasCode;
   const column = (<usize>((ch & (MAX_CT_CHANNELS - 1)) + 1)) << 1; // 2…8: the translation sees it stays in bounds
-  let sumVI = getI32(cySumVI, ch), sumLag = getI32(cySumLag, ch);
-  let sumI = getI32(cySumI, ch), sumII = getI32(cySumII, ch), iLast = getI32(chIPrev, ch), peak = getI32(cyPeakII, ch);
-  let p = ptr + (<usize>from) * stride;
-  const end = passEnd(ptr, to, stride);
-  while (p < end) {
-    const v = <i32>load<u16>(p) - bias;
-    const i = <i32>load<u16>(p + column) - bias;
-    sumVI += v * i;
-    sumLag += v * iLast;
-    sumI += i;
-    const ii = i * i;
-    sumII += ii;
-    if (ii > peak) peak = ii;
-    iLast = i;
-    p += stride;
-  }
-  saveChannel(ch, sumVI, sumLag, sumI, sumII, iLast, peak);
-}
-
-/** CT column `ch`, frames [from, to): lagged product v[n−1]·i[n] (the correction delays the voltage). */
-function accumulateDelayVoltage(ptr: usize, ch: i32, from: i32, to: i32, vBefore: i32): void {
-  const stride = evenStride();
-  const bias = biasCode;
-  const column = (<usize>((ch & (MAX_CT_CHANNELS - 1)) + 1)) << 1; // 2…8: the translation sees it stays in bounds
+  const delayVoltage = getI32(chDelayVoltage, ch) != 0;
   let sumVI = getI32(cySumVI, ch), sumLag = getI32(cySumLag, ch);
   let sumI = getI32(cySumI, ch), sumII = getI32(cySumII, ch), iLast = getI32(chIPrev, ch), peak = getI32(cyPeakII, ch);
   let vLast = vBefore;
@@ -156,7 +130,7 @@ function accumulateDelayVoltage(ptr: usize, ch: i32, from: i32, to: i32, vBefore
     const v = <i32>load<u16>(p) - bias;
     const i = <i32>load<u16>(p + column) - bias;
     sumVI += v * i;
-    sumLag += vLast * i;
+    if (!delayVoltage) sumLag += v * iLast; else sumLag += vLast * i;
     sumI += i;
     const ii = i * i;
     sumII += ii;

@@ -6,7 +6,7 @@ import { getI32, setI32, getI64, setI64 } from "../util/mem";
 import { MAX_HEAT, KIND_HEAT, channelPresent, channelParam, channelFlags } from "../board/descriptor";
 import {
   ACTION_RISE, EVENT_REFUSED, FLOW_FILTER_FIRST, filterReset, filterEvent, filterSettle,
-  filterLastEdgeUs, filterSlotDueUs, acceptedEdgeUs,
+  filterLastEdgeUs, acceptedEdgeUs,
 } from "../pulse/filter";
 import { DEFAULT_TIMEOUT_S } from "../pulse/meter";
 import { heatEnergyNanoJ, temperatureValid, HEAT_MIN_KPA, HEAT_MAX_KPA, NANO_J_PER_MICRO_WH } from "./coefficient";
@@ -54,28 +54,14 @@ const dtminMilliK = memory.data(4 * MAX_HEAT);
 let staleDueUs: i64 = i64.MAX_VALUE;
 /** Earliest time heatAdvance may find a stale reading. */
 export function heatStaleDueUs(): i64 { return staleDueUs; }
-function refreshStaleDue(): void {
-  let due = i64.MAX_VALUE;
-  for (let c = 0; c < MAX_HEAT; c++) {
-    if (getI32(reading, c) == READING_VALID) {
-      const d = getI64(readingUs, c) + STALE_READING_US + 1; // stale once now − readingUs > STALE_READING_US
-      if (d < due) due = d;
-    }
-  }
-  staleDueUs = due;
-}
 
 export function heatChannelPresent(c: i32): bool {
   return channelPresent(KIND_HEAT, c);
 }
-/** Bit c: heat circuit c is on the board (fixed from start-up; the tick's loop reads it). */
-let presentMask: i32 = 0;
 
 /** Start-up: defaults from the board descriptor, registers at zero. */
 export function heatInit(): void {
-  presentMask = 0;
   for (let c = 0; c < MAX_HEAT; c++) {
-    if (heatChannelPresent(c)) presentMask |= 1 << c;
     filterReset(FLOW_FILTER_FIRST + c, <i64>channelParam(KIND_HEAT, c, PARAM_FILTER_US));
     setI64(volumeMilliL, c, 0);
     setI64(heatMicroWh, c, 0);
@@ -135,19 +121,23 @@ export function heatFlowEdge(c: i32, timeUs: i64, level: i32, powerUpLevel: bool
 
 /** Time has passed with no edge: accept flow levels that are now steady long enough. */
 export function heatAdvance(nowUs: i64): void {
+  let staleDue = i64.MAX_VALUE;
   for (let c = 0; c < MAX_HEAT; c++) {
     // Never meter with an old pair: a silent sensor front end is a fault, not the last value.
-    if (getI32(reading, c) == READING_VALID && nowUs - getI64(readingUs, c) > STALE_READING_US) {
-      setI32(reading, c, READING_FAULT);
-      refreshFaultFlag();
+    if (getI32(reading, c) == READING_VALID) {
+      if (nowUs - getI64(readingUs, c) > STALE_READING_US) {
+        setI32(reading, c, READING_FAULT);
+        refreshFaultFlag();
+      } else {
+        staleDue = min(staleDue, getI64(readingUs, c) + STALE_READING_US + 1);
+      }
     }
     const slot = FLOW_FILTER_FIRST + c;
-    if ((presentMask & (1 << c)) != 0 && nowUs >= filterSlotDueUs(slot) && nowUs >= filterLastEdgeUs(slot)
-      && filterSettle(slot, nowUs) == ACTION_RISE) {
+    if (heatChannelPresent(c) && nowUs >= filterLastEdgeUs(slot) && filterSettle(slot, nowUs) == ACTION_RISE) {
       countFlowPulse(c, acceptedEdgeUs);
     }
   }
-  refreshStaleDue();
+  staleDueUs = staleDue;
 }
 
 /**
@@ -160,8 +150,9 @@ export function heatTemperatures(c: i32, supply: i32, ret: i32): bool {
   setI32(supplyMilliC, c, supply);
   setI32(returnMilliC, c, ret);
   setI32(reading, c, temperatureValid(supply) && temperatureValid(ret) ? READING_VALID : READING_FAULT);
-  setI64(readingUs, c, boardTimeUs());
-  refreshStaleDue();
+  const now = boardTimeUs();
+  setI64(readingUs, c, now);
+  staleDueUs = min(staleDueUs, now + STALE_READING_US + 1); // (early for a fault: harmless)
   refreshFaultFlag();
   return true;
 }

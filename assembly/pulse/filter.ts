@@ -35,34 +35,29 @@ export let acceptedStartUs: i64 = 0;
 /** Edges ignored since start-up because they repeated the level ("ghost" interrupts). */
 export let ghostEdges: u32 = 0;
 
-// The tick's fast path: filterSettle of a slot does nothing before that slot's due time (kept in
-// dueUs, updated at every change of the slot's state); settleDueUs is at or before the earliest
-// of them, and ticks before it skip the settle passes (filterRefreshDue after a pass).
-const dueUs = memory.data(8 * FILTER_SLOTS);
+// The tick's fast path: no filterSettle can act before settleDueUs. A change of a slot's state
+// lowers it to that slot's earliest time (`touch`); filterRefreshDue, after a tick settled the
+// slots, recomputes it from their state. Ticks before it skip the settle passes.
 let settleDueUs: i64 = 0;
 
 /** Earliest time a filterSettle of some slot may act (i64.MAX_VALUE: no transition pending). */
 export function filterSettleDueUs(): i64 { return settleDueUs; }
 
-/** Slot `ch` changed: when its filterSettle first acts (i64.MAX_VALUE: not without an edge). */
-function updateDue(ch: i32): void {
-  const raw = getI32(rawLevel, ch);
-  let due = i64.MAX_VALUE;
-  // (A sum that wraps is early, never late: the tick then runs the settle pass, as it always did.)
-  if (raw != LEVEL_UNKNOWN && (raw != getI32(acceptedLevel, ch) || getI64(departureUs, ch) >= 0)) {
-    due = getI64(rawSinceUs, ch) + getI64(filterUsTable, ch);
-  }
-  setI64(dueUs, ch, due);
-  if (due < settleDueUs) settleDueUs = due;
+// A sum that wraps is early, never late: the tick then runs the settle passes, as it always did.
+function touch(ch: i32): void {
+  settleDueUs = min(settleDueUs, getI64(rawSinceUs, ch) + getI64(filterUsTable, ch));
 }
 
-/** filterSettle(ch, t) does nothing for t before this. */
-export function filterSlotDueUs(ch: i32): i64 { return getI64(dueUs, ch); }
-
-/** After a tick's settle passes: the next time one of the slots may act. */
+/** After a tick's settle passes: the earliest time a slot with a transition pending may act. */
 export function filterRefreshDue(): void {
   let due = i64.MAX_VALUE;
-  for (let ch = 0; ch < FILTER_SLOTS; ch++) due = min(due, getI64(dueUs, ch));
+  for (let ch = 0; ch < FILTER_SLOTS; ch++) {
+    const raw = getI32(rawLevel, ch);
+    // (filterSettle acts on a slot only with a raw level away from the accepted one or a departure pending)
+    if (raw != LEVEL_UNKNOWN && (raw != getI32(acceptedLevel, ch) || getI64(departureUs, ch) >= 0)) {
+      due = min(due, getI64(rawSinceUs, ch) + getI64(filterUsTable, ch));
+    }
+  }
   settleDueUs = due;
 }
 
@@ -73,13 +68,12 @@ export function filterReset(ch: i32, filterUs: i64): void {
   setI64(lastEdgeUs, ch, i64.MIN_VALUE);
   setI64(filterUsTable, ch, filterUs);
   setI64(departureUs, ch, -1);
-  setI64(dueUs, ch, i64.MAX_VALUE);
   settleDueUs = 0; // the next tick looks at every slot
 }
 
 export function filterSetTime(ch: i32, filterUs: i64): void {
   setI64(filterUsTable, ch, filterUs);
-  updateDue(ch);
+  touch(ch);
 }
 
 export function filterTimeUs(ch: i32): i64 {
@@ -100,7 +94,7 @@ export function filterAdopt(ch: i32, timeUs: i64, level: i32): void {
   setI64(rawSinceUs, ch, timeUs);
   setI64(lastEdgeUs, ch, timeUs);
   setI64(departureUs, ch, -1);
-  updateDue(ch);
+  touch(ch);
 }
 
 /**
@@ -119,10 +113,7 @@ export function filterSettle(ch: i32, nowUs: i64): i32 {
   const since = getI64(rawSinceUs, ch);
   if (raw == accepted) {
     // A glitch went back to the accepted level and stayed: no transition is pending any more.
-    if (getI64(departureUs, ch) >= 0 && nowUs - since >= getI64(filterUsTable, ch)) {
-      setI64(departureUs, ch, -1);
-      setI64(dueUs, ch, i64.MAX_VALUE); // steady at the accepted level: nothing pending
-    }
+    if (getI64(departureUs, ch) >= 0 && nowUs - since >= getI64(filterUsTable, ch)) setI64(departureUs, ch, -1);
     return ACTION_NONE;
   }
   if (nowUs - since < getI64(filterUsTable, ch)) return ACTION_NONE;
@@ -131,7 +122,6 @@ export function filterSettle(ch: i32, nowUs: i64): i32 {
   const departure = getI64(departureUs, ch);
   acceptedStartUs = departure >= 0 ? departure : since;
   setI64(departureUs, ch, -1);
-  setI64(dueUs, ch, i64.MAX_VALUE); // the raw level is the accepted one now
   if (accepted == LEVEL_UNKNOWN) return ACTION_FIRST;
   return raw == 1 ? ACTION_RISE : ACTION_FALL;
 }
@@ -173,6 +163,6 @@ export function filterEvent(ch: i32, timeUs: i64, level: i32, powerUpLevel: bool
   }
   const action = filterSettle(ch, timeUs);
   filterEdge(ch, timeUs, level);
-  updateDue(ch);
+  touch(ch);
   return action;
 }

@@ -4,7 +4,7 @@ import { getI64, setI64 } from "../util/mem";
 import { MAX_PULSE, KIND_PULSE, channelPresent, channelParam } from "../board/descriptor";
 import {
   ACTION_RISE, EVENT_REFUSED, filterReset, filterSettle, filterEvent, filterSetTime, filterTimeUs,
-  filterLastEdgeUs, filterSlotDueUs, acceptedStartUs, filterPendingSinceUs, filterAcceptedLevel,
+  filterLastEdgeUs, acceptedStartUs, filterPendingSinceUs, filterAcceptedLevel,
 } from "./filter";
 
 const PARAM_FILTER_US: i32 = 0;
@@ -27,14 +27,10 @@ const timeoutUs = memory.data(8 * MAX_PULSE);
 export function pulseChannelPresent(ch: i32): bool {
   return channelPresent(KIND_PULSE, ch);
 }
-/** Bit ch: pulse channel ch is on the board (fixed from start-up; the tick's loop reads it). */
-let presentMask: i32 = 0;
 
 /** Start-up: defaults from the board descriptor, registers at zero. */
 export function pulseInit(): void {
-  presentMask = 0;
   for (let ch = 0; ch < MAX_PULSE; ch++) {
-    if (pulseChannelPresent(ch)) presentMask |= 1 << ch;
     filterReset(ch, <i64>channelParam(KIND_PULSE, ch, PARAM_FILTER_US));
     setI64(pulseCount, ch, 0);
     setI64(energyMicroWh, ch, 0);
@@ -76,8 +72,7 @@ export function pulseEdge(ch: i32, timeUs: i64, level: i32, powerUpLevel: bool):
 /** Time has passed with no edge: accept levels that are now steady long enough. */
 export function pulseAdvance(nowUs: i64): void {
   for (let ch = 0; ch < MAX_PULSE; ch++) {
-    // (a slot before its due time would not act: filterSlotDueUs)
-    if ((presentMask & (1 << ch)) != 0 && nowUs >= filterSlotDueUs(ch) && nowUs >= filterLastEdgeUs(ch)) settle(ch, nowUs);
+    if (pulseChannelPresent(ch) && nowUs >= filterLastEdgeUs(ch)) settle(ch, nowUs);
   }
 }
 
