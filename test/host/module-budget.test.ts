@@ -13,12 +13,12 @@ import { moduleSize } from "../../host/bench/module-size.js";
 /** The issue's targets. */
 const TARGET_WASM_BYTES = 32 * 1024;
 const TARGET_RV32_OS_FLASH_BYTES = 64 * 1024;
-/** NOT YET THE TARGET: measured 2026-12-01 (64 480 B / 79 228 B after merging issues 17, 13 and 14)
- * + ~2 % margin; + 530 B / 730 B for issue 18's speed work (the CT pass reading voltage and first
- * clamp together, the exact 32-bit division, the idle tick's due times: 66 370 B / 81 388 B);
- * lower them as the module shrinks, down to the targets. */
-const BUDGET_WASM_BYTES_NOT_YET_TARGET = 66_600;
-const BUDGET_RV32_OS_FLASH_BYTES_NOT_YET_TARGET = 81_800;
+/** NOT YET THE TARGET: measured 2026-12-01 (64 480 B / 79 228 B after merging issues 17, 13 and 14;
+ * 65 840 / 80 660 B before issue 21's outputs, 72 682 / 86 460 B with them: rule engine, its
+ * wiring, console `out` and outN.* settings, registers) + ~2 % margin; lower them as the module
+ * shrinks, down to the targets. */
+const BUDGET_WASM_BYTES_NOT_YET_TARGET = 74_000;
+const BUDGET_RV32_OS_FLASH_BYTES_NOT_YET_TARGET = 88_000;
 /** wasm2c copies every data segment at each power-up with its own inline code. */
 const MAX_DATA_SEGMENTS = 16;
 
