@@ -1,8 +1,7 @@
 // The console's commands as ONE table (docs/console.md): name, arguments, protection, which word
 // is a secret, one-line help and the handler. Dispatch, `help`, the echo masking (line.ts) and
 // `help` as the browser page reads it all come from here.
-import { out, outLine, outU64, outFlush, outText, textLength, textEquals, T } from "./out";
-import { tokenEquals } from "./parse";
+import { out, outLine, outU64, outFlush, outText, outLineText, textLength, textEquals, T } from "./out";
 import { tokenize, tokenCount, tp, tl, outToken, isBlank, setLineSecretFrom } from "./tokens";
 import { sessionTouch } from "./session";
 import { boardTimeUs } from "../abi/board";
@@ -128,11 +127,11 @@ function helpCommand(): void {
       out(" ");
       outText(field(r, SUMMARY));
       const flags = field(r, FLAGS);
-      outLine((flags & PROTECTED) != 0 ? " *" : (flags & PARTLY_PROTECTED) != 0 ? " (*)" : "");
+      outLineText((flags & PROTECTED) != 0 ? T(" *") : (flags & PARTLY_PROTECTED) != 0 ? T(" (*)") : T(""));
     }
     return;
   }
-  if (tokenEquals(tp(1), tl(1), "set")) helpSetKeys();
+  if (textEquals(tp(1), tl(1), T("set"))) helpSetKeys();
   else commandHelp(tp(1), tl(1));
 }
 
