@@ -12,7 +12,8 @@ import {
 } from "./abi/buffers";
 import { parseDescriptor } from "./board/descriptor";
 import { pulseInit, pulseEdge, pulseAdvance } from "./pulse/meter";
-import { heatInit, heatFlowEdge, heatAdvance, heatTemperatures, FLOW_INPUT_FIRST } from "./heat/meter";
+import { heatInit, heatFlowEdge, heatAdvance, heatTemperatures, heatStaleDueUs, FLOW_INPUT_FIRST } from "./heat/meter";
+import { filterSettleDueUs, filterRefreshDue } from "./pulse/filter";
 import { ctMeterInit, ctMeterActive, ctMeterColumns, ctMeterBlock, ctMeterEventCount, ctMeterEventType, ctMeterEventKey, ctMeterEventValue, ctMeterEventsTaken } from "./ct/meter";
 import { adcGapInit, adcGap, adcGapTick } from "./ct/gap";
 import { settingsInit } from "./settings";
@@ -69,11 +70,18 @@ export function fw_start(len: u32): i32 {
 export function fw_tick(): i32 {
   if (!started) return ERR_NOT_STARTED;
   const now = boardTimeUs();
-  pulseAdvance(now);
-  heatAdvance(now);
+  // Each step below returns at once when it has nothing due (docs/native.md, "Idle tick"): the
+  // glitch filters and heat readings keep the earliest time they can act.
+  const settle = now >= filterSettleDueUs();
+  if (settle) pulseAdvance(now);
+  if (settle || now >= heatStaleDueUs()) heatAdvance(now);
+  if (settle) filterRefreshDue();
   // CT refusals and condition onsets go to the event log (docs/ct.md).
-  for (let i = 0; i < ctMeterEventCount(); i++) storeRecordEvent(ctMeterEventType(i), ctMeterEventKey(i), 0, ctMeterEventValue(i));
-  ctMeterEventsTaken();
+  const events = ctMeterEventCount();
+  if (events > 0) {
+    for (let i = 0; i < events; i++) storeRecordEvent(ctMeterEventType(i), ctMeterEventKey(i), 0, ctMeterEventValue(i));
+    ctMeterEventsTaken();
+  }
   outputsTick(now);
   storeTick(now);
   billingTick(now); // before the frame: a record due now is in flash first
