@@ -11,10 +11,13 @@ import {
 import { boardTimeUs } from "./abi/board";
 import { pulseRestoreEnergy, pulseRestoreCount } from "./pulse/meter";
 import { heatRestore } from "./heat/meter";
+import { downlinkRegister, downlinkRegisterName, DOWNLINK_REGISTER_FIRST, DOWNLINK_REGISTER_END } from "./downlink/stats";
 
 /** Ids below this travel in frames (cumulative billing registers). */
 export const FRAME_REGISTER_COUNT: i32 = 18;
-export const REGISTER_COUNT: i32 = 42;
+export const REGISTER_COUNT: i32 = 62;
+/** Ids 42..57 are the outputs' (issue 21), 58..61 the downlink's (assembly/downlink/stats.ts). */
+const CHANNEL_REGISTER_END: i32 = 42;
 
 // id ranges
 const CT_ENERGY_FIRST = 0; // ctN.import_wh, ctN.export_wh  (N = 1..4)
@@ -71,11 +74,13 @@ function prefixOf(kind: u8): string {
 }
 
 export function registerExists(id: i32): bool {
+  if (id >= CHANNEL_REGISTER_END) return id >= DOWNLINK_REGISTER_FIRST && id < DOWNLINK_REGISTER_END;
   return id >= 0 && id < REGISTER_COUNT && channelPresent(kindOf(id), channelOf(id));
 }
 
 /** Decimal places of the integer value: µWh (6) for energy, mL (3) for volume, mW, mV, mHz, mA, PF × 1000 (3). */
 export function registerDecimals(id: i32): i32 {
+  if (id >= CHANNEL_REGISTER_END) return 0;
   if (id < HEAT_FIRST) return 6;
   if (id < PULSE_COUNT_FIRST) return (id - HEAT_FIRST) % 3 == 2 ? 3 : 6;
   if (id < PULSE_POWER_FIRST) return 0;
@@ -85,6 +90,7 @@ export function registerDecimals(id: i32): i32 {
 /** The register's value as an integer with `registerDecimals(id)` decimals; 0 if absent. */
 export function registerValue(id: i32): i64 {
   if (!registerExists(id)) return 0;
+  if (id >= CHANNEL_REGISTER_END) return downlinkRegister(id);
   const ch = channelOf(id);
   if (id >= PULSE_WH_FIRST && id < HEAT_FIRST) return pulseEnergyMicroWh(ch);
   if (id >= PULSE_COUNT_FIRST && id < PULSE_POWER_FIRST) return pulseCountOf(ch);
@@ -104,6 +110,7 @@ export function registerValue(id: i32): i64 {
 /** Write the register's name ("pulse1.wh") as ASCII at `out`; returns its length (0 if absent). */
 export function registerName(id: i32, out: usize): u32 {
   if (!registerExists(id)) return 0;
+  if (id >= CHANNEL_REGISTER_END) return writeAscii(downlinkRegisterName(id), out, 0);
   let n: u32 = 0;
   const kind = kindOf(id);
   n = writeAscii(prefixOf(kind), out, n);

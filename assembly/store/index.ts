@@ -13,6 +13,7 @@ import { eventsRestore, eventRecord, eventCounter, eventsDamaged, eventsVoidDama
 import { settingKeysEnd, settingExists, settingValue, settingLegallyRelevant, SETTING_KEYS_MAX } from "./settings-table";
 import { metrologRestore, metrologAppend, metrologDamaged, EVENT_LOG_ACK } from "./metrolog";
 import { lockoutRestore, lockoutDamaged } from "./lockout";
+import { downlinkCounterRestore, downlinkCounterDamaged } from "./downlink-counter";
 import { CT_EVENT_FAULT } from "../ct/meter";
 import { statusSet, statusClear, STATUS_VOLATILE, STATUS_STORE_CORRUPT } from "../status";
 import { boardTimeUs } from "../abi/board";
@@ -46,6 +47,8 @@ export const DAMAGE_CONFIG: u16 = 1;
 export const DAMAGE_JOURNAL: u16 = 2;
 export const DAMAGE_EVENTS: u16 = 4;
 export const DAMAGE_JOURNAL_DETAIL_SHIFT: u16 = 3;
+/** The downlink counter's sectors (assembly/store/downlink-counter.ts). */
+export const DAMAGE_DOWNLINK: u16 = 1 << 13;
 export const DAMAGE_LOCKOUT: u16 = 1 << 14;
 export const DAMAGE_METROLOG: u16 = 1 << 15;
 
@@ -55,6 +58,7 @@ let identityLost = false;
 /** Start-up, after every module has its defaults: restore what flash holds. */
 export function storeInit(): void {
   active = storeUsable();
+  downlinkCounterRestore(active);
   if (!active) { statusSet(STATUS_VOLATILE); return; }
   statusClear(STATUS_VOLATILE);
   const now = boardTimeUs();
@@ -66,7 +70,7 @@ export function storeInit(): void {
   snapshotSettings();
   journalCountBoot(now, eventCounter);
   identityLost = configRestoredDefaults;
-  if (!configDamaged && journalDamage == 0 && !eventsDamaged && !lockoutDamaged && !metrologDamaged) return;
+  if (!configDamaged && journalDamage == 0 && !eventsDamaged && !lockoutDamaged && !metrologDamaged && !downlinkCounterDamaged) return;
   // Damage, not a power cut: say what was lost, then leave clean records behind.
   statusSet(STATUS_STORE_CORRUPT);
   const startBefore = frameCounterCeiling();
@@ -80,7 +84,7 @@ export function storeInit(): void {
   else if (configRestoredPrevious) legalEvent(EVENT_CONFIG_PREVIOUS, <u16>configDamagedCopies, 0, 0);
   const key = (configDamaged && !configRestoredDefaults && !configRestoredPrevious ? DAMAGE_CONFIG : 0) | (journalDamage != 0 ? DAMAGE_JOURNAL : 0)
     | (eventsDamaged ? DAMAGE_EVENTS : 0) | <u16>(journalDamage << DAMAGE_JOURNAL_DETAIL_SHIFT)
-    | (lockoutDamaged ? DAMAGE_LOCKOUT : 0) | (metrologDamaged ? DAMAGE_METROLOG : 0);
+    | (lockoutDamaged ? DAMAGE_LOCKOUT : 0) | (metrologDamaged ? DAMAGE_METROLOG : 0) | (downlinkCounterDamaged ? DAMAGE_DOWNLINK : 0);
   // old: registers whose value may be below what was persisted; new: the first frame counter now.
   if (key != 0) legalEvent(EVENT_STORE_CORRUPT, key, journalLostMask, <i64>frameCounterCeiling() + 1);
   if (eventsDamaged) eventsVoidDamaged();
