@@ -3,6 +3,8 @@
 import fs from "node:fs";
 import { loadBoard, channelsOfKind, BoardError } from "../board/board.js";
 import type { Board } from "../board/board.js";
+import { parseDownlinks } from "./scenario-downlinks.js";
+import type { ScenarioDownlink } from "./scenario-downlinks.js";
 
 export const SCENARIO_FORMAT = "activemeter-scenario/1";
 
@@ -24,13 +26,15 @@ export interface Scenario {
   pulse: Map<string, PulseSpec>;
   heat: Map<string, HeatSpec>;
   outages: Outage[];
+  /** Commands the radio receives (docs/scenarios.md, "Downlinks"). */
+  downlinks: ScenarioDownlink[];
 }
 
 export class ScenarioError extends Error {}
 
 type Json = Record<string, unknown>;
 
-const TOP_FIELDS = ["$schema", "format", "description", "board", "seconds", "seed", "console", "mains", "ct", "pulse", "heat", "outages"];
+const TOP_FIELDS = ["$schema", "format", "description", "board", "seconds", "seed", "console", "mains", "ct", "pulse", "heat", "outages", "downlinks"];
 
 function fail(message: string): never {
   throw new ScenarioError(message);
@@ -171,7 +175,8 @@ export function parseScenario(text: string, source = "scenario"): Scenario {
     return { atS: number(o, "at_s", `outages[${i}].`, { min: 0 }), offS: number(o, "off_s", `outages[${i}].`, { above: 0 }) };
   });
 
-  return { board, boardName: data.board, seconds, seed, console: consoleLines as string[], mains, ct, pulse, heat, outages };
+  const downlinks = parseDownlinks(data.downlinks, seconds, fail);
+  return { board, boardName: data.board, seconds, seed, console: consoleLines as string[], mains, ct, pulse, heat, outages, downlinks };
 }
 
 export function readScenario(file: string): Scenario {

@@ -7,6 +7,8 @@ import { channelNumber, packDescriptor } from "../board/board.js";
 import type { Channel, HeatChannel } from "../board/board.js";
 import { bytesToHex } from "../frame/codec.js";
 import { testKey } from "../frame/keyring.js";
+import { encodeDownlink, decodeDownlink, downlinkResultName, DownlinkError } from "../frame/downlink.js";
+import { FrameKey } from "../frame/frame-keys.js";
 import type { Scenario } from "./scenario.js";
 import { ScenarioError } from "./scenario.js";
 import { PulseTrain } from "./pulse-train.js";
@@ -37,6 +39,18 @@ export interface Report {
   console: string;
   /** Channels driven above 120 % of the board's rating (host/sim/limits.ts); absent when none. */
   overload?: string[];
+  /** Downlinks the radio received and what the firmware answered; absent when none. */
+  downlinks?: DownlinkRecord[];
+}
+
+export interface DownlinkRecord {
+  at_s: number;
+  /** The command's counter and name when the bytes decode with the twin's key (unverified otherwise). */
+  counter?: number;
+  command?: string;
+  /** fw_downlink's answer: accepted, bad_mac, replay, expired, malformed, unknown_command, … */
+  result: string;
+  hex: string;
 }
 
 /** Scenario features and the issue that brings them; refused until the firmware has them. */
@@ -96,6 +110,9 @@ export class Twin {
   /** The firmware of this power-up refused ADC blocks (CT metering off, status ct_fault): the board stops sending them. */
   private adcRefused = false;
   private readonly endUs: number;
+  private nextDownlink = 0;
+  private downlinkCounter = 0;
+  readonly downlinks: DownlinkRecord[] = [];
 
   constructor(readonly scenario: Scenario, readonly image: FirmwareImage = loadFirmwareImage(), private readonly observer: TwinObserver = {},
     private readonly options: TwinOptions = {}) {
@@ -256,9 +273,46 @@ export class Twin {
     if (this.adc && !this.adcRefused) this.adcRefused = !this.adc.deliver(this.firmware, this.clockUs, until);
     this.clockUs = until;
     if (events.length > 0) this.firmware.pulseEvents(events);
+    const plan = this.scenario.downlinks;
+    while (this.nextDownlink < plan.length && Math.round(plan[this.nextDownlink].atS * 1e6) <= until) this.scenarioDownlink(plan[this.nextDownlink++]);
     this.firmware.tick();
     this.resetIfAsked();
     this.typePending();
+  }
+
+  /** The node key the twin's frames and downlinks use (the board's; the test key by default). */
+  private nodeKey(): Uint8Array {
+    return this.options.key ?? testKey(this.scenario.board.node_id);
+  }
+
+  private scenarioDownlink(d: Scenario["downlinks"][number]): void {
+    if (d.bytes) {
+      this.downlink(d.bytes);
+      return;
+    }
+    const c = d.command!;
+    const counter = c.counter ?? this.downlinkCounter + 1;
+    this.downlink(encodeDownlink({ ...c, counter, node: this.scenario.board.node_id, key_version: 1 }, this.nodeKey()));
+  }
+
+  /**
+   * A downlink arrives on the radio now (from the scenario, or a live gateway): the firmware's
+   * answer is recorded and returned (docs/board-abi.md, fw_downlink).
+   */
+  downlink(bytes: Uint8Array): DownlinkRecord {
+    const code = this.firmware.downlink(bytes);
+    const record: DownlinkRecord = { at_s: this.clockUs / 1e6, result: downlinkResultName(code), hex: bytesToHex(bytes) };
+    const own = new FrameKey(this.scenario.board.node_id, 1, this.nodeKey());
+    try {
+      const f = decodeDownlink(bytes, { keyFor: (n, v) => (n === own.node && v === 1 ? own : undefined), keysOf: () => [own], hasKey: () => true });
+      record.counter = f.counter;
+      record.command = f.command;
+      this.downlinkCounter = Math.max(this.downlinkCounter, f.counter);
+    } catch (e) {
+      if (!(e instanceof DownlinkError)) throw e;
+    }
+    this.downlinks.push(record);
+    return record;
   }
 
   runToEnd(): void {
@@ -285,6 +339,7 @@ export class Twin {
       frames: this.frames.map(bytesToHex),
       console: this.consoleText,
       ...(this.overload.length > 0 ? { overload: this.overload } : {}),
+      ...(this.downlinks.length > 0 ? { downlinks: this.downlinks } : {}),
     };
   }
 }
