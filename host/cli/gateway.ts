@@ -15,6 +15,8 @@ import { StoreError } from "../gateway/store.js";
 import type { FrameStore } from "../gateway/store.js";
 import { MqttPublisher, MqttError } from "../gateway/mqtt.js";
 import { PASSWORD_ENV, readPasswordFile, readPem, scrub, SecretError } from "../gateway/secrets.js";
+import { openControl } from "../gateway/control.js";
+import type { ControlServer } from "../gateway/control.js";
 import { DEFAULT_UDP_BUFFER_BYTES, openHexSource, openSerialSource, openUdpSource, parseHostPort, SourceError } from "../gateway/sources.js";
 
 export const DEFAULT_DB = "./activemeter-gateway.db";
@@ -64,6 +66,12 @@ MQTT:
                            gateway has published them for this long (default ${DEFAULT_NODE_EXPIRE_S}; 0: never)
   --no-discovery           no Home Assistant discovery configs
 
+downlinks (docs/gateway.md "Downlinks"):
+  --control [HOST:]PORT    accept downlink commands as JSON lines over TCP on the loopback interface
+                           (127.0.0.1 unless HOST is ::1; never another address): activemeter downlink
+                           --gateway PORT …; each goes from the first --udp socket to the address the
+                           node's last authenticated frame came from, sealed with its downlink key
+
   --quiet                  no JSON lines on standard output
   -h, --help               this text
 
@@ -107,7 +115,7 @@ export async function gatewayCommand(argv: string[]): Promise<number> {
       mqtt: { type: "string" }, "mqtt-username": { type: "string" }, "mqtt-password-file": { type: "string" }, "mqtt-password": { type: "string" },
       "mqtt-ca": { type: "string" }, "mqtt-cert": { type: "string" }, "mqtt-key": { type: "string" },
       "mqtt-prefix": { type: "string" }, "ha-prefix": { type: "string" }, "no-discovery": { type: "boolean" }, "node-expire": { type: "string" },
-      quiet: { type: "boolean" }, help: { type: "boolean", short: "h" },
+      quiet: { type: "boolean" }, help: { type: "boolean", short: "h" }, control: { type: "string" },
     },
     allowPositionals: true,
     strict: true,
@@ -123,6 +131,13 @@ export async function gatewayCommand(argv: string[]): Promise<number> {
   const serial = values.serial ?? [];
   const hex = values.hex ?? [];
   if (udp.length + serial.length + hex.length === 0) throw new UsageError("gateway needs a source: --udp [HOST:]PORT, --serial PATH or --hex FILE|- (see activemeter gateway --help)");
+  let control: { host: string; port: number } | undefined;
+  try {
+    control = values.control === undefined ? undefined : parseHostPort(values.control);
+  } catch (e) {
+    return usage(e);
+  }
+  if (control && udp.length === 0) throw new UsageError("--control needs --udp: downlinks go back over UDP to where the nodes' frames came from");
   const baud = values.baud === undefined ? 115200 : Number(values.baud);
   if (!Number.isInteger(baud) || baud <= 0) throw new UsageError(`--baud must be a positive integer, not '${values.baud}'`);
   const udpBuffer = byteSize(values["udp-buffer"], "--udp-buffer", DEFAULT_UDP_BUFFER_BYTES);
@@ -183,6 +198,7 @@ export async function gatewayCommand(argv: string[]): Promise<number> {
     process.stdout.on("error", () => {});
     outputs.push(new JsonLinesOutput(process.stdout));
   }
+  let controlServer: ControlServer | undefined;
   const service = await GatewayService.open({
     keys, requireAuthentication: !values["allow-unauthenticated"], store, outputs, log: warn, batchMs, batchFrames,
   });
@@ -205,6 +221,10 @@ export async function gatewayCommand(argv: string[]): Promise<number> {
       warn(`reading ${source.name} at ${baud} baud`);
     }
     for (const file of hex) service.add(openHexSource(file, service));
+    if (control) {
+      controlServer = await openControl(control.host, control.port, service.downlinks, warn);
+      warn(`downlink control on tcp:${control.host}:${controlServer.port}`);
+    }
   } catch (e) {
     await service.close();
     return usage(e);
@@ -221,6 +241,7 @@ export async function gatewayCommand(argv: string[]): Promise<number> {
     process.once("SIGTERM", () => stop("SIGTERM"));
     if (!live) void Promise.all(service.sources.map((s) => s.done)).then(() => resolve());
   });
+  await controlServer?.close();
   await service.close();
   warn(summary(service.stats()));
   process.removeAllListeners("SIGINT");

@@ -93,9 +93,14 @@ CREATE VIEW frame_verdicts AS
   UNION ALL SELECT verdict, sum(count) FROM rejects GROUP BY verdict;
 `;
 
+/** Version 3: each node's downlink counter (docs/gateway.md "Downlinks"), the same in both databases. */
+const V3_SQLITE = `CREATE TABLE downlinks (node INTEGER PRIMARY KEY, last_counter INTEGER NOT NULL, updated TEXT NOT NULL);`;
+const V3_POSTGRES = `CREATE TABLE downlinks (node BIGINT PRIMARY KEY, last_counter BIGINT NOT NULL, updated TIMESTAMPTZ NOT NULL);`;
+
 export const MIGRATIONS: Migration[] = [
   { version: 1, description: "first schema: every frame kept, counters per gateway", sqlite: V1_SQLITE, postgres: "" },
   { version: 2, description: "accepted frames only, rejects aggregated, receptions per gateway, MQTT outbox", sqlite: V2_SQLITE, postgres: V2_POSTGRES },
+  { version: 3, description: "downlink counters per node", sqlite: V3_SQLITE, postgres: V3_POSTGRES },
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.at(-1)!.version;

@@ -29,6 +29,11 @@ export interface FrameStore {
   outboxDone(ids: number[]): Promise<void>;
   /** Rows waiting for the broker. */
   outboxSize(): Promise<number>;
+  /**
+   * The next downlink counter of `node`, durably reserved before the command leaves (one above
+   * the last, and at least `floor`): a counter is never given twice, across restarts and gateways.
+   */
+  nextDownlinkCounter(node: number, floor: number): Promise<number>;
   close(): Promise<void>;
 }
 
