@@ -5,6 +5,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import dgram from "node:dgram";
+import { execFileSync } from "node:child_process";
 import path from "node:path";
 import Database from "better-sqlite3";
 import { runCli, scenarioFile } from "./support/cli.js";
@@ -77,4 +78,36 @@ test("downlink and gateway --control: help and one-line usage errors", () => {
   assert.equal(wide.status, 2);
   assert.match(wide.stderr, /loopback interface only/);
   assert.match(runCli(["gateway", "--hex", "-", "--no-db", "--control", "0"], "").stderr, /--control needs --udp/);
+});
+
+test("a scenario's downlinks reach the firmware at their times; a bad downlinks list is refused naming the field", () => {
+  // Counter 1 sealed by the independent Python program: the twin's own command 1 must be byte-identical to it.
+  const sealed = execFileSync("/usr/bin/python3", ["tools/gen-downlink-vectors.py", "--seal"], {
+    input: JSON.stringify({ node: NODE, key_version: 1, counter: 1, command: "demand", level: "shed", sent_utc_s: 0, valid_s: 60 }) + "\n" }).toString().trim();
+  const file = scenarioFile({
+    format: "activemeter-scenario/1", board: "esp32c3-mini", seconds: 20, seed: 1,
+    downlinks: [
+      { at_s: 1, command: "demand", level: "shed", valid_s: 60 },
+      { at_s: 2, hex: sealed },
+      { at_s: 3, command: "time_sync", utc_s: 1_796_083_200 },
+      { at_s: 4, command: "demand", level: "boost", sent_utc_s: 1_796_083_100, valid_s: 50 },
+      { at_s: 5, command: "override", output: 2, mode: "off", counter: 2, valid_s: 60 },
+    ],
+  });
+  const r = runCli(["sim", "--scenario", file, "--json"]);
+  assert.equal(r.status, 0, r.stderr);
+  const report = JSON.parse(r.stdout) as { downlinks: { at_s: number; result: string; counter: number; hex: string }[]; registers: Record<string, number> };
+  assert.equal(report.downlinks[0].hex, sealed);
+  assert.deepEqual(report.downlinks.map((d) => [d.at_s, d.counter, d.result]), [[1, 1, "accepted"], [2, 1, "replay"], [3, 2, "accepted"], [4, 3, "expired"], [5, 2, "replay"]]);
+  assert.equal(report.registers["downlink.counter"], 2);
+  for (const [downlinks, message] of [
+    [[{ at_s: 1, command: "dance" }], /'downlinks\[0\]\.command' must be one of demand, override, time_sync/],
+    [[{ at_s: 1, command: "demand", level: "shed" }], /'downlinks\[0\]\.valid_s' must be a whole number/],
+    [[{ at_s: 99, command: "time_sync", utc_s: 1_796_083_200 }], /'downlinks\[0\]\.at_s' must be a time from 0 to 20 s/],
+    [[{ at_s: 1, hex: "zz" }], /'downlinks\[0\]\.hex' must be 1 to 64 bytes in hex/],
+  ] as const) {
+    const bad = runCli(["sim", "--scenario", scenarioFile({ format: "activemeter-scenario/1", board: "esp32c3-mini", seconds: 20, downlinks })]);
+    assert.equal(bad.status, 2);
+    assert.match(bad.stderr, message);
+  }
 });
