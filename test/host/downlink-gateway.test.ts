@@ -78,6 +78,11 @@ test("downlink and gateway --control: help and one-line usage errors", () => {
   assert.equal(wide.status, 2);
   assert.match(wide.stderr, /loopback interface only/);
   assert.match(runCli(["gateway", "--hex", "-", "--no-db", "--control", "0"], "").stderr, /--control needs --udp/);
+  // `decode` verifies downlinks too (the worked example of docs/frames.md).
+  const d = runCli(["decode", "--test-keys", "0182812001010100840701e72e80e971766e90"]);
+  assert.equal(d.status, 0, d.stderr);
+  assert.deepEqual(JSON.parse(d.stdout).downlink, { node: 4097, key_version: 1, counter: 1, sent_utc_s: 0, valid_s: 900, command: "demand", level: "shed" });
+  assert.match(runCli(["decode", "--test-keys", "0182812001010100840701e72e80e971766e91"]).stderr, /rejected downlink \(bad_mac\)/);
 });
 
 test("a scenario's downlinks reach the firmware at their times; a bad downlinks list is refused naming the field", () => {
