@@ -110,7 +110,7 @@ export function registerValue(id: i32): i64 {
 /** Write the register's name ("pulse1.wh") as ASCII at `out`; returns its length (0 if absent). */
 export function registerName(id: i32, out: usize): u32 {
   if (!registerExists(id)) return 0;
-  if (id >= CHANNEL_REGISTER_END) return writeAscii(downlinkRegisterName(id), out, 0);
+  if (id >= CHANNEL_REGISTER_END) return downlinkRegisterName(id, out);
   let n: u32 = 0;
   const kind = kindOf(id);
   n = writeAscii(prefixOf(kind), out, n);

@@ -30,9 +30,17 @@ export function downlinkRegister(id: i32): i64 {
   return <i64>lastResult;
 }
 
-export function downlinkRegisterName(id: i32): string {
-  if (id == 58) return "downlink.accepted";
-  if (id == 59) return "downlink.refused";
-  if (id == 60) return "downlink.counter";
-  return "downlink.last_result";
+// ASCII, not AssemblyScript strings (UTF-16): "downlink." then the four suffixes back to back.
+const NAMES = memory.data<u8>([0x64, 0x6f, 0x77, 0x6e, 0x6c, 0x69, 0x6e, 0x6b, 0x2e, 0x61, 0x63, 0x63, 0x65, 0x70, 0x74, 0x65, 0x64, 0x72, 0x65, 0x66, 0x75, 0x73, 0x65, 0x64, 0x63, 0x6f, 0x75, 0x6e, 0x74, 0x65, 0x72, 0x6c, 0x61, 0x73, 0x74, 0x5f, 0x72, 0x65, 0x73, 0x75, 0x6c, 0x74]);
+const PREFIX_BYTES: u32 = 9;
+const SUFFIX_AT = memory.data<u8>([0, 8, 15, 22, 33]);
+
+/** Write register `id`'s name ("downlink.accepted") at `out`; returns its length. */
+export function downlinkRegisterName(id: i32, out: usize): u32 {
+  const i = <usize>(id - DOWNLINK_REGISTER_FIRST);
+  const from = <u32>load<u8>(SUFFIX_AT + i);
+  const len = <u32>load<u8>(SUFFIX_AT + i + 1) - from;
+  memory.copy(out, NAMES, PREFIX_BYTES);
+  memory.copy(out + PREFIX_BYTES, NAMES + PREFIX_BYTES + <usize>from, len);
+  return PREFIX_BYTES + len;
 }
