@@ -115,15 +115,15 @@ export function activemeterValues(deviceType: number, records: DataRecord[]): Ac
     if (k === "7f" && s === 0 && r.dataCode === 4) { if (out.event_counter >= 0) throw new FrameError("two event counters"); out.event_counter = v >>> 0; continue; }
     const cumulative = r.dataCode === 4 || r.dataCode === 6;
     if (deviceType === DEVICE_ELECTRICITY) {
-      if (k === "02" && cumulative && s < 4) { if (v > 0) put(out.registers, `ct${s + 1}.import_wh`, v / 10); else if (v < 0) throw new FrameError("negative energy"); continue; }
-      if (k === "02" && cumulative && s >= PULSE_SUBUNIT_FIRST && s < 8) { if (v > 0) put(out.registers, `pulse${s - 3}.wh`, v / 10); else if (v < 0) throw new FrameError("negative energy"); continue; }
-      if (k === "823c" && cumulative && s < 4) { if (v > 0) put(out.registers, `ct${s + 1}.export_wh`, v / 10); else if (v < 0) throw new FrameError("negative energy"); continue; }
+      if (k === "02" && cumulative && s < 4) { if (v < 0) throw new FrameError("negative energy"); put(out.registers, `ct${s + 1}.import_wh`, v / 10); continue; }
+      if (k === "02" && cumulative && s >= PULSE_SUBUNIT_FIRST && s < 8) { if (v < 0) throw new FrameError("negative energy"); put(out.registers, `pulse${s - 3}.wh`, v / 10); continue; }
+      if (k === "823c" && cumulative && s < 4) { if (v < 0) throw new FrameError("negative energy"); put(out.registers, `ct${s + 1}.export_wh`, v / 10); continue; }
       if (k === "2a" && r.dataCode === 4 && s < 4) { put(out.instantaneous, `ct${s + 1}.power_w`, v / 10); continue; }
     } else if (deviceType === DEVICE_HEAT_COOLING && s < 2) {
       const c = `heat${s + 1}`;
       if (cumulative && (k === "02" || k === "823c" || k === "12")) {
         if (v < 0) throw new FrameError("negative cumulative value");
-        if (v > 0) put(out.registers, `${c}.${k === "02" ? "heat_wh" : k === "12" ? "volume_l" : "cool_wh"}`, v / 10);
+        put(out.registers, `${c}.${k === "02" ? "heat_wh" : k === "12" ? "volume_l" : "cool_wh"}`, v / 10);
         continue;
       }
       if (k === "2a" && r.dataCode === 4) { put(out.instantaneous, `${c}.power_w`, v / 10); continue; }

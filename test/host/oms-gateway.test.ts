@@ -32,7 +32,7 @@ test("gateway: OMS telegrams accepted with the node's key, duplicates counted, r
   const t2 = telegram(2);
   const accepted = ok(t2);
   assert.equal(accepted.verdict, "accepted");
-  assert.deepEqual(accepted.frame!.registers, { "ct1.import_wh": 1002, "pulse1.wh": 0.2 });
+  assert.deepEqual(accepted.frame!.registers, { "ct1.import_wh": 1002, "ct1.export_wh": 0, "pulse1.wh": 0.2 });
   const reading = accepted.events[0];
   assert.equal(reading.type, "reading");
   assert.equal(ok(t2).verdict, "duplicate");

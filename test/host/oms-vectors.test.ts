@@ -17,9 +17,15 @@ function ring(node: number, keyHex: string): Keyring {
   return r;
 }
 
-/** The register names and Wh/L values the vector describes (zeros left out, as in native frames). */
-function expectedRegisters(v: { registers: Record<string, number> }): Record<string, number> {
-  return Object.fromEntries(Object.entries(v.registers).filter(([, t]) => t > 0).map(([n, t]) => [n, t / 10]));
+/** The register names and Wh/L values the vector describes (zeros too, as in native frames). */
+function expectedRegisters(v: { registers: Record<string, number>; channels: OmsFields["channels"] }): Record<string, number> {
+  // The generator encodes a record for every register of every present channel; those it does not list are 0.
+  const names = [
+    ...(v.channels.ct ?? []).flatMap((n) => [`ct${n}.import_wh`, `ct${n}.export_wh`]),
+    ...(v.channels.pulse ?? []).map((p) => `pulse${p}.wh`),
+    ...(v.channels.heat ?? []).flatMap((c) => [`heat${c}.heat_wh`, `heat${c}.cool_wh`, `heat${c}.volume_l`]),
+  ];
+  return Object.fromEntries(names.map((n) => [n, (v.registers[n] ?? 0) / 10]));
 }
 
 function expectedLive(v: { instantaneous: Record<string, number>; channels: OmsFields["channels"]; device: string }): Record<string, number> {
