@@ -7,8 +7,8 @@ import { channelNumber, packDescriptor } from "../board/board.js";
 import type { Channel, HeatChannel } from "../board/board.js";
 import { bytesToHex } from "../frame/codec.js";
 import { testKey } from "../frame/keyring.js";
-import { encodeDownlink, decodeDownlink, downlinkResultName, DownlinkError } from "../frame/downlink.js";
-import { FrameKey } from "../frame/frame-keys.js";
+import { describeDownlink, scenarioDownlinkBytes } from "./twin-downlinks.js";
+import type { DownlinkRecord } from "./twin-downlinks.js";
 import type { Scenario } from "./scenario.js";
 import { ScenarioError } from "./scenario.js";
 import { PulseTrain } from "./pulse-train.js";
@@ -43,15 +43,7 @@ export interface Report {
   downlinks?: DownlinkRecord[];
 }
 
-export interface DownlinkRecord {
-  at_s: number;
-  /** The command's counter and name when the bytes decode with the twin's key (unverified otherwise). */
-  counter?: number;
-  command?: string;
-  /** fw_downlink's answer: accepted, bad_mac, replay, expired, malformed, unknown_command, … */
-  result: string;
-  hex: string;
-}
+export type { DownlinkRecord };
 
 /** Scenario features and the issue that brings them; refused until the firmware has them. */
 const NOT_YET: [string, (s: Scenario) => boolean, string][] = [];
@@ -286,13 +278,7 @@ export class Twin {
   }
 
   private scenarioDownlink(d: Scenario["downlinks"][number]): void {
-    if (d.bytes) {
-      this.downlink(d.bytes);
-      return;
-    }
-    const c = d.command!;
-    const counter = c.counter ?? this.downlinkCounter + 1;
-    this.downlink(encodeDownlink({ ...c, counter, node: this.scenario.board.node_id, key_version: 1 }, this.nodeKey()));
+    this.downlink(scenarioDownlinkBytes(d, this.scenario.board.node_id, this.nodeKey(), this.downlinkCounter));
   }
 
   /**
@@ -301,16 +287,8 @@ export class Twin {
    */
   downlink(bytes: Uint8Array): DownlinkRecord {
     const code = this.firmware.downlink(bytes);
-    const record: DownlinkRecord = { at_s: this.clockUs / 1e6, result: downlinkResultName(code), hex: bytesToHex(bytes) };
-    const own = new FrameKey(this.scenario.board.node_id, 1, this.nodeKey());
-    try {
-      const f = decodeDownlink(bytes, { keyFor: (n, v) => (n === own.node && v === 1 ? own : undefined), keysOf: () => [own], hasKey: () => true });
-      record.counter = f.counter;
-      record.command = f.command;
-      this.downlinkCounter = Math.max(this.downlinkCounter, f.counter);
-    } catch (e) {
-      if (!(e instanceof DownlinkError)) throw e;
-    }
+    const record = describeDownlink(bytes, code, this.clockUs / 1e6, this.scenario.board.node_id, this.nodeKey());
+    if (record.counter !== undefined) this.downlinkCounter = Math.max(this.downlinkCounter, record.counter);
     this.downlinks.push(record);
     return record;
   }
