@@ -28,6 +28,8 @@ import { identitySet } from "./identity";
 import { sessionInit, sessionTick, sessionStart } from "./console/session";
 import { calPoll } from "./console/cal";
 import { resetRequested } from "./console/admin";
+import { outputsInit, outputsStart, outputsTick } from "./outputs/drive";
+import { outputsMask } from "./outputs/rules";
 
 let started = false;
 
@@ -47,7 +49,9 @@ export function fw_start(len: u32): i32 {
   ctMeterInit();
   adcGapInit();
   downlinkInit();
+  outputsInit();
   storeInit(); // after the defaults: flash overrides them
+  outputsStart(boardTimeUs()); // after the registers came back: they are its baseline
   sessionStart(boardTimeUs()); // a PIN lockout in flash starts its wait again
   reporterInit(boardTimeUs());
   authInit();
@@ -65,6 +69,7 @@ export function fw_tick(): i32 {
   // CT refusals and condition onsets go to the event log (docs/ct.md).
   for (let i = 0; i < ctMeterEventCount(); i++) storeRecordEvent(ctMeterEventType(i), ctMeterEventKey(i), 0, ctMeterEventValue(i));
   ctMeterEventsTaken();
+  outputsTick(now);
   storeTick(now);
   reporterTick(now);
   adcGapTick(now);
@@ -198,6 +203,11 @@ export function fw_set_identity(len: u32): i32 {
 export function fw_reset_pending(): i32 { return resetRequested ? 1 : 0; }
 
 export function fw_status(): u32 { return statusFlags(); }
+/**
+ * Bit i set: output i + 1 (out1..out4 of the board file) is to be on. The board drives its relays
+ * from it after every fw_tick (docs/board-abi.md); 0 before start-up. Added within ABI 1.
+ */
+export function fw_output_state(): u32 { return started ? outputsMask() : 0; }
 export function fw_register_count(): i32 { return REGISTER_COUNT; }
 export function fw_scratch_ptr(): usize { return scratchBuffer; }
 /** Name of register `id` written at fw_scratch_ptr(); length, 0 if the board lacks it. */

@@ -11,13 +11,13 @@ import {
 import { boardTimeUs } from "./abi/board";
 import { pulseRestoreEnergy, pulseRestoreCount } from "./pulse/meter";
 import { heatRestore } from "./heat/meter";
+import { outputPresent, outputIsOn, outputSwitches, outputOnTotalS, outputDivertedMicroWh } from "./outputs/rules";
 import { downlinkRegister, downlinkRegisterName, DOWNLINK_REGISTER_FIRST, DOWNLINK_REGISTER_END } from "./downlink/stats";
 
 /** Ids below this travel in frames (cumulative billing registers). */
 export const FRAME_REGISTER_COUNT: i32 = 18;
-export const REGISTER_COUNT: i32 = 62;
-/** Ids 42..57 are the outputs' (issue 21), 58..61 the downlink's (assembly/downlink/stats.ts). */
-const CHANNEL_REGISTER_END: i32 = 42;
+/** 42..57 the outputs', 58..61 the downlink's (assembly/downlink/stats.ts). */
+export const REGISTER_COUNT: i32 = DOWNLINK_REGISTER_END;
 
 // id ranges
 const CT_ENERGY_FIRST = 0; // ctN.import_wh, ctN.export_wh  (N = 1..4)
@@ -30,6 +30,7 @@ const HEAT_POWER_FIRST = 30; // heatN.power_w
 const VOLTAGE_FIRST = 32; // v.vrms_v, v.hz (live readings of the CT metering)
 const CT_IRMS_FIRST = 34; // ctN.irms_a
 const CT_PF_FIRST = 38; // ctN.pf (signed: negative while exporting)
+const OUT_FIRST = 42; // outN.state, outN.switches, outN.on_s, outN.diverted_wh: 4 ids per field (N = 1..4), since start-up
 
 function kindOf(id: i32): u8 {
   if (id >= CT_IRMS_FIRST) return KIND_CT;
@@ -73,14 +74,20 @@ function prefixOf(kind: u8): string {
   return kind == KIND_CT ? "ct" : kind == KIND_PULSE ? "pulse" : kind == KIND_VOLTAGE ? "v" : "heat";
 }
 
+/** Output registers: field (0 state, 1 switches, 2 on_s, 3 diverted_wh) and output of an id ≥ OUT_FIRST. */
+@inline function outField(id: i32): i32 { return (id - OUT_FIRST) >> 2; }
+@inline function outIndex(id: i32): i32 { return (id - OUT_FIRST) & 3; }
+
 export function registerExists(id: i32): bool {
-  if (id >= CHANNEL_REGISTER_END) return id >= DOWNLINK_REGISTER_FIRST && id < DOWNLINK_REGISTER_END;
+  if (id >= DOWNLINK_REGISTER_FIRST) return id < DOWNLINK_REGISTER_END;
+  if (id >= OUT_FIRST) return outputPresent(outIndex(id));
   return id >= 0 && id < REGISTER_COUNT && channelPresent(kindOf(id), channelOf(id));
 }
 
 /** Decimal places of the integer value: µWh (6) for energy, mL (3) for volume, mW, mV, mHz, mA, PF × 1000 (3). */
 export function registerDecimals(id: i32): i32 {
-  if (id >= CHANNEL_REGISTER_END) return 0;
+  if (id >= DOWNLINK_REGISTER_FIRST) return 0;
+  if (id >= OUT_FIRST) return outField(id) == 3 ? 6 : 0;
   if (id < HEAT_FIRST) return 6;
   if (id < PULSE_COUNT_FIRST) return (id - HEAT_FIRST) % 3 == 2 ? 3 : 6;
   if (id < PULSE_POWER_FIRST) return 0;
@@ -90,7 +97,12 @@ export function registerDecimals(id: i32): i32 {
 /** The register's value as an integer with `registerDecimals(id)` decimals; 0 if absent. */
 export function registerValue(id: i32): i64 {
   if (!registerExists(id)) return 0;
-  if (id >= CHANNEL_REGISTER_END) return downlinkRegister(id);
+  if (id >= DOWNLINK_REGISTER_FIRST) return downlinkRegister(id);
+  if (id >= OUT_FIRST) {
+    const f = outField(id);
+    const i = outIndex(id);
+    return f == 0 ? (outputIsOn(i) ? 1 : 0) : f == 1 ? outputSwitches(i) : f == 2 ? outputOnTotalS(i) : outputDivertedMicroWh(i);
+  }
   const ch = channelOf(id);
   if (id >= PULSE_WH_FIRST && id < HEAT_FIRST) return pulseEnergyMicroWh(ch);
   if (id >= PULSE_COUNT_FIRST && id < PULSE_POWER_FIRST) return pulseCountOf(ch);
@@ -110,7 +122,13 @@ export function registerValue(id: i32): i64 {
 /** Write the register's name ("pulse1.wh") as ASCII at `out`; returns its length (0 if absent). */
 export function registerName(id: i32, out: usize): u32 {
   if (!registerExists(id)) return 0;
-  if (id >= CHANNEL_REGISTER_END) return downlinkRegisterName(id, out);
+  if (id >= DOWNLINK_REGISTER_FIRST) return downlinkRegisterName(id, out);
+  if (id >= OUT_FIRST) {
+    store<u8>(out + 3, <u8>(0x31 + outIndex(id)));
+    store<u8>(out + 4, 0x2e);
+    const f = outField(id);
+    return writeAscii(f == 0 ? "state" : f == 1 ? "switches" : f == 2 ? "on_s" : "diverted_wh", out, writeAscii("out", out, 0) + 2);
+  }
   let n: u32 = 0;
   const kind = kindOf(id);
   n = writeAscii(prefixOf(kind), out, n);

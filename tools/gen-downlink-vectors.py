@@ -21,8 +21,8 @@ from cryptography.hazmat.primitives.ciphers import algorithms
 from cryptography.hazmat.primitives.kdf.kbkdf import KBKDFCMAC, CounterLocation, Mode
 
 COMMANDS = {"demand": 1, "override": 2, "time_sync": 3}
-LEVELS = ["normal", "shed", "boost"]
-MODES = ["auto", "on", "off"]
+LEVELS = ["normal", "reduce", "shed"]
+MODES = ["off", "on", "auto"]
 
 
 def leb128(value):
@@ -73,11 +73,11 @@ CASES = [
      "sent_utc_s": 1796083200, "valid_s": 3600, "output": 1, "mode": "on"},
     {"name": "time sync", "node": 4097, "key_version": 1, "counter": 3, "command": "time_sync",
      "sent_utc_s": 1796083200, "valid_s": 60},
-    {"name": "override out4 auto, demand boost: other node, key version 2, long varints", "node": 4294967294,
+    {"name": "override out4 auto: other node, key version 2, long varints", "node": 4294967294,
      "key_version": 2, "counter": 4294967295, "command": "override", "sent_utc_s": 1796083200, "valid_s": 604800,
      "output": 4, "mode": "auto", "key": "2b7e151628aed2a6abf7158809cf4f3c"},
-    {"name": "demand boost, RFC 4493 key", "node": 4098, "key_version": 7, "counter": 300, "command": "demand",
-     "sent_utc_s": 1796083260, "valid_s": 1800, "level": "boost", "key": "2b7e151628aed2a6abf7158809cf4f3c"},
+    {"name": "demand reduce, RFC 4493 key", "node": 4098, "key_version": 7, "counter": 300, "command": "demand",
+     "sent_utc_s": 1796083260, "valid_s": 1800, "level": "reduce", "key": "2b7e151628aed2a6abf7158809cf4f3c"},
 ]
 
 

@@ -4,9 +4,15 @@ text, not from the firmware. Reads one JSON object on stdin:
   {"seconds": N, "base_w": [net power of the clamp without our loads, per second 1..N],
    "outputs": [{"on_w", "off_w", "on_delay_s", "off_delay_s", "min_on_s", "min_off_s",
                 "max_on_s_per_day", "load_w"}],       # all on clamp 0
-   "dr": [[t, level, until]], "override": [[t, output, mode, until]]}   (optional)
-The clamp's power in second t is base_w[t-1] plus the load of every output on during it.
-Prints {"events": [[t, output, state]], "on_s": [...], "switches": [...]} as JSON."""
+   "dr": [[t, level, until]], "override": [[t, output, mode, until]],   (optional)
+   "switch_delay_s": d}   (optional, default 0)
+Demand-response levels are "normal", "reduce" and "shed". The clamp's power in second t is
+base_w[t-1] plus the load of every output on during it: an output switched at the evaluation of
+second t-1 changes its load d seconds later (the twin: one 10 ms main-loop step), so in second t
+it counts (1-d) of its new state and d of its old one.
+Prints {"events": [[t, output, state]], "on_s": [...], "switches": [...]} as JSON (with
+"report_power": true in the input also "power_w", the clamp's power of every second).
+Importable: tools/ref-output-twin.py runs it on a twin scenario."""
 import json
 import sys
 
@@ -28,14 +34,18 @@ def run(spec):
     dr, dr_until = "normal", 0
     day = -1
     events = []
+    powers = []  # the clamp's mean power of every second (with "report_power")
     dr_cmds = {t: (lvl, until) for t, lvl, until in spec.get("dr", [])}
     ov_cmds = {}
     for t, i, m, until in spec.get("override", []):
         ov_cmds.setdefault(t, []).append((i, m, until))
-    on_during = list(on)  # which outputs were on during the second that is ending
+    d = spec.get("switch_delay_s", 0)
+    on_during = list(on)  # which outputs were on after the evaluation that started this second
+    on_before = list(on)  # ... and after the one before it (still on for the first d seconds)
     for t in range(1, spec["seconds"] + 1):
-        # the second (t-1, t] ran with the outputs as they were at its start
-        power = spec["base_w"][t - 1] + sum(o["load_w"] for o, x in zip(outs, on_during) if x)
+        # the second (t-1, t] ran with the outputs as they were at its start (after d seconds)
+        power = spec["base_w"][t - 1] + sum(o["load_w"] * ((1 - d) * x + d * y) for o, x, y in zip(outs, on_during, on_before))
+        powers.append(power)
         # commands that arrived during the second take effect now (before the rules run)
         if t in dr_cmds:
             dr, dr_until = dr_cmds[t]
@@ -73,19 +83,19 @@ def run(spec):
         for i, o in enumerate(outs):
             since = t - last_switch[i]
             day_full = on_today[i] >= o["max_on_s_per_day"]
-            may_on = (not on[i]) and (not day_full) and since >= o["min_off_s"]
+            # room left today for a whole minimum on-time
+            may_on = (not on[i]) and on_today[i] + o["min_on_s"] <= o["max_on_s_per_day"] and since >= o["min_off_s"]
             want = on[i]
             if mode[i] == "on":
                 want = True
             elif mode[i] == "off" or dr == "shed" or (on[i] and day_full):
                 want = False
-            elif dr == "boost":
-                want = on[i] or may_on
             if want != on[i]:
                 forced.append(i)
                 continue
-            if mode[i] != "auto" or dr != "normal":
+            if mode[i] != "auto":
                 continue
+            may_on = may_on and dr == "normal"  # "reduce": nothing switches on by itself
             s_for = 0 if surplus_since[i] is NEVER else t - surplus_since[i]
             i_for = 0 if import_since[i] is NEVER else t - import_since[i]
             if on[i] and i_for > 0 and i_for >= o["off_delay_s"] and since >= o["min_on_s"]:
@@ -110,8 +120,12 @@ def run(spec):
             switch(auto_off, False)
         elif auto_on is not None:
             switch(auto_on, True)
+        on_before = on_during
         on_during = list(on)
-    return {"events": events, "on_s": on_total, "switches": switches}
+    out = {"events": events, "on_s": on_total, "switches": switches}
+    if spec.get("report_power"):
+        out["power_w"] = powers
+    return out
 
 
 if __name__ == "__main__":

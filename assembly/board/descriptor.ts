@@ -9,6 +9,12 @@ export const KIND_PULSE: u8 = 3;
 export const KIND_HEAT: u8 = 4;
 /** Extra records after the channels: a CT's ratio/phase error curve, two points each. */
 export const KIND_CT_CURVE: u8 = 5;
+/** One record after the channels: the board's digital outputs (relay/SSR), 4 bytes each. */
+export const KIND_OUTPUTS: u8 = 6;
+export const MAX_OUTPUT_RECORDS: i32 = 4;
+/** Output entry flags: bit 0 solid-state relay, bit 7 the output exists. */
+export const OUTPUT_SSR: i32 = 1;
+const OUTPUT_PRESENT: i32 = 0x80;
 /** Most error-curve points per CT. */
 export const MAX_CURVE_POINTS: i32 = 6;
 
@@ -40,6 +46,8 @@ const params = memory.data(4 * 16 * 7);
 // CT error curves: per CT, MAX_CURVE_POINTS points of (current mA, ratio error ppm, extra lead m°).
 const curvePoints = memory.data(4 * MAX_CT * MAX_CURVE_POINTS * 3);
 const curveCounts = memory.data(4 * MAX_CT);
+// The outputs record's 4 entries: u8 gpio, u8 flags, u8 clamp N, u8 load clamp N (0 none).
+const outputEntries = memory.data(4 * MAX_OUTPUT_RECORDS);
 
 @inline function slot(kind: u8, index: i32): i32 {
   return (<i32>kind - 1) * 4 + index;
@@ -83,11 +91,16 @@ export function parseDescriptor(ptr: usize, len: u32): bool {
   if (bits < 8 || bits > 16) return false;
 
   // Validate every record before keeping any of them: never half-apply a descriptor.
+  let outputsSeen = 0;
   for (let c: u32 = 0; c < channelCount; c++) {
     const rec = ptr + HEADER_BYTES + c * CHANNEL_RECORD_BYTES;
     const kind = load<u8>(rec);
     const number = <i32>load<u8>(rec, 1);
-    if (kind < KIND_VOLTAGE || kind > KIND_CT_CURVE) return false;
+    if (kind < KIND_VOLTAGE || kind > KIND_OUTPUTS) return false;
+    if (kind == KIND_OUTPUTS) {
+      if (outputsSeen++ > 0 || !validOutputs(ptr, channelCount, rec)) return false;
+      continue;
+    }
     if (kind == KIND_CT_CURVE) {
       if (!validCurveRecord(ptr, channelCount, rec)) return false;
       continue;
@@ -97,11 +110,13 @@ export function parseDescriptor(ptr: usize, len: u32): bool {
   if (!curvesComplete(ptr, channelCount)) return false;
   memory.fill(present, 0, 4 * 16);
   memory.fill(curveCounts, 0, 4 * MAX_CT);
+  memory.fill(outputEntries, 0, 4 * MAX_OUTPUT_RECORDS);
   hasVoltage = false;
   for (let c: u32 = 0; c < channelCount; c++) {
     const rec = ptr + HEADER_BYTES + c * CHANNEL_RECORD_BYTES;
     const kind = load<u8>(rec);
     if (kind == KIND_CT_CURVE) { keepCurveRecord(rec); continue; }
+    if (kind == KIND_OUTPUTS) { memory.copy(outputEntries, rec + 4, 4 * MAX_OUTPUT_RECORDS); continue; }
     const s = slot(kind, <i32>load<u8>(rec, 1) - 1);
     setI32(present, s, 1);
     setI32(inputs, s, <i32>load<u8>(rec, 2));
@@ -131,12 +146,7 @@ function validCurveRecord(ptr: usize, channelCount: u32, rec: usize): bool {
   const number = <i32>load<u8>(rec, 1);
   const n = curveInRecord(rec);
   if (number < 1 || number > MAX_CT || n < 1 || n > 2 || curveFirst(rec) + n > MAX_CURVE_POINTS) return false;
-  let ctFound = false;
-  for (let c: u32 = 0; c < channelCount; c++) {
-    const other = ptr + HEADER_BYTES + c * CHANNEL_RECORD_BYTES;
-    if (load<u8>(other) == KIND_CT && <i32>load<u8>(other, 1) == number) ctFound = true;
-  }
-  if (!ctFound) return false;
+  if (!ctInDescriptor(ptr, channelCount, number)) return false;
   for (let k = 0; k < n; k++) if (load<i32>(rec + 4 + (<usize>k * 12)) <= 0) return false;
   return true;
 }
@@ -183,4 +193,34 @@ function keepCurveRecord(rec: usize): void {
     }
   }
   setI32(curveCounts, index, max(getI32(curveCounts, index), first + n));
+}
+
+// ---- digital outputs (kind 6) ---------------------------------------------------------------------
+/** Output i (0 = out1) exists on this board. */
+export function outputDeclared(i: i32): bool { return i >= 0 && i < MAX_OUTPUT_RECORDS && (<i32>load<u8>(outputEntries + (<usize>i << 2), 1) & OUTPUT_PRESENT) != 0; }
+/** Field of output i's entry: 0 GPIO, 1 flags, 2 clamp N, 3 load clamp N (0 none). */
+export function outputEntry(i: i32, field: i32): i32 { return <i32>load<u8>(outputEntries + (<usize>(i << 2) + field)); }
+
+function ctInDescriptor(ptr: usize, channelCount: u32, number: i32): bool {
+  for (let c: u32 = 0; c < channelCount; c++) {
+    const rec = ptr + HEADER_BYTES + c * CHANNEL_RECORD_BYTES;
+    if (load<u8>(rec) == KIND_CT && <i32>load<u8>(rec, 1) == number) return true;
+  }
+  return false;
+}
+
+/** Each declared output watches a CT of this descriptor, and its load clamp (if any) is another one. */
+function validOutputs(ptr: usize, channelCount: u32, rec: usize): bool {
+  for (let i = 0; i < MAX_OUTPUT_RECORDS; i++) {
+    const e = rec + 4 + (<usize>i << 2);
+    const flags = <i32>load<u8>(e, 1);
+    if ((flags & OUTPUT_PRESENT) == 0) { if (load<u32>(e) != 0) return false; continue; }
+    if ((flags & ~(OUTPUT_PRESENT | OUTPUT_SSR)) != 0) return false;
+    const clamp = <i32>load<u8>(e, 2);
+    const loadClamp = <i32>load<u8>(e, 3);
+    if (!ctInDescriptor(ptr, channelCount, clamp) || loadClamp == clamp) return false;
+    if (loadClamp != 0 && !ctInDescriptor(ptr, channelCount, loadClamp)) return false;
+  }
+  for (let k = 4 + 4 * MAX_OUTPUT_RECORDS; k < <i32>CHANNEL_RECORD_BYTES; k++) if (load<u8>(rec + k) != 0) return false;
+  return true;
 }

@@ -20,6 +20,9 @@ import {
 } from "../store/settings-table";
 import { registerName, registerDecimals, persistentRegisterCount, persistentRegisterId } from "../registers";
 import { statusSet, STATUS_CONFIG_CHANGED } from "../status";
+import { OUT_FIRST } from "../store/settings-table";
+import { outParamKey } from "./outputs";
+import { EVENT_OUTPUT_OVERRIDE, EVENT_DEMAND_RESPONSE } from "../outputs/control";
 
 /** The firmware asks the board for a reset (after `reboot` or `factory-reset`); fw_reset_pending. */
 export let resetRequested = false;
@@ -227,6 +230,17 @@ function logLine(counter: u32, boot: u32, upS: u32, type: u16, key: u16, oldV: i
     out("ct_fault: board parameters refused for");
     for (let n = 0; n < 4; n++) if ((newV >> n) & 1) { out(" ct"); outU64(n + 1); }
     outLine(" (not metered; the rest runs)");
+  } else if (type == EVENT_OUTPUT_OVERRIDE) {
+    out("out");
+    outU64(key);
+    const m = newV & 0xff;
+    out(m == 0 ? " manual off" : m == 1 ? " manual on" : " back to auto");
+    if (m != 2 && (newV >> 8) > 0) { out(" until up "); outU64(<u64>(newV >> 8)); out(" s"); }
+    outLine("");
+  } else if (type == EVENT_DEMAND_RESPONSE) {
+    out(key == 0 ? "demand response normal" : key == 1 ? "demand response reduce" : "demand response shed");
+    if (newV > 0) { out(" until up "); outU64(<u64>newV); out(" s"); }
+    outLine("");
   } else if (type == CT_EVENT_CONDITION) {
     outLine(key == 7 ? "over_range set" : key == 8 ? "under_voltage set" : "reverse_energy set");
   } else {
@@ -246,6 +260,7 @@ function settingName(key: u16): i32 {
   if (key == KEY_FRAME_PROFILE) { out("frame.profile"); return 0; } // 1 native, 2 oms, 3 both
   if (key == KEY_V_GAIN) { out("v.gain"); return 6; }
   if (key == KEY_V_PHASE) { out("v.phase_deg"); return 3; }
+  if (key >= OUT_FIRST) { outParamKey((key - OUT_FIRST) >> 3, (key - OUT_FIRST) & 7); return 0; }
   if (key >= CT_FIRST) {
     const f = (key - CT_FIRST) & 3;
     out("ct");

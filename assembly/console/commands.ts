@@ -24,6 +24,7 @@ import { ctHelpSetLines, ctStatusLines, ctConfigLines, isCtKey, ctSetKey } from 
 import { tokenCount, tp, tl, is, outToken } from "./tokens";
 import { requireUnlockedWord, setPin, sessionStateText } from "./session";
 import { setProfileKey, outFrameProfile, omsNodeIdAllowed } from "./profile-key";
+import { outHelpSetLines, outConfigLines, outSetKey } from "./outputs";
 
 export function saveCommand(): void {
   if (!storeActive()) {
@@ -52,7 +53,8 @@ export function helpSetKeys(): void {
     outLine("  heatN.dtmin_k *      0.1 .. 20 K declared minimum temperature difference");
     outLine("  heatN.pressure_bar * 6 .. 25 bar nominal pressure of the circuit");
     ctHelpSetLines();
-    outLine("  (every ct and v key needs unlock; a value may carry its unit: 5s, 2.5Wh, 0.5 ms)");
+    outHelpSetLines();
+    outLine("  (every ct, v and out key needs unlock; a value may carry its unit: 5s, 2.5Wh, 0.5 ms)");
   }
 }
 
@@ -134,6 +136,7 @@ export function configCommand(): void {
     if (heatChannelPresent(c)) configHeat(c);
   }
   ctConfigLines();
+  outConfigLines();
 }
 
 function outHeatKey(c: i32, name: string): void {
@@ -235,37 +238,46 @@ export function setCommand(): void {
     outLine("error: usage: set <key> <value> (try help set)");
     return;
   }
-  if (!knownKey()) {
+  if (tokenStartsWith(tp(1), tl(1), "out")) {
+    if (!outSetKey()) return; // not legally relevant: needs the session, not room in the metrological log
+  } else if (!knownKey()) {
     unknownKey();
     return;
-  }
-  if (!unprotectedKey() && !requireUnlockedWord(1)) return;
-  if (is(1, "node.id")) {
-    if (!argument(0, 4294967294, 1, T("a whole number from 1 to 4294967294"), "") || !omsNodeIdAllowed(quantityValue)) return;
-    setNodeId(<u32>quantityValue);
-  } else if (is(1, "report.interval_s")) {
-    if (!argument(0, 3600, 1, T("a whole number of seconds from 1 to 3600"), "s")) return;
-    setReportIntervalS(<u32>quantityValue);
-  } else if (is(1, "console.lock_s")) {
-    if (!argument(0, LOCK_MAX_S, LOCK_MIN_S, T("a whole number of seconds from 30 to 86400"), "s")) return;
-    setLockTimeoutS(<u32>quantityValue);
-  } else if (is(1, "console.pin")) {
-    if (tokenCount != 3 || !setPin(tp(2), tl(2))) {
-      if (tokenCount != 3) outLine("error: console.pin takes 4 to 8 digits; nothing was changed");
-      return;
-    }
-  } else if (is(1, "frame.profile")) {
-    if (tokenCount != 3 || !setProfileKey()) {
-      if (tokenCount != 3) outLine("error: frame.profile takes native, oms or both; nothing was changed");
-      return;
-    }
-  } else if (isCtKey(tp(1), tl(1))) {
-    if (!ctSetKey()) return;
-  } else if (tokenStartsWith(tp(1), tl(1), "heat") ? !setHeatKey() : !setPulseKey()) {
+  } else if (!setKnownKey()) {
     return;
   }
   statusSet(STATUS_CONFIG_CHANGED);
   outLine("ok");
+}
+
+/** A key of knownKey(); false after printing an error. */
+function setKnownKey(): bool {
+  if (!unprotectedKey() && !requireUnlockedWord(1)) return false;
+  if (is(1, "node.id")) {
+    if (!argument(0, 4294967294, 1, T("a whole number from 1 to 4294967294"), "") || !omsNodeIdAllowed(quantityValue)) return false;
+    setNodeId(<u32>quantityValue);
+  } else if (is(1, "report.interval_s")) {
+    if (!argument(0, 3600, 1, T("a whole number of seconds from 1 to 3600"), "s")) return false;
+    setReportIntervalS(<u32>quantityValue);
+  } else if (is(1, "console.lock_s")) {
+    if (!argument(0, LOCK_MAX_S, LOCK_MIN_S, T("a whole number of seconds from 30 to 86400"), "s")) return false;
+    setLockTimeoutS(<u32>quantityValue);
+  } else if (is(1, "console.pin")) {
+    if (tokenCount != 3 || !setPin(tp(2), tl(2))) {
+      if (tokenCount != 3) outLine("error: console.pin takes 4 to 8 digits; nothing was changed");
+      return false;
+    }
+  } else if (is(1, "frame.profile")) {
+    if (tokenCount != 3 || !setProfileKey()) {
+      if (tokenCount != 3) outLine("error: frame.profile takes native, oms or both; nothing was changed");
+      return false;
+    }
+  } else if (isCtKey(tp(1), tl(1))) {
+    return ctSetKey();
+  } else {
+    return tokenStartsWith(tp(1), tl(1), "heat") ? setHeatKey() : setPulseKey();
+  }
+  return true;
 }
 
 /** pulseN.<name>; false after printing an error. */

@@ -52,6 +52,9 @@ export function commandHelp(ptr: usize, len: u32): void {
     outLine("cal ctN power <watts>: with that known resistive load on ctN, sets ctN.gain (6 s);");
     outLine("  refused when the load's PF is under 0.98 or its power varies by over 1 %");
     outLine("  order: voltage, phase, power. Prints before -> after; save keeps it. Needs unlock");
+  } else if (named(ptr, len, "out")) {
+    outLine("out: the outputs, their state, counters and the demand-response level; out <N> on|off");
+    outLine("  [minutes]: manual override (until out <N> auto); rules: outN.* in help set. Needs unlock");
   } else {
     out("error: no help for '");
     outBytes(ptr, len);

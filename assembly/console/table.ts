@@ -12,6 +12,7 @@ import { commandHelp } from "./help";
 import { statusCommand, configCommand, setCommand, saveCommand, helpSetKeys } from "./commands";
 import { idCommand, rebootCommand, logCommand, keyCommand, zeroCommand, factoryResetCommand, metrologCommand } from "./admin";
 import { unlockCommand, lockCommand } from "./session";
+import { outCommand } from "./outputs";
 
 /** Needs an unlocked session (and room in the metrological log). */
 export const PROTECTED: u32 = 1;
@@ -25,7 +26,7 @@ const ANY: u32 = 0xff;
 // Handlers (runHandler).
 const H_HELP: u32 = 0, H_ID: u32 = 1, H_STATUS: u32 = 2, H_CONFIG: u32 = 3, H_SET: u32 = 4, H_SAVE: u32 = 5, H_UNLOCK: u32 = 6,
   H_LOCK: u32 = 7, H_CAL: u32 = 8, H_ZERO: u32 = 9, H_KEY: u32 = 10, H_LOG: u32 = 11, H_METROLOG: u32 = 12, H_REBOOT: u32 = 13,
-  H_FACTORY_RESET: u32 = 14;
+  H_FACTORY_RESET: u32 = 14, H_OUT: u32 = 15;
 
 // Fields of a row. secret: 0 none, 1 word 1 is the secret, 2 word 2 is, after the word `after`.
 const NAME = 0, ARGS = 1, FLAGS = 2, SECRET = 3, AFTER = 4, MIN_ARGS = 5, MAX_ARGS = 6, SUMMARY = 7, HANDLER = 8, FIELDS = 9;
@@ -46,6 +47,7 @@ const TABLE: StaticArray<u32> = [
   T("key"),           T("set <hex>"),      PROTECTED | STRICT,        2, T("set"),            ANY, ANY, T("load a new frame key, write-only"),                                    H_KEY,
   T("log"),           T("[count]"),        0,                         0, T(""),               ANY, ANY, T("the event log, newest first"),                                         H_LOG,
   T("metrolog"),      T("[count|ack]"),    PARTLY_PROTECTED,          0, T(""),               ANY, ANY, T("the metrological log; ack after reading it out"),                      H_METROLOG,
+  T("out"),           T("[N on|off|auto [min]]"), PARTLY_PROTECTED, 0, T(""),           ANY, ANY, T("the outputs and their rules; a manual override (logged)"),            H_OUT,
   T("reboot"),        T(""),               0,                         0, T(""),               0,   0,   T("restart the meter (unsaved settings are lost)"),                       H_REBOOT,
   T("factory-reset"), T(""),               PROTECTED,                 0, T(""),               0,   0,   T("settings, PIN and key to defaults; registers and logs kept"),          H_FACTORY_RESET,
 ];
@@ -69,6 +71,7 @@ function runHandler(h: u32): void {
     case H_LOG: logCommand(); break;
     case H_METROLOG: metrologCommand(); break;
     case H_REBOOT: rebootCommand(); break;
+    case H_OUT: outCommand(); break;
     default: factoryResetCommand();
   }
 }

@@ -182,6 +182,8 @@ function condition(now: i32, hold: i32, flag: u32, bit: u16, detail: i64): i32 {
 
 /** CT metering runs (fw_adc_block accepts samples). */
 export function ctMeterActive(): bool { return active; }
+/** Windows closed since configure (≈ one a second): the registers were updated. */
+export function ctMeterWindows(): i32 { return active ? ctWindowSequence() : 0; }
 /** u16 codes per ADC frame (0 when CT metering is off). */
 export function ctMeterColumns(): i32 { return frameColumns; }
 /** `frames` interleaved frames at `ptr`; the caller has checked them against the buffer. */

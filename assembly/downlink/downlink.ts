@@ -18,7 +18,7 @@ export const DL_REPLAY: i32 = 2; // counter not above the last accepted one
 export const DL_EXPIRED: i32 = 3; // validity 0, or older than its validity by the node's synced clock
 export const DL_MALFORMED: i32 = 4; // not a downlink frame, or (MAC verified) a field out of range
 export const DL_UNKNOWN_COMMAND: i32 = 5;
-export const DL_NOT_APPLICABLE: i32 = 6; // no such output on this node (the counter is used up)
+export const DL_NOT_APPLICABLE: i32 = 6; // no such output on this node, or the outputs refused it (the counter is used up)
 export const DL_STORE_FAILED: i32 = 7; // the counter could not be persisted (or no store): not acted on
 
 export const DOWNLINK_VERSION: u32 = 1;

@@ -16,6 +16,7 @@ import {
   heatCutoffMilliK, heatSetCutoffMilliK, heatDtminMilliK, heatSetDtminMilliK, heatPressureKPa, heatSetPressureKPa,
   heatMillilitresPerPulse, heatSetMillilitresPerPulse, heatChannelPresent,
 } from "../heat/meter";
+import { outputPresent, outputParam, outputSetParam, paramMax, PARAMS } from "../outputs/rules";
 
 export const KEY_NODE_ID: u16 = 1;
 export const KEY_REPORT_INTERVAL_S: u16 = 2;
@@ -26,9 +27,15 @@ export const KEY_FRAME_PROFILE: u16 = 6; // frame.profile: 1 native, 2 oms, 3 bo
 export const PULSE_FIRST: u16 = 16; // + ch * 4 + {0 numerator µWh, 1 denominator, 2 filter µs, 3 timeout µs}
 export const HEAT_FIRST: u16 = 48; // + c * 4 + {0 cut-off mK, 1 ΔΘmin mK, 2 pressure kPa, 3 mL per pulse}
 export const CT_FIRST: u16 = HEAT_FIRST + <u16>(MAX_HEAT * 4); // 56 + n * 4 + {0 gain µ, 1 phase m°, 2 offset mW}
-const KEYS_END: u16 = CT_FIRST + <u16>(MAX_CT * 4);
+export const OUT_FIRST: u16 = CT_FIRST + <u16>(MAX_CT * 4); // 72 + i * 8 + f: outN.<rule parameter f> (assembly/outputs/rules.ts)
+const KEYS_END: u16 = OUT_FIRST + 4 * 8;
 /** Key ids stay below this (the store's shadow copy has one slot per id). */
-export const SETTING_KEYS_MAX: u16 = 80;
+export const SETTING_KEYS_MAX: u16 = 104;
+
+/** An output's rule parameter (outN.*): not legally relevant, protected by the console session. */
+@inline function isOutKey(key: u16): bool { return key >= OUT_FIRST && key < KEYS_END; }
+@inline function outOf(key: u16): i32 { return <i32>(key - OUT_FIRST) >> 3; }
+@inline function fieldOf(key: u16): i32 { return <i32>(key - OUT_FIRST) & 7; }
 
 export function settingKeysEnd(): u16 { return KEYS_END; }
 
@@ -36,9 +43,10 @@ export function settingKeysEnd(): u16 { return KEYS_END; }
 export function settingExists(key: u16): bool {
   if (key == KEY_NODE_ID || key == KEY_REPORT_INTERVAL_S || key == KEY_LOCK_S || key == KEY_FRAME_PROFILE) return true;
   if (key == KEY_V_GAIN || key == KEY_V_PHASE) return ctMeterActive();
-  if (key >= CT_FIRST && key < KEYS_END) return ((key - CT_FIRST) & 3) < 3 && ctMeterChannelPresent(<i32>(key - CT_FIRST) >> 2);
+  if (isOutKey(key)) return fieldOf(key) < PARAMS && outputPresent(outOf(key));
+  if (key >= CT_FIRST && key < OUT_FIRST) return ((key - CT_FIRST) & 3) < 3 && ctMeterChannelPresent(<i32>(key - CT_FIRST) >> 2);
   if (key >= PULSE_FIRST && key < PULSE_FIRST + <u16>(MAX_PULSE * 4)) return pulseChannelPresent(<i32>(key - PULSE_FIRST) >> 2);
-  if (key >= HEAT_FIRST && key < KEYS_END) return heatChannelPresent(<i32>(key - HEAT_FIRST) >> 2);
+  if (key >= HEAT_FIRST && key < CT_FIRST) return heatChannelPresent(<i32>(key - HEAT_FIRST) >> 2);
   return false;
 }
 
@@ -49,6 +57,7 @@ export function settingValue(key: u16): i64 {
   if (key == KEY_FRAME_PROFILE) return frameProfile;
   if (key == KEY_V_GAIN) return ctMeterVoltageGainMicro();
   if (key == KEY_V_PHASE) return ctMeterVoltagePhaseMilliDeg();
+  if (isOutKey(key)) return outputParam(outOf(key), fieldOf(key));
   if (key >= CT_FIRST) {
     const n = <i32>(key - CT_FIRST) >> 2;
     const f = (key - CT_FIRST) & 3;
@@ -66,7 +75,7 @@ export function settingValue(key: u16): i64 {
 
 /** Every setting except report.interval_s and pulseN.timeout_s is legally relevant (protected, metrological log). */
 export function settingLegallyRelevant(key: u16): bool {
-  if (key == KEY_REPORT_INTERVAL_S) return false;
+  if (key == KEY_REPORT_INTERVAL_S || isOutKey(key)) return false;
   return !(key >= PULSE_FIRST && key < HEAT_FIRST && ((key - PULSE_FIRST) & 3) == 3);
 }
 
@@ -78,6 +87,7 @@ export function settingValid(key: u16, v: i64): bool {
   if (key == KEY_FRAME_PROFILE) return profileValid(v);
   if (key == KEY_V_GAIN) return v >= 500_000 && v <= 2_000_000;
   if (key == KEY_V_PHASE) return v >= -10_000 && v <= 10_000;
+  if (isOutKey(key)) return v >= 0 && v <= <i64>paramMax(fieldOf(key));
   if (key >= CT_FIRST) {
     const f = (key - CT_FIRST) & 3;
     return f == 0 ? v >= 500_000 && v <= 2_000_000 : f == 1 ? v >= -10_000 && v <= 10_000 : v >= -1_000_000 && v <= 1_000_000;
@@ -96,6 +106,7 @@ export function settingApply(key: u16, v: i64): void {
   if (key == KEY_FRAME_PROFILE) { setFrameProfile(<u32>v); return; }
   if (key == KEY_V_GAIN) { ctMeterSetVoltageGainMicro(<i32>v); return; }
   if (key == KEY_V_PHASE) { ctMeterSetVoltagePhaseMilliDeg(<i32>v); return; }
+  if (isOutKey(key)) { outputSetParam(outOf(key), fieldOf(key), v); return; }
   if (key >= CT_FIRST) {
     const n = <i32>(key - CT_FIRST) >> 2;
     const f = (key - CT_FIRST) & 3;

@@ -45,6 +45,11 @@ static const uint8_t activemeter_adc_inputs[${Math.max(adc.length, 1)}] = {${adc
 static const struct { uint8_t input, gpio; } activemeter_edge_inputs[${Math.max(pulses.length + heat.length, 1)}] = {
 ${[...pulses.map((c) => `  {${Number(/\d+$/.exec(c.name)[0]) - 1}, ${c.gpio}},`), ...heat.map((c) => `  {${7 + Number(/\d+$/.exec(c.name)[0])}, ${c.flow_gpio}},`)].join("\n") || "  {0, 0},"}
 };
+/* Digital outputs (relays, SSRs): bit i of fw_output_state drives outN (N = i + 1) on this GPIO. */
+#define ACTIVEMETER_OUTPUTS ${(board.outputs ?? []).length}u
+static const struct { uint8_t bit, gpio; } activemeter_outputs[${Math.max((board.outputs ?? []).length, 1)}] = {
+${(board.outputs ?? []).map((o) => `  {${Number(/\d+$/.exec(o.name)[0]) - 1}, ${o.gpio}},`).join("\n") || "  {0, 0},"}
+};
 #define ACTIVEMETER_FLASH_SECTOR_BYTES ${board.flash.sector_bytes}u
 #define ACTIVEMETER_FLASH_SECTORS ${board.flash.sectors}u
 static const uint8_t activemeter_board_descriptor[${bytes.length}] = {

@@ -41,10 +41,14 @@ export interface HeatChannel {
   rated_kw?: number; rated_m3h?: number;
 }
 export type Channel = VoltageChannel | CtChannel | PulseChannel | HeatChannel;
+/** A digital output (relay or SSR) the firmware switches by its rule (docs/active-house.md). */
+export interface OutputSpec { name: string; kind: "relay" | "ssr"; gpio: number; clamp: string; load_clamp?: string; description?: string }
 export interface Board {
   name: string; chip: string; description?: string; adc: AdcSpec;
   flash: { sector_bytes: number; sectors: number };
   report_interval_s: number; node_id: number; channels: Channel[];
+  /** Up to 4 digital outputs (out1..out4). */
+  outputs?: OutputSpec[];
   /** A supply monitor warns this long before the supply collapses (absent or 0: no warning). */
   supply_monitor_holdup_ms?: number;
 }
@@ -99,6 +103,17 @@ export function checkBoard(data: unknown, source: string): Board {
       }
     }
   }
+  const outNames = new Set<string>();
+  for (const o of board.outputs ?? []) {
+    if (outNames.has(o.name)) throw new BoardError(`${source}: output '${o.name}' is defined twice`);
+    outNames.add(o.name);
+    for (const c of [o.clamp, o.load_clamp]) {
+      if (c !== undefined && !board.channels.some((ch) => ch.kind === "ct" && ch.name === c)) {
+        throw new BoardError(`${source}: output '${o.name}': '${c}' is not a CT channel of this board`);
+      }
+    }
+    if (o.load_clamp === o.clamp) throw new BoardError(`${source}: output '${o.name}': load_clamp must be another clamp than clamp (the rule watches the grid, the load clamp the load)`);
+  }
   if (board.channels.some((c) => c.kind === "ct") && !names.has("v")) {
     throw new BoardError(`${source}: CT channels need a voltage reference channel 'v'`);
   }
@@ -138,6 +153,8 @@ export function channelNumber(name: string): number {
 
 const KIND_CODE = { voltage: 1, ct: 2, pulse: 3, heat: 4 } as const;
 const KIND_CT_CURVE = 5;
+/** One record with every output: 4 bytes each (gpio, flags: bit 0 SSR, bit 7 present, clamp N, load clamp N). */
+const KIND_OUTPUTS = 6;
 /** Points of a CT error curve per descriptor record (docs/board-abi.md). */
 const CURVE_POINTS_PER_RECORD = 2;
 export const DESCRIPTOR_ABI_VERSION = 1;
@@ -159,7 +176,8 @@ export function packDescriptor(board: Board, overrides: { nodeId?: number } = {}
       curves.push({ number: channelNumber(ch.name), first, points: curve.slice(first, first + CURVE_POINTS_PER_RECORD) });
     }
   }
-  const records = board.channels.length + curves.length;
+  const outputs = board.outputs ?? [];
+  const records = board.channels.length + curves.length + (outputs.length > 0 ? 1 : 0);
   if (HEADER_BYTES + RECORD_BYTES * records > DESCRIPTOR_CAPACITY) {
     throw new BoardError(`board ${board.name}: the descriptor needs ${HEADER_BYTES + RECORD_BYTES * records} bytes, the firmware takes ${DESCRIPTOR_CAPACITY} (fewer error_curve points)`);
   }
@@ -225,5 +243,17 @@ export function packDescriptor(board: Board, overrides: { nodeId?: number } = {}
       view.setInt32(at + 12 + 12 * k, Math.round(leadDeg * 1000), true);
     });
   });
+  if (outputs.length > 0) {
+    const at = HEADER_BYTES + (records - 1) * RECORD_BYTES;
+    view.setUint8(at, KIND_OUTPUTS);
+    view.setUint8(at + 1, 1);
+    for (const o of outputs) {
+      const e = at + 4 + 4 * (channelNumber(o.name) - 1);
+      view.setUint8(e, o.gpio);
+      view.setUint8(e + 1, 0x80 | (o.kind === "ssr" ? 1 : 0));
+      view.setUint8(e + 2, channelNumber(o.clamp));
+      view.setUint8(e + 3, o.load_clamp ? channelNumber(o.load_clamp) : 0);
+    }
+  }
   return bytes;
 }

@@ -1,46 +1,40 @@
-// `activemeter demo` (npm start): a simulated apartment meter feeding the gateway decoder,
-// with a live table of registers, power and frames received, until the end or Ctrl-C.
+// `activemeter demo` (npm start): an active house (building meter with grid feed, PV and heat
+// export; three flats) simulated by twins whose frames go through the real gateway service
+// (verification, replay check, commit) into the live building balance, served as the district
+// dashboard. A live table beside; Ctrl-C stops it cleanly. Nothing to set up: embedded defaults.
+import { spawn } from "node:child_process";
 import { parseArgs } from "node:util";
-import { parseScenario } from "../sim/scenario.js";
 import { Twin } from "../sim/twin.js";
-import { FrameError } from "../frame/codec.js";
-import { decodeAny } from "../oms/input.js";
 import { TestKeys } from "../frame/keyring.js";
-import type { Frame } from "../frame/codec.js";
-import { paced, parseSpeed } from "./pace.js";
+import { GatewayService } from "../gateway/service.js";
+import { MemoryStore } from "../gateway/memory-store.js";
+import type { Outcome } from "../gateway/gateway.js";
+import { SiteBalanceOutput } from "../gateway/site-balance.js";
+import { LiveDashboardData } from "../dashboard/live-source.js";
+import { DashboardError, startDashboard } from "../dashboard/server.js";
+import type { Dashboard } from "../dashboard/server.js";
+import { UsageError } from "./errors.js";
+import { parsePort } from "./dashboard.js";
+import { parseSpeed } from "./pace.js";
+import type { Speed } from "./pace.js";
+import { BUILDING_NODE, demoNodes, demoSite, FLATS, GRID_W, HEAT_W, PV_W } from "./demo-site.js";
 
-export const DEMO_HELP = `usage: activemeter demo [--speed N|max] [--seconds S] [--scenario FILE]
+export const DEMO_HELP = `usage: activemeter demo [--speed N|max] [--seconds S] [--http PORT] [--open]
 
-Runs a simulated apartment meter (board esp32-devkitc) on 230 V 50 Hz mains: a CT clamp on the
-grid feed (ct1: 6 A at 25° lag, importing 1.25 kW), a CT clamp on the PV inverter's feed (ct2:
-3.6 kW exported, 15.65 A), the same inverter's S0 output on pulse1 (1000 imp/kWh, with contact
-bounce) and a heat meter's energy pulse output on pulse2 (10 Wh per pulse, 4.5 kW). Its frames go through the gateway's frame decoder; the table shows
-the firmware's registers beside what the gateway received. Ctrl-C stops it cleanly.
+An active house, simulated: a building meter (board esp32-devkitc) with a CT clamp on the grid
+feed (ct1, ${Math.abs(GRID_W)} W ${GRID_W < 0 ? "exported: a PV surplus" : "imported"}), one on the PV inverter (ct2, ${PV_W} W) and the heat
+recovery's meter exporting ${HEAT_W} W to district heating (pulse2, 10 Wh per pulse); three flats
+(esp32c3-mini, their utility meters' S0 outputs: ${FLATS.map((f) => `${f.watts} W`).join(", ")}). Every frame goes through
+the gateway (verification, replay check) into the building balance, shown on the dashboard and
+in a table of the firmware's registers beside what the gateway received. Ctrl-C stops it.
 
-  --speed N|max    simulated seconds per real second (default 60)
+  --speed N|max    simulated seconds per real second (default 60); the gateway's clock is the
+                   simulated one, so the dashboard shows simulated time
   --seconds S      simulated duration (default 86400: one day)
-  --scenario FILE  play another scenario file instead of the built-in apartment`;
+  --http PORT      dashboard port (default 8418, a free one if that is taken; 0: a free one)
+  --open           open the dashboard in the desktop's browser (xdg-open)`;
 
-export function apartmentScenario(seconds: number): string {
-  return JSON.stringify({
-    format: "activemeter-scenario/1",
-    board: "esp32-devkitc",
-    seconds,
-    seed: 1,
-    console: ["unlock 0000", "set pulse2.wh_per_pulse 10"],
-    mains: { vrms: 230, hz: 50, harmonics: [[3, 0.02, 0], [5, 0.015, 0]] },
-    ct: {
-      ct1: { irms: 6.0, phi_deg: 25, harmonics: [[3, 0.25, 0], [5, 0.1, 0]], noise_a: 0.02 },
-      ct2: { irms: 3600 / 230, phi_deg: 180, harmonics: [[5, 0.03, 0]], noise_a: 0.02 },
-    },
-    pulse: {
-      pulse1: { hz: 1.0, on_ms: 40, bounce_ms: 3 },
-      pulse2: { hz: 0.125, on_ms: 100, bounce_ms: 2 },
-    },
-  });
-}
-
-const LABELS: Record<string, string> = { ct1: "grid", ct2: "PV inverter", pulse1: "PV production", pulse2: "heat meter" };
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 function clock(us: number): string {
   const s = Math.floor(us / 1e6);
@@ -48,67 +42,84 @@ function clock(us: number): string {
   return `${pad(Math.floor(s / 3600))}:${pad(Math.floor(s / 60) % 60)}:${pad(s % 60)}`;
 }
 
+/** The rows of the table: a register of a node, its firmware value and what the gateway last received. */
+const ROWS: { node: number; register: string; label: string }[] = [
+  { node: BUILDING_NODE, register: "ct1.import_wh", label: "ct1 grid import" },
+  { node: BUILDING_NODE, register: "ct1.export_wh", label: "ct1 grid export" },
+  { node: BUILDING_NODE, register: "ct2.export_wh", label: "ct2 PV export" },
+  { node: BUILDING_NODE, register: "pulse2.wh", label: "pulse2 heat exported" },
+  ...FLATS.map((f) => ({ node: f.node, register: "pulse1.wh", label: `flat ${f.name} pulse1` })),
+];
+
+async function openDashboard(port: number, fallback: boolean, data: LiveDashboardData, now: () => number): Promise<Dashboard> {
+  try {
+    return await startDashboard({ port, data, now });
+  } catch (e) {
+    if (!(e instanceof DashboardError)) throw e;
+    if (!fallback) throw new UsageError(e.message);
+    return startDashboard({ port: 0, data, now }); // the default port is taken (another demo?): any free one
+  }
+}
+
 export async function demoCommand(argv: string[]): Promise<number> {
   const { values } = parseArgs({
     args: argv,
-    options: { speed: { type: "string" }, seconds: { type: "string" }, scenario: { type: "string" }, help: { type: "boolean", short: "h" } },
+    options: { speed: { type: "string" }, seconds: { type: "string" }, http: { type: "string" }, open: { type: "boolean" }, help: { type: "boolean", short: "h" } },
     strict: true,
   });
   if (values.help) {
     console.log(DEMO_HELP);
     return 0;
   }
-  const speed = parseSpeed(values.speed, 60);
+  const speed: Speed = parseSpeed(values.speed, 60);
   const seconds = values.seconds === undefined ? 86400 : Number(values.seconds);
-  if (!(seconds > 0)) throw new Error(`--seconds takes a positive number, not '${values.seconds}'`);
-  const scenario = values.scenario
-    ? parseScenario((await import("node:fs")).readFileSync(values.scenario, "utf8"), values.scenario)
-    : parseScenario(apartmentScenario(seconds), "built-in apartment scenario");
+  if (!(seconds > 0)) throw new UsageError(`--seconds takes a positive number, not '${values.seconds}'`);
+  const port = parsePort(values.http, 8418);
 
-  const keys = new TestKeys();
-  let received = 0;
-  let rejected = 0;
-  let last: Frame | undefined;
-  const twin = new Twin(scenario, undefined, {
-    frame: (bytes) => {
-      try {
-        last = decodeAny(bytes, { keys, requireAuthentication: true }); // native frame or OMS telegram
-        received++;
-      } catch (e) {
-        if (!(e instanceof FrameError)) throw e;
-        rejected++;
-      }
-    },
-  });
+  const site = demoSite();
+  const nodes = demoNodes(seconds);
+  // The gateway runs on the simulated clock: readings are stamped with the time they left the
+  // radio, so live power and the hourly chart are right at any speed.
+  const startMs = Date.now();
+  let simUs = 0;
+  const simNow = () => startMs + simUs / 1000;
+  const store = new MemoryStore(false);
+  const balance = await SiteBalanceOutput.open({ site, store, intervalMs: 1000, clock: simNow });
+  const received = new Map<number, Record<string, number>>();
+  let accepted = 0;
+  const table = { write: (o: Outcome) => { if (o.verdict === "accepted" && o.frame) { accepted++; received.set(o.frame.node, o.frame.registers); } }, close: async () => {} };
+  const service = await GatewayService.open({ keys: new TestKeys(), requireAuthentication: true, store, outputs: [balance, table], clock: simNow });
+  balance.start();
+  const data = new LiveDashboardData(site, balance, "Europe/Stockholm");
+  const dashboard = await openDashboard(port, values.http === undefined, data, simNow);
+
+  const twins = nodes.map((n) => new Twin(n.scenario, undefined, { frame: (bytes) => service.frame(bytes, `twin:${n.node}`) }));
 
   const tty = process.stdout.isTTY === true;
+  process.stdout.write(`activemeter demo: dashboard on ${dashboard.url} (Ctrl-C to stop)\n`);
+  if (values.open) {
+    const child = spawn("xdg-open", [dashboard.url], { detached: true, stdio: "ignore" });
+    child.on("error", (e) => process.stderr.write(`activemeter demo: cannot open a browser (${e.message}): open ${dashboard.url} yourself\n`));
+    child.unref();
+  }
+
   let drawnLines = 0;
   const draw = (final: boolean) => {
-    const regs = twin.registers();
     const lines: string[] = [];
-    lines.push(`activemeter demo: ${scenario.board.name}, node ${last?.node ?? scenario.board.node_id}, simulated ${clock(twin.clockUs)} at ${speed === "max" ? "max" : speed + "x"} speed`);
-    lines.push(`${"channel".padEnd(22)}${"count".padStart(10)}${"energy (firmware)".padStart(20)}${"power".padStart(12)}${"energy (gateway)".padStart(20)}`);
-    for (const name of scenario.ct.keys()) {
-      // a clamp: one row per direction; power is signed (> 0 import)
-      for (const direction of ["import", "export"]) {
-        const label = `${name} ${LABELS[name] ?? ""} ${direction}`.replace(/ +/g, " ");
-        const watts = regs[`${name}.power_w`];
-        const power = (direction === "import") === (watts >= 0) ? (watts.toFixed(1) + " W").padStart(12) : "".padStart(12);
-        lines.push(
-          `${label.padEnd(22)}${"".padStart(10)}${(regs[`${name}.${direction}_wh`].toFixed(3) + " Wh").padStart(20)}${power}` +
-          `${((last?.registers[`${name}.${direction}_wh`] ?? 0).toFixed(1) + " Wh").padStart(20)}`,
-        );
-      }
+    lines.push(`activemeter demo: ${site.name}, ${nodes.length} meters, simulated ${clock(simUs)} at ${speed === "max" ? "max" : speed + "x"} speed`);
+    lines.push(`${"node".padEnd(6)}${"register".padEnd(24)}${"energy (firmware)".padStart(20)}${"energy (gateway)".padStart(20)}`);
+    for (const row of ROWS) {
+      const twin = twins[nodes.findIndex((n) => n.node === row.node)];
+      const fw = twin.registers()[row.register] ?? 0;
+      const gw = received.get(row.node)?.[row.register] ?? 0;
+      lines.push(`${String(row.node).padEnd(6)}${row.label.padEnd(24)}${(fw.toFixed(3) + " Wh").padStart(20)}${(gw.toFixed(1) + " Wh").padStart(20)}`);
     }
-    for (const name of scenario.pulse.keys()) {
-      const label = `${name} ${LABELS[name] ?? ""}`.trim();
-      lines.push(
-        `${label.padEnd(22)}${String(regs[`${name}.count`]).padStart(10)}` +
-        `${(regs[`${name}.wh`].toFixed(3) + " Wh").padStart(20)}${(regs[`${name}.power_w`].toFixed(1) + " W").padStart(12)}` +
-        `${((last?.registers[`${name}.wh`] ?? 0).toFixed(1) + " Wh").padStart(20)}`,
-      );
-    }
-    lines.push(`frames received ${received}, rejected ${rejected}, last counter ${last?.counter ?? "-"}, status ${last?.status_flags.join(",") || "-"}`);
+    const b = balance.current(simNow()).buildings[0];
+    const kwh = (wh: number) => `${(wh / 1000).toFixed(3)} kWh`;
+    lines.push(`House A balance (gateway): import ${kwh(b.importWh)}, export ${kwh(b.exportWh)}, PV ${kwh(b.pvWh)}, self-consumption ${kwh(b.selfConsumptionWh)}, ` +
+      `self-sufficiency ${b.selfSufficiency === null ? "-" : (b.selfSufficiency * 100).toFixed(1) + " %"}, heat exported ${kwh(b.heatExportedWh)}`);
+    const stats = service.stats();
+    lines.push(`frames received ${stats.received}, accepted ${accepted}, rejected ${stats.rejected}; dashboard ${dashboard.url}`);
     lines.push(final ? "stopped." : "Ctrl-C to stop");
     if (tty) {
       if (drawnLines > 0) process.stdout.write(`\x1b[${drawnLines}A\x1b[J`);
@@ -120,17 +131,34 @@ export async function demoCommand(argv: string[]): Promise<number> {
   };
 
   let stop = false;
-  const onSigint = () => { stop = true; };
-  process.on("SIGINT", onSigint);
+  const onSignal = () => { stop = true; };
+  process.on("SIGINT", onSignal);
+  process.on("SIGTERM", onSignal);
   if (tty) process.stdout.write("\x1b[?25l");
   const timer = setInterval(() => draw(false), 250);
   try {
-    await paced(speed, () => twin.clockUs, () => twin.done, () => twin.step(), () => stop);
+    // The twins advance in lockstep; the event loop gets a turn at least every 20 ms of work,
+    // so the gateway commits and the dashboard answers even at --speed max.
+    const startWall = performance.now();
+    const done = () => twins.every((t) => t.done);
+    while (!done() && !stop) {
+      const sliceEnd = performance.now() + 20;
+      while (!done() && performance.now() < sliceEnd) {
+        for (const t of twins) if (!t.done) t.step();
+        simUs = Math.max(...twins.map((t) => t.clockUs));
+        if (speed !== "max" && simUs / 1000 / speed > performance.now() - startWall + 5) break;
+      }
+      const aheadMs = speed === "max" ? 0 : simUs / 1000 / speed - (performance.now() - startWall);
+      await sleep(Math.max(0, Math.min(aheadMs, 100)));
+    }
   } finally {
     clearInterval(timer);
+    process.off("SIGINT", onSignal);
+    process.off("SIGTERM", onSignal);
+    await dashboard.close();
+    await service.close(); // the last frames committed, the balance computed once more
     draw(true);
     if (tty) process.stdout.write("\x1b[?25h");
-    process.off("SIGINT", onSigint);
   }
   return 0;
 }

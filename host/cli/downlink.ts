@@ -15,7 +15,8 @@ Sends one authenticated command to a node through a running gateway's control in
 socket to the address of the node's last authenticated frame. Prints the gateway's answer (JSON).
 
 commands:
-  demand normal|shed|boost     demand-response level, for --valid seconds (default 900); then the
+  demand normal|reduce|shed    demand-response level (reduce: nothing switches on for PV surplus;
+                               shed: every output off), for --valid seconds (default 900); then the
                                node is back on its local rules
   override OUTPUT on|off|auto  output 1..4 forced on or off (auto: back to its rules) for --valid
                                seconds (default 900)

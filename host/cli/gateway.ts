@@ -17,6 +17,13 @@ import { MqttPublisher, MqttError } from "../gateway/mqtt.js";
 import { PASSWORD_ENV, readPasswordFile, readPem, scrub, SecretError } from "../gateway/secrets.js";
 import { openControl } from "../gateway/control.js";
 import type { ControlServer } from "../gateway/control.js";
+import { readSite, SiteError } from "../site/site-file.js";
+import { SiteBalanceOutput } from "../gateway/site-balance.js";
+import { LiveDashboardData } from "../dashboard/live-source.js";
+import { DashboardError, generateToken, isLoopback, startDashboard } from "../dashboard/server.js";
+import type { Dashboard } from "../dashboard/server.js";
+import { checkZone } from "../dashboard/periods.js";
+import { parsePort, readToken } from "./dashboard.js";
 import { DEFAULT_UDP_BUFFER_BYTES, openHexSource, openSerialSource, openUdpSource, parseHostPort, SourceError } from "../gateway/sources.js";
 
 export const DEFAULT_DB = "./activemeter-gateway.db";
@@ -72,6 +79,18 @@ downlinks (docs/gateway.md "Downlinks"):
                            --gateway PORT …; each goes from the first --udp socket to the address the
                            node's last authenticated frame came from, sealed with its downlink key
 
+building balance and dashboard (docs/active-house.md):
+  --site FILE              site file (activemeter-site/1): compute each building's and flat's balance
+                           from the readings (stored ones first), store it (table site_balance) and,
+                           with --mqtt, publish it with Home Assistant discovery
+  --balance-interval S     compute/store/publish the balance every S seconds (default 60)
+  --http PORT              serve the read-only dashboard on PORT (0: a free one; needs --site); the
+                           gateway then runs until a signal even with only --hex sources
+  --http-bind ADDR         address of the dashboard (default 127.0.0.1); any other needs a token:
+                           --http-token-file FILE (first line, >= 16 characters), or
+                           ACTIVEMETER_DASHBOARD_TOKEN, or one is generated and printed on stderr
+  --tz ZONE                the residents' time zone for "today" and "this month" (default Europe/Stockholm)
+
   --quiet                  no JSON lines on standard output
   -h, --help               this text
 
@@ -84,6 +103,7 @@ function warn(line: string): void {
 }
 
 function usage(e: unknown): never {
+  if (e instanceof SiteError || e instanceof DashboardError) throw new UsageError(e.message);
   if (e instanceof SourceError || e instanceof StoreError || e instanceof MqttError || e instanceof SecretError) throw new UsageError(scrub(e.message));
   throw e;
 }
@@ -115,6 +135,8 @@ export async function gatewayCommand(argv: string[]): Promise<number> {
       mqtt: { type: "string" }, "mqtt-username": { type: "string" }, "mqtt-password-file": { type: "string" }, "mqtt-password": { type: "string" },
       "mqtt-ca": { type: "string" }, "mqtt-cert": { type: "string" }, "mqtt-key": { type: "string" },
       "mqtt-prefix": { type: "string" }, "ha-prefix": { type: "string" }, "no-discovery": { type: "boolean" }, "node-expire": { type: "string" },
+      site: { type: "string" }, "balance-interval": { type: "string" }, http: { type: "string" }, "http-bind": { type: "string" },
+      "http-token-file": { type: "string" }, tz: { type: "string" },
       quiet: { type: "boolean" }, help: { type: "boolean", short: "h" }, control: { type: "string" },
     },
     allowPositionals: true,
@@ -155,6 +177,30 @@ export async function gatewayCommand(argv: string[]): Promise<number> {
   const stray = mqttOnly.filter((o) => values[o] !== undefined);
   if (values.mqtt === undefined && stray.length) throw new UsageError(`${stray.map((o) => `--${o}`).join(", ")} need --mqtt URL`);
   if ((values["mqtt-cert"] === undefined) !== (values["mqtt-key"] === undefined)) throw new UsageError("--mqtt-cert and --mqtt-key go together");
+
+  for (const o of ["balance-interval", "http", "tz"] as const) {
+    if (values[o] !== undefined && values.site === undefined) throw new UsageError(`--${o} needs --site FILE`);
+  }
+  for (const o of ["http-bind", "http-token-file"] as const) {
+    if (values[o] !== undefined && values.http === undefined) throw new UsageError(`--${o} needs --http PORT`);
+  }
+  const balanceIntervalS = values["balance-interval"] === undefined ? 60 : Number(values["balance-interval"]);
+  if (!(balanceIntervalS >= 0.1 && balanceIntervalS <= 86400)) throw new UsageError(`--balance-interval takes seconds from 0.1 to 86400, not '${values["balance-interval"]}'`);
+  let zone = "Europe/Stockholm";
+  try {
+    zone = checkZone(values.tz ?? zone);
+  } catch (e) {
+    throw new UsageError((e as Error).message);
+  }
+  const site = values.site === undefined ? undefined : (() => { try { return readSite(values.site!); } catch (e) { return usage(e); } })();
+  const httpPort = values.http === undefined ? undefined : parsePort(values.http, 0);
+  const httpBind = values["http-bind"] ?? "127.0.0.1";
+  let httpToken = values.http === undefined ? undefined : readToken(values["http-token-file"]);
+  let tokenGenerated = false;
+  if (httpPort !== undefined && !isLoopback(httpBind) && httpToken === undefined) {
+    httpToken = generateToken();
+    tokenGenerated = true;
+  }
 
   const keys = loadKeys(values.keys, values["test-keys"]);
   if (values["test-keys"]) warn("--test-keys: accepting frames signed with the documented PUBLIC test keys (fine for the twin, never for real meters)");
@@ -199,15 +245,38 @@ export async function gatewayCommand(argv: string[]): Promise<number> {
     outputs.push(new JsonLinesOutput(process.stdout));
   }
   let controlServer: ControlServer | undefined;
+  let siteBalance: SiteBalanceOutput | undefined;
+  if (site) {
+    try {
+      siteBalance = await SiteBalanceOutput.open({ site, store, intervalMs: balanceIntervalS * 1000, log: warn });
+    } catch (e) {
+      await store.close().catch(() => {});
+      return usage(e);
+    }
+    outputs.push(siteBalance);
+  }
   const service = await GatewayService.open({
     keys, requireAuthentication: !values["allow-unauthenticated"], store, outputs, log: warn, batchMs, batchFrames,
   });
+  let dashboard: Dashboard | undefined;
   try {
     if (values.mqtt !== undefined) {
-      service.attach(await MqttPublisher.connect(values.mqtt, store, {
+      const publisher = await MqttPublisher.connect(values.mqtt, store, {
         gatewayId, prefix: values["mqtt-prefix"], discoveryPrefix: values["no-discovery"] ? null : values["ha-prefix"],
         expireAfterS: nodeExpire, username: values["mqtt-username"], password, ...tls, log: warn, startOffline: !values["no-db"],
-      }));
+      });
+      service.attach(publisher);
+      siteBalance?.attach(publisher, publisher.prefix, values["no-discovery"] ? null : values["ha-prefix"] ?? "homeassistant");
+    }
+    if (siteBalance) {
+      siteBalance.start();
+      void siteBalance.tick(); // the stored readings' balance, at once
+      warn(`site ${site!.name}: ${site!.buildings.length} buildings, balance every ${balanceIntervalS} s`);
+    }
+    if (httpPort !== undefined) {
+      dashboard = await startDashboard({ port: httpPort, host: httpBind, token: httpToken, data: new LiveDashboardData(site!, siteBalance!, zone) });
+      // The token is printed only when the gateway made it up: otherwise the operator has it already.
+      warn(`dashboard on ${dashboard.url}${tokenGenerated ? `?token=${httpToken} (access token generated for this run; --http-token-file FILE to choose one)` : ""}`);
     }
     for (const { host, port } of udp) {
       const source = await openUdpSource(host, port, service, udpBuffer);
@@ -226,12 +295,13 @@ export async function gatewayCommand(argv: string[]): Promise<number> {
       warn(`downlink control on tcp:${control.host}:${controlServer.port}`);
     }
   } catch (e) {
+    await dashboard?.close();
     await service.close();
     return usage(e);
   }
   warn(`gateway ${gatewayId}, store ${store.name}`);
 
-  const live = udp.length + serial.length > 0;
+  const live = udp.length + serial.length > 0 || dashboard !== undefined;
   await new Promise<void>((resolve) => {
     const stop = (signal: string) => {
       warn(`${signal}: shutting down`);
@@ -242,6 +312,7 @@ export async function gatewayCommand(argv: string[]): Promise<number> {
     if (!live) void Promise.all(service.sources.map((s) => s.done)).then(() => resolve());
   });
   await controlServer?.close();
+  await dashboard?.close();
   await service.close();
   warn(summary(service.stats()));
   process.removeAllListeners("SIGINT");

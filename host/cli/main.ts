@@ -11,12 +11,13 @@ import { FirmwareError } from "../firmware/firmware.js";
 const HELP = `usage: activemeter <command> [options]
 
 commands:
-  demo       the simulated apartment meter feeding the gateway decoder, live table (npm start)
+  demo       an active house and its flats through the gateway, balance and dashboard (npm start)
   sim        play a scenario file through the release firmware (--help for options)
   console    the installer console on a serial port or the twin's pty; --script for calibrations;
              --web serves it as a page for Chrome (Web Serial, Web Bluetooth)
   decode     decode frames given as hex to JSON
-  gateway    receive frames (UDP, serial, hex), verify, store in SQLite, publish to MQTT
+  gateway    receive frames (UDP, serial, hex), verify, store, publish to MQTT; --site: building
+             balance, --http: the dashboard
   downlink   send a node a command (demand response, output override, time sync) through a gateway
   balance    building energy balance of a district (site file + the gateway's readings)
   dashboard  read-only district dashboard in the browser (site file + the gateway's database)

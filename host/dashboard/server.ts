@@ -48,11 +48,17 @@ function send(res: http.ServerResponse, status: number, type: string, body: stri
   res.end(body);
 }
 
-function tokenOk(req: http.IncomingMessage, url: URL, token: string): boolean {
+const digest = (text: string) => crypto.createHash("sha256").update(text).digest();
+
+/** Constant time whatever was given: both sides are hashed to 32 bytes first, so not even the length shows. */
+function tokenOk(req: http.IncomingMessage, url: URL, tokenDigest: Buffer): boolean {
   const given = /^Bearer (.+)$/.exec(req.headers.authorization ?? "")?.[1] ?? url.searchParams.get("token") ?? "";
-  const a = Buffer.from(given);
-  const b = Buffer.from(token);
-  return a.length === b.length && crypto.timingSafeEqual(a, b);
+  return crypto.timingSafeEqual(digest(given), tokenDigest);
+}
+
+/** A fresh access token (144 random bits, URL-safe). */
+export function generateToken(): string {
+  return crypto.randomBytes(18).toString("base64url");
 }
 
 export async function startDashboard(options: DashboardOptions): Promise<Dashboard> {
@@ -60,6 +66,7 @@ export async function startDashboard(options: DashboardOptions): Promise<Dashboa
   if (!isLoopback(host) && !options.token) throw new DashboardError(`the dashboard on ${host} needs an access token (--http-token-file FILE): it shows every flat's consumption`);
   if (options.token !== undefined && options.token.length < 16) throw new DashboardError("the dashboard access token must have at least 16 characters");
   const now = options.now ?? (() => Date.now());
+  const tokenDigest = options.token === undefined ? undefined : digest(options.token);
   const files = new Map<string, string>();
   for (const name of fs.readdirSync(dashboardPageDir)) files.set(`/${name}`, path.join(dashboardPageDir, name));
 
@@ -67,7 +74,7 @@ export async function startDashboard(options: DashboardOptions): Promise<Dashboa
     try {
       if (req.method !== "GET" && req.method !== "HEAD") return send(res, 405, "text/plain", "read-only: GET only\n");
       const url = new URL(req.url ?? "/", "http://127.0.0.1");
-      if (options.token !== undefined && !tokenOk(req, url, options.token)) return send(res, 401, "text/plain", "access token required\n");
+      if (tokenDigest !== undefined && !tokenOk(req, url, tokenDigest)) return send(res, 401, "text/plain", "access token required\n");
       if (url.pathname === "/vendor/chart.js") return send(res, 200, TYPES[".js"], fs.readFileSync(chartBundlePath()));
       if (url.pathname === "/api/view") return send(res, 200, "application/json", JSON.stringify(options.data.view(now())));
       if (url.pathname === "/api/series") {

@@ -243,6 +243,11 @@ export class Firmware {
     return this.exports.fw_status() >>> 0;
   }
 
+  /** Which outputs the firmware wants on (bit i: out i+1); 0 from a firmware without fw_output_state. */
+  outputState(): number {
+    return (this.exports.fw_output_state?.() ?? 0) >>> 0;
+  }
+
   /** Every register the board has, by name, as an exact integer and its decimals. */
   registersRaw(): Map<string, { value: bigint; decimals: number }> {
     const out = new Map<string, { value: bigint; decimals: number }>();

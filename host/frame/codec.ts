@@ -33,6 +33,8 @@ export const STATUS_FLAGS: Record<number, string> = {
   8: "under_voltage",
   9: "reverse_energy",
   10: "adc_gap",
+  13: "output_override",
+  14: "demand_response",
 };
 
 /** What a frame says before its payload: readable without a key (and unverified until checked). */

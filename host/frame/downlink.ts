@@ -18,8 +18,9 @@ const MAX_U32 = 0xffffffff;
 const MAX_UTC_S = 2 ** 40;
 
 export const DOWNLINK_COMMANDS = { demand: 1, override: 2, time_sync: 3 } as const;
-export const DEMAND_LEVELS = ["normal", "shed", "boost"] as const;
-export const OUTPUT_MODES = ["auto", "on", "off"] as const;
+/** Wire values = the outputs' control API (assembly/outputs/rules.ts: DR_*, MODE_*). */
+export const DEMAND_LEVELS = ["normal", "reduce", "shed"] as const;
+export const OUTPUT_MODES = ["off", "on", "auto"] as const;
 export type DemandLevel = (typeof DEMAND_LEVELS)[number];
 export type OutputMode = (typeof OUTPUT_MODES)[number];
 

@@ -6,6 +6,7 @@ import type { NodeState, Outcome } from "./gateway.js";
 import type { RejectRow } from "./rejects.js";
 import { outboxEvents } from "./store.js";
 import type { FrameStore, OutboxRow } from "./store.js";
+import type { Reading } from "../site/balance.js";
 
 export const MEMORY_OUTBOX_ROWS = 100_000;
 
@@ -56,6 +57,13 @@ export class MemoryStore implements FrameStore {
   async outboxSize(): Promise<number> {
     return this.rows.length;
   }
+
+  async loadReadings(): Promise<Reading[]> {
+    return [];
+  }
+
+  /** Nothing is kept: the balance lives in the gateway's ledger (and on MQTT) only. */
+  async saveBalance(): Promise<void> {}
 
   private readonly downlinkCounters = new Map<number, number>();
 

@@ -61,6 +61,8 @@ export class MqttPublisher {
   private closed = false;
   private doneTimer: NodeJS.Timeout | undefined;
   private volatileInflight = 0;
+  /** Retained messages that are state, not outbox rows (the building balance): topic -> payload, again after each reconnect. */
+  private readonly retainedState = new Map<string, string>();
   /** Messages acknowledged by the broker (for tests and the summary). */
   acknowledged = 0;
 
@@ -148,6 +150,7 @@ export class MqttPublisher {
       const { topic, config } = gatewayDiscovery(this.discoveryPrefix, this.prefix, this.options.gatewayId);
       this.publishNow(topic, JSON.stringify(config), true);
     }
+    for (const [topic, payload] of this.retainedState) this.publishNow(topic, payload, true);
     // A broker that restarted without persistence lost the retained configs: publish them again.
     const known = [...this.announced];
     this.announced.clear();
@@ -238,6 +241,20 @@ export class MqttPublisher {
       await this.store.outboxDone(ids);
     } catch (e) {
       this.options.log?.(scrub(`MQTT outbox: ${(e as Error).message}`));
+    }
+  }
+
+  /**
+   * Retained state recomputed by the gateway (the building balance, its discovery configs): a
+   * topic is published when its payload changed, and everything again after a reconnection.
+   * Not in the outbox: a newer value replaces an unpublished one, nothing is owed.
+   */
+  publishRetained(messages: { topic: string; payload: string }[]): void {
+    for (const { topic, payload } of messages) {
+      if (this.retainedState.get(topic) === payload) continue;
+      this.retainedState.delete(topic); // re-inserted last: configs published before states keep that order
+      this.retainedState.set(topic, payload);
+      if (!this.closed && this.client.connected) this.publishNow(topic, payload, true);
     }
   }
 

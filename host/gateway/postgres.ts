@@ -11,8 +11,9 @@ import type { GatewayEvent, NodeState, Outcome } from "./gateway.js";
 import type { RejectRow } from "./rejects.js";
 import { MIGRATIONS, SCHEMA_VERSION } from "./schema.js";
 import { UNITS } from "./sqlite.js";
-import { outboxEvents, StoreError } from "./store.js";
-import type { FrameStore, OutboxRow } from "./store.js";
+import { BALANCE_ROW_COLUMNS, balanceRowValues, groupReadings, outboxEvents, StoreError } from "./store.js";
+import type { BalanceRow, FrameStore, OutboxRow } from "./store.js";
+import type { Reading } from "../site/balance.js";
 import { redactUrl } from "./secrets.js";
 
 // Node ids and counters fit in a double; BIGINT comes back as a number, not a string.
@@ -237,6 +238,24 @@ export class PostgresStore implements FrameStore {
   async outboxSize(): Promise<number> {
     const { rows } = await this.pool.query<{ n: number }>("SELECT count(*)::int AS n FROM outbox WHERE gateway = $1", [this.gatewayId]);
     return rows[0].n;
+  }
+
+  async loadReadings(nodes: number[]): Promise<Reading[]> {
+    if (nodes.length === 0) return [];
+    const { rows } = await this.pool.query<{ node: number; counter: number; received: Date; register: string; value: number }>(
+      "SELECT node, counter, received, register, value FROM readings WHERE node = ANY($1::bigint[]) ORDER BY received, node, counter", [nodes]);
+    return groupReadings(rows);
+  }
+
+  /** Each gateway stores the balance it computed (gateway column): with shared readings they agree. */
+  async saveBalance(rows: BalanceRow[]): Promise<void> {
+    const n = BALANCE_ROW_COLUMNS.length;
+    for (let at = 0; at < rows.length; at += 1000) { // PostgreSQL takes at most 65 535 parameters a statement
+      const chunk = rows.slice(at, at + 1000);
+      const values = chunk.flatMap((r) => balanceRowValues(r, this.gatewayId));
+      const tuples = chunk.map((_, i) => `(${BALANCE_ROW_COLUMNS.map((_c, j) => `$${i * n + j + 1}`).join(", ")})`).join(", ");
+      await this.pool.query(`INSERT INTO site_balance (${BALANCE_ROW_COLUMNS.join(", ")}) VALUES ${tuples} ON CONFLICT DO NOTHING`, values);
+    }
   }
 
   async close(): Promise<void> {

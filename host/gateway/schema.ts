@@ -93,14 +93,27 @@ CREATE VIEW frame_verdicts AS
   UNION ALL SELECT verdict, sum(count) FROM rejects GROUP BY verdict;
 `;
 
-/** Version 3: each node's downlink counter (docs/gateway.md "Downlinks"), the same in both databases. */
-const V3_SQLITE = `CREATE TABLE downlinks (node INTEGER PRIMARY KEY, last_counter INTEGER NOT NULL, updated TEXT NOT NULL);`;
-const V3_POSTGRES = `CREATE TABLE downlinks (node BIGINT PRIMARY KEY, last_counter BIGINT NOT NULL, updated TIMESTAMPTZ NOT NULL);`;
+/** Version 3: the building balance the gateway computes from a site file (--site), one row per building or flat and time. */
+const BALANCE_COLUMNS = (time: string, real: string) => `
+CREATE TABLE site_balance (
+  computed ${time} NOT NULL, building TEXT NOT NULL, flat TEXT NOT NULL, gateway TEXT NOT NULL,
+  period_from ${time} NOT NULL,
+  import_wh ${real} NOT NULL, export_wh ${real} NOT NULL, pv_wh ${real} NOT NULL, self_consumption_wh ${real} NOT NULL,
+  consumption_wh ${real} NOT NULL, self_sufficiency ${real}, heat_exported_wh ${real} NOT NULL, heat_imported_wh ${real} NOT NULL,
+  import_w ${real}, export_w ${real}, pv_w ${real}, missing TEXT NOT NULL,
+  PRIMARY KEY (computed, building, flat, gateway));
+CREATE INDEX site_balance_building_computed ON site_balance (building, flat, computed);
+`;
+
+/** Version 4: each node's downlink counter (docs/gateway.md "Downlinks"), the same in both databases. */
+const V4_SQLITE = `CREATE TABLE downlinks (node INTEGER PRIMARY KEY, last_counter INTEGER NOT NULL, updated TEXT NOT NULL);`;
+const V4_POSTGRES = `CREATE TABLE downlinks (node BIGINT PRIMARY KEY, last_counter BIGINT NOT NULL, updated TIMESTAMPTZ NOT NULL);`;
 
 export const MIGRATIONS: Migration[] = [
   { version: 1, description: "first schema: every frame kept, counters per gateway", sqlite: V1_SQLITE, postgres: "" },
   { version: 2, description: "accepted frames only, rejects aggregated, receptions per gateway, MQTT outbox", sqlite: V2_SQLITE, postgres: V2_POSTGRES },
-  { version: 3, description: "downlink counters per node", sqlite: V3_SQLITE, postgres: V3_POSTGRES },
+  { version: 3, description: "site_balance: the building balance of --site", sqlite: BALANCE_COLUMNS("TEXT", "REAL"), postgres: BALANCE_COLUMNS("TIMESTAMPTZ", "DOUBLE PRECISION") },
+  { version: 4, description: "downlink counters per node", sqlite: V4_SQLITE, postgres: V4_POSTGRES },
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.at(-1)!.version;

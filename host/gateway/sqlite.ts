@@ -10,8 +10,9 @@ import { FRAME_REGISTERS } from "../frame/registers.js";
 import type { NodeState, Outcome } from "./gateway.js";
 import type { RejectRow } from "./rejects.js";
 import { MIGRATIONS, SCHEMA_VERSION } from "./schema.js";
-import { outboxEvents, StoreError } from "./store.js";
-import type { FrameStore, OutboxRow } from "./store.js";
+import { BALANCE_ROW_COLUMNS, balanceRowValues, groupReadings, outboxEvents, StoreError } from "./store.js";
+import type { BalanceRow, FrameStore, OutboxRow } from "./store.js";
+import type { Reading } from "../site/balance.js";
 
 export { SCHEMA_VERSION };
 export const UNITS = new Map(FRAME_REGISTERS.map((r) => [r.name, r.unit]));
@@ -52,6 +53,7 @@ export class SqliteStore implements FrameStore {
   private readonly stmt: Record<string, Statement>;
   private readonly commitBatch: (batch: Outcome[], rejects: RejectRow[]) => void;
   private readonly deleteOutbox: (ids: number[]) => void;
+  private readonly insertBalance: (rows: BalanceRow[]) => void;
 
   constructor(readonly file: string, options: SqliteOptions = {}) {
     this.name = `sqlite:${file}`;
@@ -95,6 +97,8 @@ export class SqliteStore implements FrameStore {
       }
     });
     this.deleteOutbox = db.transaction((ids: number[]) => { for (const id of ids) this.stmt.outboxDelete.run(id); });
+    const balance = db.prepare(`INSERT OR REPLACE INTO site_balance (${BALANCE_ROW_COLUMNS.join(", ")}) VALUES (${BALANCE_ROW_COLUMNS.map(() => "?").join(", ")})`);
+    this.insertBalance = db.transaction((rows: BalanceRow[]) => { for (const r of rows) balance.run(...balanceRowValues(r, this.gatewayId)); });
   }
 
   private writeOutcome(outcome: Outcome): void {
@@ -143,6 +147,17 @@ export class SqliteStore implements FrameStore {
 
   async outboxSize(): Promise<number> {
     return (this.stmt.outboxSize.get() as { n: number }).n;
+  }
+
+  async loadReadings(nodes: number[]): Promise<Reading[]> {
+    if (nodes.length === 0) return [];
+    const rows = this.db.prepare(`SELECT node, counter, received, register, value FROM readings WHERE node IN (${nodes.map(() => "?").join(", ")}) ORDER BY received, node, counter`)
+      .all(...nodes) as { node: number; counter: number; received: string; register: string; value: number }[];
+    return groupReadings(rows);
+  }
+
+  async saveBalance(rows: BalanceRow[]): Promise<void> {
+    if (rows.length && this.db.open) this.insertBalance(rows);
   }
 
   async nextDownlinkCounter(node: number, floor: number): Promise<number> {

@@ -4,6 +4,7 @@
 // outbox lives beside the readings so a restart re-publishes what the broker never acknowledged.
 import type { NodeState, Outcome } from "./gateway.js";
 import type { RejectRow } from "./rejects.js";
+import type { Reading } from "../site/balance.js";
 
 /** One message of the durable MQTT outbox: a gateway event (reading, gap, …) as JSON. */
 export interface OutboxRow {
@@ -29,12 +30,58 @@ export interface FrameStore {
   outboxDone(ids: number[]): Promise<void>;
   /** Rows waiting for the broker. */
   outboxSize(): Promise<number>;
+  /** The stored readings of these nodes, oldest first (the live building balance starts from them). */
+  loadReadings(nodes: number[]): Promise<Reading[]>;
+  /** Rows of the building balance (--site), one transaction. */
+  saveBalance(rows: BalanceRow[]): Promise<void>;
   /**
    * The next downlink counter of `node`, durably reserved before the command leaves (one above
    * the last, and at least `floor`): a counter is never given twice, across restarts and gateways.
    */
   nextDownlinkCounter(node: number, floor: number): Promise<number>;
   close(): Promise<void>;
+}
+
+/** One row of table site_balance: a building (flat "") or one of its flats at one time. */
+export interface BalanceRow {
+  computed: string;
+  building: string;
+  flat: string;
+  periodFrom: string;
+  importWh: number;
+  exportWh: number;
+  pvWh: number;
+  selfConsumptionWh: number;
+  consumptionWh: number;
+  selfSufficiency: number | null;
+  heatExportedWh: number;
+  heatImportedWh: number;
+  importW: number | null;
+  exportW: number | null;
+  pvW: number | null;
+  /** Terms without readings, comma-separated ("" when complete). */
+  missing: string;
+}
+
+export const BALANCE_ROW_COLUMNS = ["computed", "building", "flat", "gateway", "period_from", "import_wh", "export_wh", "pv_wh", "self_consumption_wh",
+  "consumption_wh", "self_sufficiency", "heat_exported_wh", "heat_imported_wh", "import_w", "export_w", "pv_w", "missing"] as const;
+
+/** The values of a row in BALANCE_ROW_COLUMNS order. */
+export function balanceRowValues(r: BalanceRow, gateway: string): (string | number | null)[] {
+  return [r.computed, r.building, r.flat, gateway, r.periodFrom, r.importWh, r.exportWh, r.pvWh, r.selfConsumptionWh, r.consumptionWh,
+    r.selfSufficiency, r.heatExportedWh, r.heatImportedWh, r.importW, r.exportW, r.pvW, r.missing];
+}
+
+/** Readings rows (node, counter, received, register, value), in storage order, grouped back into one reading per frame. */
+export function groupReadings(rows: { node: number; counter: number; received: string | Date; register: string; value: number }[]): Reading[] {
+  const byFrame = new Map<string, Reading>();
+  for (const r of rows) {
+    const k = `${r.node}/${r.counter}`;
+    let reading = byFrame.get(k);
+    if (!reading) byFrame.set(k, (reading = { node: r.node, timeMs: new Date(r.received).getTime(), registers: {} }));
+    reading.registers[r.register] = r.value;
+  }
+  return [...byFrame.values()];
 }
 
 export class StoreError extends Error {}

@@ -64,10 +64,14 @@ export interface AnalogOptions {
   biasDrift?: (column: number, tSeconds: number) => number;
   /** The ideal front end (default: the board's adc.ideal, else realistic). */
   ideal?: boolean;
+  /** Clamps whose current changes while the run goes on (setExtraCurrent); a missing load there is 0 A. */
+  variable?: string[];
 }
 
 interface Component { amplitudeCodes: number; harmonic: number; phaseTurns: number }
 interface Column { components: Component[]; noiseCodes: number; clampNoiseCodes: number; saturationCodesA?: [number, number] }
+/** What the fundamental of a variable clamp is made of (setExtraCurrent recomputes component 0). */
+interface Variable { column: number; irms: number; phiTurns: number; clamp: { phaseDeg: number; errorCurve?: ErrorCurve; maxA?: number }; codesPerAmp: number; delayTurns: number }
 
 /** Board channels in ADC column order: the voltage channel, then the CT channels in board order. */
 export function adcColumns(board: BoardSpec): BoardChannel[] {
@@ -96,6 +100,7 @@ export class AnalogFrontEnd {
   private readonly mvPerCode: number;
   private readonly crosstalk: number;
   private readonly spikeProbability: number;
+  private readonly variables = new Map<string, Variable>();
 
   /**
    * `loads`: per CT channel, in board order (array) or by channel name (object);
@@ -141,7 +146,8 @@ export class AnalogFrontEnd {
           noiseCodes: adc.noise_lsb_rms, clampNoiseCodes: 0,
         };
       }
-      const load = Array.isArray(loads) ? loads[index - 1] : loads[ch.name];
+      let load = Array.isArray(loads) ? loads[index - 1] : loads[ch.name];
+      if (!load && options.variable?.includes(ch.name)) load = { irms: 0, phi_deg: 0 };
       const codesPerAmp = (ch.burden_ohm ?? 0) / (ch.ratio ?? 1) * perVolt; // primary A → secondary A → burden V
       if (!load) return { components: pickup(index), noiseCodes: adc.noise_lsb_rms, clampNoiseCodes: 0 };
       const clamp = clampResponse({ phaseDeg: ch.phase_deg ?? 0, errorCurve: ch.error_curve ?? ch.clamp?.error_curve, maxA: ch.clamp?.max_a },
@@ -150,6 +156,10 @@ export class AnalogFrontEnd {
       const phi = turns(load.phi_deg);
       const harmonicPeak = 1 + (load.harmonics ?? []).reduce((sum, [, a]) => sum + Math.abs(a), 0);
       const maxA = physical ? ch.clamp?.max_a : undefined;
+      if (options.variable?.includes(ch.name)) {
+        this.variables.set(ch.name, { column: index, irms: load.irms, phiTurns: phi, codesPerAmp, delayTurns: delayTurns(index, 1),
+          clamp: { phaseDeg: ch.phase_deg ?? 0, errorCurve: ch.error_curve ?? ch.clamp?.error_curve, maxA: ch.clamp?.max_a } });
+      }
       return {
         components: [{ amplitudeCodes: peak, harmonic: 1, phaseTurns: clamp.leadTurns(1) - phi + delayTurns(index, 1) },
           ...(load.harmonics ?? []).map(([h, a, theta]) => ({
@@ -160,6 +170,23 @@ export class AnalogFrontEnd {
         saturationCodesA: maxA && Math.SQRT2 * load.irms * harmonicPeak > 0.5 * 1.4 * Math.SQRT2 * maxA ? [codesPerAmp, maxA] : undefined,
       };
     });
+  }
+
+  /**
+   * Adds a current in phase with the voltage (PF 1: `amps` A rms, < 0 for export) to the steady
+   * load of variable clamp `name` from the next fill on: the fundamental becomes the phasor sum,
+   * through the clamp's response at the summed current (its harmonics and noise stay).
+   */
+  setExtraCurrent(name: string, amps: number): void {
+    const v = this.variables.get(name);
+    if (!v) throw new Error(`clamp ${name} was not declared variable`);
+    const re = v.irms * Math.cos(-2 * Math.PI * v.phiTurns) + amps;
+    const im = v.irms * Math.sin(-2 * Math.PI * v.phiTurns);
+    const total = Math.hypot(re, im);
+    const clamp = clampResponse(v.clamp, total, !this.ideal);
+    const c0 = this.cols[v.column].components[0];
+    c0.amplitudeCodes = Math.SQRT2 * total * v.codesPerAmp * clamp.gain;
+    c0.phaseTurns = clamp.leadTurns(1) + Math.atan2(im, re) / (2 * Math.PI) + v.delayTurns;
   }
 
   /** Writes `frames` frames starting at absolute frame `firstFrame` into `block` (frames × columns codes). */

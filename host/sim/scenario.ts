@@ -10,7 +10,11 @@ export const SCENARIO_FORMAT = "activemeter-scenario/1";
 
 export interface Harmonic { order: number; amplitude: number; phaseDeg: number }
 export interface MainsSpec { vrms: number; hz: number; harmonics: Harmonic[] }
-export interface CtSpec { irms: number; phiDeg: number; harmonics: Harmonic[]; noiseA: number }
+/** Piecewise-linear real power at PF 1 over time: [[t_s, W], …] (> 0 import, < 0 export, e.g. PV). */
+export type PowerProfile = [number, number][];
+export interface CtSpec { irms: number; phiDeg: number; harmonics: Harmonic[]; noiseA: number; profileW?: PowerProfile }
+/** An output's load: `loadW` watts (resistive) through `clamps` while the firmware has the output on. */
+export interface OutputLoad { loadW: number; clamps: string[] }
 export interface PulseSpec { hz: number; onMs: number; bounceMs: number; startS: number; stopS: number; ghostProb: number }
 export interface HeatSpec { flowM3h: number; supplyC: number; returnC: number; startS: number; stopS: number; litresPerPulse?: number }
 export interface Outage { atS: number; offS: number }
@@ -28,13 +32,15 @@ export interface Scenario {
   outages: Outage[];
   /** Commands the radio receives (docs/scenarios.md, "Downlinks"). */
   downlinks: ScenarioDownlink[];
+  /** Closed loop: each output's load follows fw_output_state (docs/scenarios.md). */
+  outputs: Map<string, OutputLoad>;
 }
 
 export class ScenarioError extends Error {}
 
 type Json = Record<string, unknown>;
 
-const TOP_FIELDS = ["$schema", "format", "description", "board", "seconds", "seed", "console", "mains", "ct", "pulse", "heat", "outages", "downlinks"];
+const TOP_FIELDS = ["$schema", "format", "description", "board", "seconds", "seed", "console", "mains", "ct", "pulse", "heat", "outages", "outputs", "downlinks"];
 
 function fail(message: string): never {
   throw new ScenarioError(message);
@@ -76,6 +82,27 @@ function harmonics(v: unknown, where: string): Harmonic[] {
     if (amplitude < 0 || amplitude > 1) fail(`'${where}[${i}]' amplitude must be from 0 to 1 (relative to the fundamental), not ${amplitude}`);
     return { order, amplitude, phaseDeg };
   });
+}
+
+function profile(v: unknown, where: string): PowerProfile | undefined {
+  if (v === undefined) return undefined;
+  if (!Array.isArray(v) || v.length === 0) fail(`'${where}' must be a non-empty list of [t_s, watts]`);
+  return v.map((p, i) => {
+    if (!Array.isArray(p) || p.length !== 2 || p.some((x) => typeof x !== "number" || !Number.isFinite(x))) fail(`'${where}[${i}]' must be [t_s, watts] numbers`);
+    const [t, w] = p as number[];
+    if (t < 0 || (i > 0 && t <= (v[i - 1] as number[])[0])) fail(`'${where}[${i}]' time must be at least 0 and after the point before it`);
+    if (Math.abs(w) > 200_000) fail(`'${where}[${i}]' power must be within +/-200000 W, not ${w}`);
+    return [t, w] as [number, number];
+  });
+}
+
+/** The profile's power at time t (s): linear between points, the end values outside them. */
+export function profileAt(p: PowerProfile, t: number): number {
+  if (t <= p[0][0]) return p[0][1];
+  for (let k = 1; k < p.length; k++) {
+    if (t <= p[k][0]) return p[k - 1][1] + (p[k][1] - p[k - 1][1]) * (t - p[k - 1][0]) / (p[k][0] - p[k - 1][0]);
+  }
+  return p[p.length - 1][1];
 }
 
 function channelMap<T>(v: unknown, field: string, board: Board, kind: "ct" | "pulse" | "heat", parse: (obj: Json, where: string) => T): Map<string, T> {
@@ -129,9 +156,10 @@ export function parseScenario(text: string, source = "scenario"): Scenario {
   }
 
   const ct = channelMap(data.ct, "ct", board, "ct", (o, w) => {
-    onlyFields(o, ["irms", "phi_deg", "harmonics", "noise_a"], w);
+    onlyFields(o, ["irms", "phi_deg", "harmonics", "noise_a", "profile_w"], w);
     return {
-      irms: number(o, "irms", w, { min: 0, max: 1000 }),
+      profileW: profile(o.profile_w, `${w}profile_w`),
+      irms: number(o, "irms", w, { min: 0, max: 1000, fallback: o.profile_w === undefined ? undefined : 0 }),
       phiDeg: number(o, "phi_deg", w, { min: -360, max: 360, fallback: 0 }),
       harmonics: harmonics(o.harmonics, `${w}harmonics`),
       noiseA: number(o, "noise_a", w, { min: 0, max: 100, fallback: 0 }),
@@ -176,7 +204,25 @@ export function parseScenario(text: string, source = "scenario"): Scenario {
   });
 
   const downlinks = parseDownlinks(data.downlinks, seconds, fail);
-  return { board, boardName: data.board, seconds, seed, console: consoleLines as string[], mains, ct, pulse, heat, outages, downlinks };
+  const outputs = new Map<string, OutputLoad>();
+  if (data.outputs !== undefined) {
+    if (!isObject(data.outputs)) fail(`'outputs' must be an object of the board's outputs`);
+    const known = board.outputs ?? [];
+    for (const [name, spec] of Object.entries(data.outputs)) {
+      const o = known.find((x) => x.name === name);
+      if (!o) fail(`unknown output 'outputs.${name}' on board ${board.name} (its outputs: ${known.map((x) => x.name).join(", ") || "none"})`);
+      if (!isObject(spec)) fail(`'outputs.${name}' must be an object {load_w, clamps}`);
+      onlyFields(spec, ["load_w", "clamps"], `outputs.${name}.`);
+      const clamps = spec.clamps ?? [o.clamp, ...(o.load_clamp ? [o.load_clamp] : [])];
+      const cts = channelsOfKind(board, "ct").map((c) => c.name);
+      if (!Array.isArray(clamps) || clamps.some((c) => typeof c !== "string" || !cts.includes(c))) {
+        fail(`'outputs.${name}.clamps' must list CT channels of board ${board.name} (${cts.join(", ")})`);
+      }
+      outputs.set(name, { loadW: number(spec, "load_w", `outputs.${name}.`, { min: 0, max: 100_000 }), clamps: clamps as string[] });
+    }
+  }
+
+  return { board, boardName: data.board, seconds, seed, console: consoleLines as string[], mains, ct, pulse, heat, outages, outputs, downlinks };
 }
 
 export function readScenario(file: string): Scenario {

@@ -10,7 +10,8 @@ import { testKey } from "../frame/keyring.js";
 import { describeDownlink, scenarioDownlinkBytes } from "./twin-downlinks.js";
 import type { DownlinkRecord } from "./twin-downlinks.js";
 import type { Scenario } from "./scenario.js";
-import { ScenarioError } from "./scenario.js";
+import { ScenarioError, profileAt } from "./scenario.js";
+import type { PowerProfile } from "./scenario.js";
 import { PulseTrain } from "./pulse-train.js";
 import { HeatCircuit, TEMPERATURE_PERIOD_US, boardForScenario } from "./heat-circuit.js";
 import { NorFlash } from "./flash.js";
@@ -74,6 +75,8 @@ export interface TwinObserver {
   console?(text: string): void;
   /** The firmware asked for a reset (`reboot`, `factory-reset`) and was restarted at `timeUs`. */
   reboot?(timeUs: number): void;
+  /** The firmware's output state (fw_output_state, bit i = out i+1) changed after the tick at `timeUs`. */
+  outputs?(mask: number, timeUs: number): void;
 }
 
 /** The console prompt: a scenario's next console line is typed once it is back. */
@@ -105,6 +108,10 @@ export class Twin {
   private nextDownlink = 0;
   private downlinkCounter = 0;
   readonly downlinks: DownlinkRecord[] = [];
+  /** The outputs the firmware has on (fw_output_state after the last tick; 0 at power-up: relays drop). */
+  outputMask = 0;
+  /** Every change of the output state: [time after the tick, µs; mask]. */
+  readonly outputChanges: [number, number][] = [];
 
   constructor(readonly scenario: Scenario, readonly image: FirmwareImage = loadFirmwareImage(), private readonly observer: TwinObserver = {},
     private readonly options: TwinOptions = {}) {
@@ -154,6 +161,7 @@ export class Twin {
     }, this.options.recorder);
     fw.start(packDescriptor(boardForScenario(this.scenario.board, this.scenario.heat)));
     this.adcRefused = false;
+    this.setOutputs(0);
     const key = this.options.key === undefined ? testKey(this.scenario.board.node_id) : this.options.key;
     if (key) fw.setKey(key);
     fw.setIdentity(Buffer.from(this.image.sha256, "hex"));
@@ -262,12 +270,14 @@ export class Twin {
     }
     // A firmware whose CT metering is off answers -4 (status ct_fault): a shell logs it and stops
     // its ADC; everything else runs on (docs/ct.md).
-    if (this.adc && !this.adcRefused) this.adcRefused = !this.adc.deliver(this.firmware, this.clockUs, until);
+    if (this.adc && !this.adcRefused) this.adcRefused = !this.adc.deliver(this.firmware, this.clockUs, until, this.outputMask);
     this.clockUs = until;
     if (events.length > 0) this.firmware.pulseEvents(events);
     const plan = this.scenario.downlinks;
     while (this.nextDownlink < plan.length && Math.round(plan[this.nextDownlink].atS * 1e6) <= until) this.scenarioDownlink(plan[this.nextDownlink++]);
     this.firmware.tick();
+    // The relays follow the firmware's output state from the next step on (the loads' currents).
+    this.setOutputs(this.firmware.outputState());
     this.resetIfAsked();
     this.typePending();
   }
@@ -291,6 +301,13 @@ export class Twin {
     if (record.counter !== undefined) this.downlinkCounter = Math.max(this.downlinkCounter, record.counter);
     this.downlinks.push(record);
     return record;
+  }
+
+  private setOutputs(mask: number): void {
+    if (mask === this.outputMask) return;
+    this.outputMask = mask;
+    this.outputChanges.push([this.clockUs, mask]);
+    this.observer.outputs?.(mask, this.clockUs);
   }
 
   runToEnd(): void {
@@ -333,6 +350,9 @@ class AdcStream {
   /** The ADC's real frame rate in mHz (the shell's clock divider; the ideal model: the nominal rate). */
   private readonly rateMilliHz: bigint;
   private readonly block: Uint16Array;
+  /** Clamps whose current changes: a power profile and the loads of outputs (bit of fw_output_state, W). */
+  private readonly variable: { name: string; profile?: PowerProfile; loads: [number, number][] }[] = [];
+  private readonly vrms: number;
 
   constructor(scenario: Scenario) {
     const board = scenario.board;
@@ -344,13 +364,20 @@ class AdcStream {
     const built = (c: Channel) => ("as_built" in c && c.as_built ? { ...c, ...c.as_built } : c);
     const spec: BoardSpec = { name: board.name, chip: board.chip, adc: board.adc, channels: [built(voltage), ...cts.map(built)] };
     const mains = scenario.mains;
+    this.vrms = mains && mains.vrms > 0 ? mains.vrms : 230;
+    for (const c of cts) {
+      const outputLoads: [number, number][] = [];
+      for (const [name, o] of scenario.outputs) if (o.clamps.includes(c.name)) outputLoads.push([1 << (channelNumber(name) - 1), o.loadW]);
+      const profile = scenario.ct.get(c.name)?.profileW;
+      if (profile || outputLoads.length > 0) this.variable.push({ name: c.name, profile, loads: outputLoads });
+    }
     const loads: Record<string, CtLoadSpec> = {};
     for (const [name, c] of scenario.ct) {
       loads[name] = { irms: c.irms, phi_deg: c.phiDeg, noise_a: c.noiseA, harmonics: c.harmonics.map((h) => [h.order, h.amplitude, h.phaseDeg]) };
     }
     this.frontEnd = new AnalogFrontEnd(spec,
       mains ? { vrms: mains.vrms, hz: mains.hz, harmonics: mains.harmonics.map((h) => [h.order, h.amplitude, h.phaseDeg]) } : { vrms: 0, hz: 50 },
-      loads, { seed: (scenario.seed ^ Math.floor(scenario.seed / 2 ** 32) ^ 0x5ca1ab1e) >>> 0 });
+      loads, { seed: (scenario.seed ^ Math.floor(scenario.seed / 2 ** 32) ^ 0x5ca1ab1e) >>> 0, variable: this.variable.map((v) => v.name) });
     const rateHz = realFrameRateHz(spec);
     this.rateMilliHz = BigInt(Math.round(rateHz * 1000));
     this.block = new Uint16Array(Math.ceil(STEP_US * rateHz / 1e6 + 1) * this.frontEnd.columns);
@@ -363,11 +390,20 @@ class AdcStream {
     return Number((scaled + per - 1n) / per);
   }
 
-  /** The frames sampled in [fromUs, toUs); false when the firmware refuses ADC blocks (CT metering off). */
-  deliver(firmware: Firmware, fromUs: number, toUs: number): boolean {
+  /**
+   * The frames sampled in [fromUs, toUs), with the outputs of `outputMask` on; false when the
+   * firmware refuses ADC blocks (CT metering off). A profile counts at the step's middle (exact
+   * for a linear piece), a load whole steps, at PF 1.
+   */
+  deliver(firmware: Firmware, fromUs: number, toUs: number, outputMask = 0): boolean {
     const first = this.frameAt(fromUs);
     const frames = this.frameAt(toUs) - first;
     if (frames <= 0) return true;
+    for (const v of this.variable) {
+      let watts = v.profile ? profileAt(v.profile, (fromUs + toUs) / 2e6) : 0;
+      for (const [bit, w] of v.loads) if (outputMask & bit) watts += w;
+      this.frontEnd.setExtraCurrent(v.name, watts / this.vrms);
+    }
     const codes = this.block.subarray(0, frames * this.frontEnd.columns);
     this.frontEnd.fill(codes, first, frames);
     try {

@@ -13,11 +13,30 @@ interface Point { timeMs: number; value: number }
 
 export interface PeriodFigure {
   wh: number;
-  /** Mean power over the last two readings of the period (W), when there are two. */
+  /** Mean power over the last POWER_WINDOW_MS of the period (W), when it has two readings there. */
   powerW: number | null;
 }
 
-export interface FlatBalance { id: string; name: string; consumptionWh: number; pvWh: number; shareOfBuilding: number | null }
+/** Live power looks this far back from the last reading. */
+export const POWER_WINDOW_MS = 15 * 60_000;
+
+export interface FlatBalance {
+  id: string;
+  name: string;
+  consumptionWh: number;
+  /** The flat's own PV terms (most flats have none). */
+  pvWh: number;
+  /** Share of the building's consumption. */
+  shareOfBuilding: number | null;
+  /** The building's self-consumed PV allocated by that share (the proportional key). */
+  selfConsumptionWh: number;
+  /** What is left of the flat's consumption: bought from the grid. */
+  importWh: number;
+  /** Allocated self-consumption / consumption (null without consumption). */
+  selfSufficiency: number | null;
+  /** Mean power of the consumption terms over their last two readings (W). */
+  powerW: number | null;
+}
 
 export interface BuildingBalance {
   id: string;
@@ -51,6 +70,7 @@ const increment = (before: number, after: number) => (after >= before ? after - 
 /** Every reading of the registers a site uses, in time order per register. */
 export class BalanceLedger {
   private readonly series = new Map<string, Point[]>();
+  private readonly heard = new Map<number, number>();
 
   constructor(private readonly site: Site) {
     for (const b of site.buildings) {
@@ -58,15 +78,38 @@ export class BalanceLedger {
     }
   }
 
-  /** Takes a reading; registers the site does not use are ignored (cost: one map look-up each). */
+  /**
+   * Takes a reading; registers the site does not use are ignored (cost: one map look-up each).
+   * Values rise in whole journal steps, so most readings repeat the one before: of a run of equal
+   * values only the first and the last reading are kept (the energies are the same, and memory
+   * grows with the steps, not the frames).
+   */
   add(reading: Reading): void {
+    let used = false;
     for (const [register, value] of Object.entries(reading.registers)) {
       const points = this.series.get(key(reading.node, register));
       if (!points || !Number.isFinite(value)) continue;
+      used = true;
       const last = points.at(-1);
-      if (!last || reading.timeMs >= last.timeMs) points.push({ timeMs: reading.timeMs, value });
-      else points.splice(upperBound(points, reading.timeMs), 0, { timeMs: reading.timeMs, value }); // late arrival
+      if (!last || reading.timeMs >= last.timeMs) {
+        const before = points.at(-2);
+        if (last && before && last.value === value && before.value === value) last.timeMs = reading.timeMs; // the run goes on
+        else points.push({ timeMs: reading.timeMs, value });
+      } else points.splice(upperBound(points, reading.timeMs), 0, { timeMs: reading.timeMs, value }); // late arrival
     }
+    if (used && (this.heard.get(reading.node) ?? -Infinity) < reading.timeMs) this.heard.set(reading.node, reading.timeMs);
+  }
+
+  /** The time of the earliest reading of any term (the start of the cumulative figures), if any. */
+  firstTimeMs(): number | undefined {
+    let first: number | undefined;
+    for (const points of this.series.values()) if (points.length && (first === undefined || points[0].timeMs < first)) first = points[0].timeMs;
+    return first;
+  }
+
+  /** The last reading time of each node the site uses (nodes never heard are absent). */
+  lastHeard(): Map<number, number> {
+    return new Map(this.heard);
   }
 
   /** The energy of one term over [fromMs, toMs], or undefined when it has no reading there. */
@@ -78,14 +121,7 @@ export class BalanceLedger {
     if (end - start < 1 || points[start].timeMs > toMs) return undefined;
     let wh = 0;
     for (let i = start + 1; i < end; i++) wh += increment(points[i - 1].value, points[i].value);
-    let powerW: number | null = null;
-    if (end - start >= 2) {
-      const a = points[end - 2];
-      const b = points[end - 1];
-      const hours = (b.timeMs - a.timeMs) / 3.6e6;
-      powerW = hours > 0 ? increment(a.value, b.value) / hours : null;
-    }
-    return { wh, powerW };
+    return { wh, powerW: meanPowerW(points, start, end) };
   }
 
   balance(fromMs: number, toMs: number): SiteBalance {
@@ -114,9 +150,14 @@ export class BalanceLedger {
     const pv = sum(b.pv);
     const selfConsumptionWh = Math.max(0, Math.min(pv.wh, pv.wh - exp.wh));
     const consumptionWh = Math.max(0, imp.wh + pv.wh - exp.wh);
-    const flats = b.flats.map((f) => {
-      const consumption = sum(f.consumption).wh;
-      return { id: f.id, name: f.name, consumptionWh: consumption, pvWh: sum(f.pv).wh, shareOfBuilding: consumptionWh > 0 ? consumption / consumptionWh : null };
+    const flats = b.flats.map((f): FlatBalance => {
+      const use = sum(f.consumption);
+      const share = consumptionWh > 0 ? use.wh / consumptionWh : null;
+      const allocated = share === null ? 0 : Math.min(use.wh, share * selfConsumptionWh);
+      return {
+        id: f.id, name: f.name, consumptionWh: use.wh, pvWh: sum(f.pv).wh, shareOfBuilding: share,
+        selfConsumptionWh: allocated, importWh: use.wh - allocated, selfSufficiency: use.wh > 0 ? allocated / use.wh : null, powerW: use.powerW,
+      };
     });
     return {
       id: b.id,
@@ -138,8 +179,38 @@ export class BalanceLedger {
   }
 }
 
-function termsOf(b: Building): MeterRef[] {
+export function termsOf(b: Building): MeterRef[] {
   return [...b.gridImport, ...b.gridExport, ...b.pv, ...b.heatExport, ...b.heatImport, ...b.flats.flatMap((f) => [...f.consumption, ...f.pv])];
+}
+
+/**
+ * Mean power over the window before the last reading of points[start..end). Frames carry the
+ * journal's persisted values, which rise in whole steps (docs/storage.md), so the energy between
+ * the first and the last step inside the window, over the time between those two steps, is the
+ * measure; with fewer than two steps there, the window's energy over its length.
+ */
+function meanPowerW(points: Point[], start: number, end: number): number | null {
+  if (end - start < 2) return null;
+  const lastMs = points[end - 1].timeMs;
+  const windowMs = lastMs - POWER_WINDOW_MS;
+  // The last reading at or before the window's start: its value holds until the next reading.
+  let first = Math.max(start, upperBound(points, windowMs) - 1);
+  if (first >= end - 1) first = end - 2; // two readings at least: the one before the window too
+  const steps: number[] = [];
+  for (let i = first + 1; i < end; i++) if (points[i].value !== points[i - 1].value) steps.push(i);
+  let from = first;
+  let to = end - 1;
+  let fromMs = Math.max(points[first].timeMs, Math.min(windowMs, points[first + 1].timeMs));
+  if (steps.length >= 2) {
+    from = steps[0];
+    to = steps[steps.length - 1];
+    fromMs = points[from].timeMs;
+  }
+  const hours = (points[to].timeMs - fromMs) / 3.6e6;
+  if (!(hours > 0)) return null;
+  let wh = 0;
+  for (let i = from + 1; i <= to; i++) wh += increment(points[i - 1].value, points[i].value);
+  return wh / hours;
 }
 
 /** Index of the first point later than `timeMs`. */

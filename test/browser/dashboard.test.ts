@@ -1,7 +1,7 @@
-// The district dashboard in a real browser (Debian's chromium through playwright-core): two
-// buildings metered by twin runs, their frames through the gateway into SQLite; every figure on
-// the page must equal what the database itself says (SQL over the readings table, not the
-// dashboard's code), and the page must log no errors.
+// The district dashboard in a real browser (Debian's chromium through playwright-core), served by
+// the gateway itself (--site --http): two buildings metered by twin runs, their frames through
+// the gateway into SQLite; every figure on the page must equal what the database itself says (SQL
+// over the readings table, not the dashboard's code), and the page must log no errors.
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import fs from "node:fs";
@@ -14,10 +14,8 @@ import type { Browser } from "playwright-core";
 import { runCli } from "../host/support/cli.js";
 import { boardWithNodeId } from "../host/support/node-boards.js";
 import { projectRoot } from "../host/support/asc-compile.js";
-import { readSite } from "../../host/site/site-file.js";
-import { DbDashboardData } from "../../host/dashboard/db-source.js";
+import { CliProcess } from "../host/support/processes.js";
 import { startDashboard } from "../../host/dashboard/server.js";
-import type { Dashboard } from "../../host/dashboard/server.js";
 
 const CHROMIUM = process.env.ACTIVEMETER_CHROMIUM || "/usr/bin/chromium";
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), "activemeter-dash-"));
@@ -41,7 +39,7 @@ function storeWh(db: Db, node: number, register: string): number {
   return row.wh ?? 0;
 }
 
-test("dashboard page: every building and flat figure equals the store's, no page errors", { timeout: 240_000 }, async () => {
+test("dashboard page served by the gateway (--site --http): every building and flat figure equals the store's, no page errors", { timeout: 240_000 }, async () => {
   assert.ok(fs.existsSync(CHROMIUM), `${CHROMIUM} not found: the dashboard test needs Debian's chromium package (npm test installs it as root: tools/test-tools.mjs)`);
   const frames = [
     ...sim({ board: board("esp32-devkitc", 0x4001), seed: 1, console: ["unlock 0000", "set pulse1.wh_per_pulse 1", "set pulse2.wh_per_pulse 1"],
@@ -53,8 +51,6 @@ test("dashboard page: every building and flat figure equals the store's, no page
   const hex = path.join(dir, "frames.hex");
   fs.writeFileSync(hex, frames.join("\n") + "\n");
   const dbFile = path.join(dir, "gateway.db");
-  const gw = runCli(["gateway", "--hex", hex, "--db", dbFile, "--test-keys"]);
-  assert.equal(gw.status, 0, gw.stderr);
   const siteFile = path.join(dir, "site.json");
   fs.writeFileSync(siteFile, JSON.stringify({
     format: "activemeter-site/1", name: "Solbacken",
@@ -66,6 +62,12 @@ test("dashboard page: every building and flat figure equals the store's, no page
     ],
   }));
 
+  // The gateway itself serves the page (--http), from the balance it computes as readings commit.
+  const gw = new CliProcess(["gateway", "--hex", hex, "--db", dbFile, "--test-keys", "--site", siteFile, "--http", "0", "--balance-interval", "0.5"]);
+  await gw.until(() => gw.readings().length === frames.length && /dashboard on http:\/\/\S+/.test(gw.stderr), "every frame stored and the dashboard up", 60_000);
+  const url = /dashboard on (http:\/\/\S+)/.exec(gw.stderr)![1];
+  await new Promise((r) => setTimeout(r, 1200)); // a balance interval after the last reading: site_balance has it
+
   const db = new Database(dbFile, { readonly: true });
   const want: Record<string, number> = {
     "house-a.importWh": storeWh(db, 0x4001, "pulse1.wh"),
@@ -75,23 +77,27 @@ test("dashboard page: every building and flat figure equals the store's, no page
     "house-a.flat.a2": storeWh(db, 0x4102, "pulse1.wh"),
     "house-b.importWh": storeWh(db, 0x4002, "pulse1.wh"),
   };
+  const stored = db.prepare("SELECT building, flat, import_wh FROM site_balance ORDER BY computed").all() as { building: string; flat: string; import_wh: number }[];
   db.close();
+  const lastStored = new Map(stored.map((r) => [`${r.building}/${r.flat}`, r.import_wh]));
+  assert.equal(lastStored.get("house-a/"), want["house-a.importWh"], "the gateway's stored balance has the readings' import");
   want["house-a.selfConsumptionWh"] = Math.max(0, want["house-a.pvWh"] - want["house-a.exportWh"]);
   want["district.importWh"] = want["house-a.importWh"] + want["house-b.importWh"];
   for (const [k, v] of Object.entries(want)) if (!k.includes("selfConsumption") && !k.startsWith("district")) assert.ok(v > 0, `${k} has energy in the store`);
 
-  let dashboard: Dashboard | undefined;
+  // Flats share the building's self-sufficiency (proportional allocation, docs/active-house.md).
+  const consumption = want["house-a.importWh"] + want["house-a.pvWh"] - want["house-a.exportWh"];
+  const shownPct = (x: number) => `${(x * 100).toFixed(1)} %`;
+  const flatSelfSufficiency = shownPct(want["house-a.selfConsumptionWh"] / consumption);
+
   let browser: Browser | undefined;
   const pageErrors: string[] = [];
   try {
-    const data = new DbDashboardData(readSite(siteFile), dbFile, "Europe/Stockholm");
-    await data.refresh();
-    dashboard = await startDashboard({ port: 0, data });
     browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-quic", "--no-first-run", "--disable-sync", "--disable-dev-shm-usage"] });
     const page = await (await browser.newContext({ viewport: { width: 1200, height: 900 } })).newPage();
     page.on("pageerror", (e) => pageErrors.push(e.message));
     page.on("console", (m) => { if (m.type() === "error") pageErrors.push(m.text()); });
-    await page.goto(dashboard.url);
+    await page.goto(url);
     // Generous: a loaded 2-core CI machine can take long to start chromium and draw the first view.
     await page.waitForFunction(() => document.body.dataset.loaded === "1", undefined, { timeout: 90_000 }).catch(async (e: Error) => {
       throw new Error(`the page never loaded its figures: ${await page.textContent("#stamp")}; page errors: ${pageErrors.join("; ")}; ${e.message}`);
@@ -100,7 +106,10 @@ test("dashboard page: every building and flat figure equals the store's, no page
       const shown = await page.textContent(`[data-figure="${figure}"]`);
       assert.equal(shown, (wh / 1000).toFixed(3), `${figure} shows ${shown}, the store says ${wh} Wh`);
     }
-    assert.equal(await page.textContent('[data-figure="house-b.demandResponse"]'), "normal");
+    for (const flat of ["a1", "a2"]) assert.equal(await page.textContent(`[data-figure="house-a.flat.${flat}.selfSufficiency"]`), flatSelfSufficiency);
+    // No demand-response command known to the gateway: normal/unknown, for the building and each node.
+    assert.equal(await page.textContent('[data-figure="house-b.demandResponse"]'), "normal/unknown");
+    for (const node of [0x4001, 0x4101, 0x4102, 0x4002]) assert.equal(await page.textContent(`[data-figure="node.${node}.demandResponse"]`), "normal/unknown");
     // The chart (Chart.js) of house A: its hourly import, export and PV bars add up to the store's figures.
     const sums = await page.evaluate(() => {
       const chart = (window as unknown as { Chart: { getChart(c: Element): { data: { datasets: { data: number[] }[] } } } }).Chart.getChart(document.getElementById("chart")!);
@@ -112,7 +121,8 @@ test("dashboard page: every building and flat figure equals the store's, no page
     assert.deepEqual(pageErrors, []);
   } finally {
     await browser?.close();
-    await dashboard?.close();
+    const exit = await gw.stop("SIGTERM");
+    assert.equal(exit.code, 0, gw.stderr);
   }
 });
 

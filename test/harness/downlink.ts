@@ -1,5 +1,5 @@
-// Host-test harness: the whole firmware (every ABI export) plus read-outs of what the downlink
-// hands over, the outputs' control state and the clock, for test/host/downlink.test.ts.
+// Host-test harness: the whole firmware (every ABI export) plus read-outs of the state the
+// downlink hands over (the outputs' rules, the clock), for test/host/downlink.test.ts.
 export * from "../../assembly/index";
-export { outputsDemandAt, outputsDemandUntilUs, outputsOverrideAt, outputsOverrideUntilUs } from "../../assembly/outputs/control";
+export { outputsDrLevel, outputsDrUntilS, outputMode, outputModeUntilS } from "../../assembly/outputs/rules";
 export { clockUtcAt } from "../../assembly/clock/set";

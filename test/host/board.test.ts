@@ -44,11 +44,12 @@ test("a board that is not JSON, or not there, is refused with a clear message", 
 test("the descriptor follows the documented layout", () => {
   const d = packDescriptor(loadBoard("esp32-devkitc"));
   const v = new DataView(d.buffer);
-  // 6 channels + the two clamps' error curves (5 points each: 3 records of up to 2 points).
-  assert.equal(d.length, 36 + 12 * 32);
+  // 6 channels + the two clamps' error curves (5 points each: 3 records of up to 2 points) + the outputs record.
+  assert.equal(d.length, 36 + 13 * 32);
   assert.equal(Buffer.from(d.subarray(0, 4)).toString("latin1"), "AMBD");
   assert.equal(v.getUint16(4, true), 1, "ABI version");
-  assert.equal(v.getUint16(6, true), 12, "record count");
+  assert.equal(v.getUint16(6, true), 13, "record count");
+  assert.deepEqual([...d.subarray(36 + 12 * 32, 36 + 12 * 32 + 8)], [6, 1, 0, 0, 23, 0x80, 1, 0], "outputs: out1 relay on GPIO 23, rule clamp ct1, no load clamp");
   assert.equal(v.getUint32(8, true), 4097, "node id");
   assert.equal(v.getUint32(12, true), 10, "report interval");
   assert.equal(v.getUint32(16, true), 4000, "sample rate");

@@ -69,9 +69,9 @@ test("gateway -> UDP -> sim -> firmware: commands acted on, a replayed datagram 
 test("downlink and gateway --control: help and one-line usage errors", () => {
   const help = runCli(["downlink", "--help"]);
   assert.equal(help.status, 0);
-  assert.match(help.stdout, /demand normal\|shed\|boost/);
+  assert.match(help.stdout, /demand normal\|reduce\|shed/);
   assert.match(runCli(["downlink", "--node", "1", "demand", "shed"]).stderr, /needs --gateway/);
-  assert.match(runCli(["downlink", "--gateway", "1", "--node", "1", "demand", "loud"]).stderr, /expected 'demand normal\|shed\|boost'/);
+  assert.match(runCli(["downlink", "--gateway", "1", "--node", "1", "demand", "loud"]).stderr, /expected 'demand normal\|reduce\|shed'/);
   assert.match(runCli(["downlink", "--gateway", "1", "--node", "1", "override", "5", "on"]).stderr, /expected/);
   assert.match(runCli(["downlink", "--gateway", "1", "--node", "1", "time-sync", "--valid", "0"]).stderr, /--valid must be/);
   const wide = runCli(["gateway", "--udp", "0", "--no-db", "--control", "0.0.0.0:0"]);
@@ -79,10 +79,10 @@ test("downlink and gateway --control: help and one-line usage errors", () => {
   assert.match(wide.stderr, /loopback interface only/);
   assert.match(runCli(["gateway", "--hex", "-", "--no-db", "--control", "0"], "").stderr, /--control needs --udp/);
   // `decode` verifies downlinks too (the worked example of docs/frames.md).
-  const d = runCli(["decode", "--test-keys", "0182812001010100840701e72e80e971766e90"]);
+  const d = runCli(["decode", "--test-keys", "018281200101010084070251882c4b9263822b"]);
   assert.equal(d.status, 0, d.stderr);
   assert.deepEqual(JSON.parse(d.stdout).downlink, { node: 4097, key_version: 1, counter: 1, sent_utc_s: 0, valid_s: 900, command: "demand", level: "shed" });
-  assert.match(runCli(["decode", "--test-keys", "0182812001010100840701e72e80e971766e91"]).stderr, /rejected downlink \(bad_mac\)/);
+  assert.match(runCli(["decode", "--test-keys", "018281200101010084070251882c4b9263822c"]).stderr, /rejected downlink \(bad_mac\)/);
 });
 
 test("a scenario's downlinks reach the firmware at their times; a bad downlinks list is refused naming the field", () => {
@@ -95,8 +95,8 @@ test("a scenario's downlinks reach the firmware at their times; a bad downlinks 
       { at_s: 1, command: "demand", level: "shed", valid_s: 60 },
       { at_s: 2, hex: sealed },
       { at_s: 3, command: "time_sync", utc_s: 1_796_083_200 },
-      { at_s: 4, command: "demand", level: "boost", sent_utc_s: 1_796_083_100, valid_s: 50 },
-      { at_s: 5, command: "override", output: 2, mode: "off", counter: 2, valid_s: 60 },
+      { at_s: 4, command: "demand", level: "reduce", sent_utc_s: 1_796_083_100, valid_s: 50 },
+      { at_s: 5, command: "override", output: 1, mode: "off", counter: 2, valid_s: 60 },
     ],
   });
   const r = runCli(["sim", "--scenario", file, "--json"]);

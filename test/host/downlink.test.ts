@@ -50,8 +50,13 @@ function runTo(t: Twin, seconds: number): void {
 }
 function controlState(t: Twin) {
   const e = fw(t);
-  return [e.outputsDemandAt(now(t)), e.outputsDemandUntilUs(), ...[0, 1, 2, 3].flatMap((i) => [e.outputsOverrideAt(i, now(t)), e.outputsOverrideUntilUs(i)]), e.clockUtcAt(now(t))];
+  return [e.outputsDrLevel(), e.outputsDrUntilS(), e.outputMode(0), e.outputModeUntilS(0), e.clockUtcAt(now(t))];
 }
+/** The rules end a level or override at a whole second of uptime (rounded up). */
+const endS = (untilUs: bigint) => (untilUs + 999_999n) / 1_000_000n;
+const SHED = 2;
+const ON = 1;
+const AUTO = 2;
 const reg = (t: Twin, name: string) => t.registers()[`downlink.${name}`];
 
 test("the host codec reproduces the Python vectors: K_dl, sealing byte for byte, decoding", () => {
@@ -78,38 +83,41 @@ test("accepted commands are acted on (control state, clock), counted and logged 
   runTo(t, 2);
   const [demand, override, sync] = pySeal([
     cmd(1, {}),
-    cmd(2, { command: "override", output: 2, mode: "on", valid_s: 600 }),
-    { node: NODE, key_version: 1, counter: 3, command: "time_sync", sent_utc_s: UTC, valid_s: 60 },
+    cmd(2, { command: "override", output: 1, mode: "on", valid_s: 600 }),
+    { node: NODE, key_version: 1, counter: 4, command: "time_sync", sent_utc_s: UTC, valid_s: 60 },
   ]);
   assert.equal(t.downlink(demand).result, "accepted");
   const at = now(t);
-  assert.equal(fw(t).outputsDemandAt(at), 1);
-  assert.equal(fw(t).outputsDemandUntilUs(), at + 900n * 1_000_000n);
+  assert.equal(fw(t).outputsDrLevel(), SHED);
+  assert.equal(fw(t).outputsDrUntilS(), endS(at + 900n * 1_000_000n));
   assert.equal(t.downlink(override).result, "accepted");
-  assert.equal(fw(t).outputsOverrideAt(1, at), 1, "out2 (index 1) on");
-  assert.equal(fw(t).outputsOverrideUntilUs(1), at + 600n * 1_000_000n);
+  assert.equal(fw(t).outputMode(0), ON, "out1 on");
+  assert.equal(fw(t).outputModeUntilS(0), endS(at + 600n * 1_000_000n));
+  const [absent] = pySeal([cmd(3, { command: "override", output: 2, mode: "on" })]);
+  assert.equal(t.downlink(absent).result, "not_applicable", "esp32c3-mini has out1 only: the counter is used up");
+  const three = 4;
   assert.equal(t.downlink(sync).result, "accepted");
   assert.equal(fw(t).clockUtcAt(at), BigInt(UTC));
-  assert.deepEqual([reg(t, "accepted"), reg(t, "refused"), reg(t, "counter"), reg(t, "last_result")], [3, 0, 3, 0]);
+  assert.deepEqual([reg(t, "accepted"), reg(t, "refused"), reg(t, "counter"), reg(t, "last_result")], [3, 1, three, 0]);
   const events = readEvents(t.flash.data, 4096).filter((e) => e.type >= 40 && e.type <= 49);
   assert.deepEqual(events.map((e) => [e.type, e.key, e.oldValue, e.newValue]), [
-    [40, 1, 1n, 900n], [41, (2 << 8) | 1, 2n, 600n], [42, 0, 3n, BigInt(UTC)],
+    [40, SHED, 1n, 900n], [41, (1 << 8) | ON, 2n, 600n], [42, 0, 4n, BigInt(UTC)],
   ]);
   // A week later by the synced clock, a command sent at the sync has expired; one sent 100 s ago holds for the rest.
   runTo(t, 700);
-  assert.equal(fw(t).outputsOverrideAt(1, now(t)), 0, "the override ended: out2 back to its rules");
-  const [old, fresh] = pySeal([cmd(4, { sent_utc_s: UTC, valid_s: 600 }), cmd(5, { sent_utc_s: UTC + 598, valid_s: 300, level: "boost" })]);
+  assert.equal(fw(t).outputMode(0), AUTO, "the override ended: out1 back to its rule");
+  const [old, fresh] = pySeal([cmd(5, { sent_utc_s: UTC, valid_s: 600 }), cmd(6, { sent_utc_s: UTC + 598, valid_s: 300, level: "reduce" })]);
   assert.equal(t.downlink(old).result, "expired");
   assert.equal(t.downlink(fresh).result, "accepted");
-  assert.equal(fw(t).outputsDemandUntilUs(), now(t) + 200n * 1_000_000n, "300 s from its sending, 100 s ago by the node's clock");
-  runTo(t, 901);
-  assert.equal(fw(t).outputsDemandAt(now(t)), 0, "no command for its validity: back to the local rules");
+  assert.equal(fw(t).outputsDrUntilS(), endS(now(t) + 200n * 1_000_000n), "300 s from its sending, 100 s ago by the node's clock");
+  runTo(t, 902);
+  assert.equal(fw(t).outputsDrLevel(), 0, "no command for its validity: back to the local rules");
 });
 
 test("forged, replayed, expired, out-of-order, unknown, malformed and truncated commands are refused with their code, changing nothing", () => {
   const t = twin();
   runTo(t, 2);
-  const [first, second] = pySeal([cmd(10, {}), cmd(12, { level: "boost" })]);
+  const [first, second] = pySeal([cmd(10, {}), cmd(12, { level: "reduce" })]);
   assert.equal(t.downlink(second).result, "accepted"); // counter 12 first: 10 is now out of order
   const cases: [string, Uint8Array, string][] = [];
   const sealed = pySeal([

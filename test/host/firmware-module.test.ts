@@ -16,7 +16,7 @@ const ABI_EXPORTS = [
   "fw_pulse_ptr", "fw_pulse_capacity", "fw_pulse_batch", "fw_adc_ptr", "fw_adc_capacity", "fw_adc_block",
   "fw_temperature_ptr", "fw_temperature_capacity", "fw_temperatures",
   "fw_console_ptr", "fw_console_capacity", "fw_console_input", "fw_reset_pending",
-  "fw_status", "fw_register_count", "fw_scratch_ptr", "fw_register_name", "fw_register_value", "fw_register_decimals",
+  "fw_status", "fw_output_state", "fw_register_count", "fw_scratch_ptr", "fw_register_name", "fw_register_value", "fw_register_decimals",
   "memory",
 ];
 const BOARD_IMPORTS = ["time_us", "console_write", "radio_send", "log", "panic", "flash_sector_size", "flash_sector_count",

@@ -13,12 +13,13 @@ import { moduleSize } from "../../host/bench/module-size.js";
 /** The issue's targets. */
 const TARGET_WASM_BYTES = 32 * 1024;
 const TARGET_RV32_OS_FLASH_BYTES = 64 * 1024;
-/** NOT YET THE TARGET: measured 2026-12-01 (64 480 B / 79 228 B after merging issues 17, 13 and 14)
- * + ~2 % margin, then + 2 500 B / + 1 500 B for issue 21's downlink (command verification, the
- * persisted counter, three commands: 68 126 B / 81 772 B measured); lower them as the module
- * shrinks, down to the targets. */
-const BUDGET_WASM_BYTES_NOT_YET_TARGET = 68_500;
-const BUDGET_RV32_OS_FLASH_BYTES_NOT_YET_TARGET = 82_500;
+/** NOT YET THE TARGET: measured 2026-12-01 (64 480 B / 79 228 B after merging issues 17, 13 and 14;
+ * 65 840 / 80 660 B before issue 21's outputs, 72 682 / 86 460 B with them: rule engine, its
+ * wiring, console `out` and outN.* settings, registers; + ~2 400 / ~1 100 B for the downlink:
+ * command verification, the persisted counter, three commands) + ~2 % margin; lower them as the
+ * module shrinks, down to the targets. */
+const BUDGET_WASM_BYTES_NOT_YET_TARGET = 76_500;
+const BUDGET_RV32_OS_FLASH_BYTES_NOT_YET_TARGET = 89_500;
 /** wasm2c copies every data segment at each power-up with its own inline code. */
 const MAX_DATA_SEGMENTS = 16;
 

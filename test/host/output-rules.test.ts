@@ -10,8 +10,8 @@ import { compileHarness, projectRoot } from "./support/asc-compile.js";
 
 const harness = compileHarness("test/harness/outputs.ts");
 const DAY = 86400;
-const MODES: Record<string, number> = { auto: 0, on: 1, off: 2 };
-const DR: Record<string, number> = { normal: 0, shed: 1, boost: 2 };
+const MODES: Record<string, number> = { off: 0, on: 1, auto: 2 };
+const DR: Record<string, number> = { normal: 0, reduce: 1, shed: 2 };
 
 interface OutputSpec { on_w: number; off_w: number; on_delay_s: number; off_delay_s: number; min_on_s: number; min_off_s: number; max_on_s_per_day: number; load_w: number }
 interface Spec { seconds: number; base_w: number[]; outputs: OutputSpec[]; dr?: [number, string, number][]; override?: [number, number, string, number][] }
@@ -92,22 +92,23 @@ test("two PV days, water heater and pool pump on one grid clamp: every switch at
   assert.ok(got.on_s[0] >= 2 * 3.5 * 3600 && got.on_s[0] <= 2 * 4 * 3600, `water heater on ${got.on_s[0]} s in two days`);
 });
 
-test("demand response and manual overrides: shed, boost and expiry, as the reference says", async () => {
+test("demand response and manual overrides: reduce, shed and expiry, as the reference says", async () => {
   const spec: Spec = {
     seconds: DAY, base_w: pvDays(1, 5200, 11), outputs: [waterHeater, poolPump],
-    dr: [[5 * 3600, "boost", 6 * 3600], [11 * 3600, "shed", 12 * 3600]],
+    dr: [[10 * 3600, "reduce", 11 * 3600], [12 * 3600, "shed", 13 * 3600]],
     override: [[8 * 3600, 1, "on", 8 * 3600 + 900], [14 * 3600, 0, "off", 0], [15 * 3600, 0, "auto", 0]],
   };
   const want = reference(spec);
   const got = await firmware(spec);
   assert.deepEqual(got.events, want.events);
   assert.deepEqual(got.on_s, want.on_s);
-  // During shed nothing is on; during boost both are on (nothing has used its day yet).
   const stateAt = (t: number, i: number) => got.events.filter((e) => e[1] === i && e[0] <= t).at(-1)?.[2] ?? 0;
-  assert.equal(stateAt(11 * 3600 + 1, 0) + stateAt(11 * 3600 + 1, 1), 0);
-  assert.equal(stateAt(5 * 3600 + 1, 0) + stateAt(5 * 3600 + 1, 1), 2, "boost before sunrise: both on");
-  assert.equal(stateAt(6 * 3600 + 1200, 0) + stateAt(6 * 3600 + 1200, 1), 0, "boost over, no surplus yet: both off again");
+  // During reduce nothing switches on by itself; during shed nothing is on.
+  assert.equal(got.events.filter(([t, , s]) => s === 1 && t > 10 * 3600 && t < 11 * 3600).length, 0, "no switch-on while reduced");
+  for (const t of [12 * 3600, 12 * 3600 + 1800, 13 * 3600 - 1]) assert.equal(stateAt(t, 0) + stateAt(t, 1), 0, `shed at ${t}`);
+  assert.ok(got.events.some(([t, , s]) => s === 1 && t > 11 * 3600 && t < 12 * 3600), "after reduce the surplus switches again");
   assert.equal(stateAt(8 * 3600 + 1, 1), 1, "manual on at 08:00");
+  assert.equal(stateAt(14 * 3600 + 1800, 0), 0, "manual off at 14:00");
 });
 
 test("bad rule parameters are refused and leave the output undeclared", async () => {
@@ -118,6 +119,6 @@ test("bad rule parameters are refused and leave the output undeclared", async ()
   assert.equal(fw.outputConfigure(0, 0, -1, -5, 1, 1, 1, 1, 1, 1), 0, "negative threshold");
   assert.equal(fw.outputConfigure(0, 0, -1, 1, 1, 1, 1, 1, 1, 90000), 0, "more than a day per day");
   assert.equal(fw.outputOverride(0, 1, 0n), 0, "an undeclared output takes no override");
-  assert.equal(fw.outputsDemandResponse(3, 0n), 0);
+  assert.equal(fw.outputsDemandResponse(3, 0n), 0, "no demand-response level 3");
   assert.equal(fw.outputsMask(), 0);
 });

@@ -9,74 +9,14 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { runCli } from "./support/cli.js";
-import { boardWithNodeId } from "./support/node-boards.js";
-import { projectRoot } from "./support/asc-compile.js";
+import { checkBuilding, district, near, referenceFigures, siteFileOf } from "./support/site-scenarios.js";
 import { BalanceLedger } from "../../host/site/balance.js";
 import { parseSite, SiteError } from "../../host/site/site-file.js";
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), "activemeter-site-"));
 const SECONDS = 600;
-const REPORT_S = 10;
-/** Frames carry the journal's persisted values: each may trail the truth by one step (scaled to
- *  the board's rating: at most 70 Wh on the shipped boards, docs/storage.md "Wear budget"). */
-const STEP_WH = 70;
-
-const board = (base: string, nodeId: number) => boardWithNodeId(dir, base, nodeId);
-
-/** Pulses of a train with start 0 and period 1/hz strictly before t (docs/scenarios.md). */
-const pulsesBefore = (hz: number, t: number) => (hz > 0 ? Math.ceil(t * hz - 1e-9) : 0);
-
-interface Node { id: number; scenario: object; truthWh: (register: string, t: number) => number }
-
-function flat(id: number, hz: number): Node {
-  return {
-    id,
-    scenario: { format: "activemeter-scenario/1", board: board("esp32c3-mini", id), seconds: SECONDS, seed: id, pulse: { pulse1: { hz, on_ms: 40, bounce_ms: 2 } } },
-    truthWh: (reg, t) => (reg === "pulse1.wh" ? pulsesBefore(hz, t) : 0),
-  };
-}
-
-/** The building's meter: S0 outputs of the utility meter (import, export), the PV inverter's clamp. */
-function buildingNode(id: number, importHz: number, exportHz: number, pvIrms: number): Node {
-  return {
-    id,
-    scenario: {
-      format: "activemeter-scenario/1", board: board("esp32-devkitc", id), seconds: SECONDS, seed: id,
-      console: ["unlock 0000", "set pulse1.wh_per_pulse 1", "set pulse2.wh_per_pulse 1"],
-      mains: { vrms: 230, hz: 50 }, ct: { ct1: { irms: pvIrms, phi_deg: 180 } },
-      pulse: Object.fromEntries([["pulse1", importHz], ["pulse2", exportHz]].filter(([, hz]) => (hz as number) > 0).map(([ch, hz]) => [ch, { hz, on_ms: 40 }])),
-    },
-    truthWh: (reg, t) => reg === "pulse1.wh" ? pulsesBefore(importHz, t) : reg === "pulse2.wh" ? pulsesBefore(exportHz, t) : reg === "ct1.export_wh" ? 230 * pvIrms * t / 3600 : 0,
-  };
-}
-
-/** The heat meter of the waste-water heat recovery: 10 Wh per pulse into the district network. */
-function heatNode(id: number, hz: number): Node {
-  return {
-    id,
-    scenario: { format: "activemeter-scenario/1", board: board("esp32c3-mini", id), seconds: SECONDS, seed: id, console: ["unlock 0000", "set pulse1.wh_per_pulse 10"], pulse: { pulse1: { hz, on_ms: 40 } } },
-    truthWh: (reg, t) => (reg === "pulse1.wh" ? 10 * pulsesBefore(hz, t) : 0),
-  };
-}
-
-const buildings = [0, 1, 2].map((b) => ({
-  meter: buildingNode(0x2000 + b, [0.6, 0.05, 0.02][b], [0.02, 0.2, 0.3][b], [4, 8, 12][b]),
-  heat: heatNode(0x2100 + b, [0.05, 0.1, 0.2][b]),
-  flats: [0, 1, 2, 3].map((f) => flat(0x3000 + b * 16 + f, 0.1 + 0.07 * f + 0.05 * b)),
-}));
-
-const siteJson = {
-  format: "activemeter-site/1",
-  name: "test district",
-  buildings: buildings.map((b, i) => ({
-    id: `house-${i + 1}`,
-    grid_import: [{ node: b.meter.id, register: "pulse1.wh" }],
-    grid_export: [{ node: b.meter.id, register: "pulse2.wh" }],
-    pv: [{ node: b.meter.id, register: "ct1.export_wh" }],
-    heat_export: [{ node: b.heat.id, register: "pulse1.wh" }],
-    flats: b.flats.map((f, j) => ({ id: `${i + 1}-${j + 1}`, consumption: [{ node: f.id, register: "pulse1.wh" }] })),
-  })),
-};
+const buildings = district(dir, 3, 4, SECONDS);
+const siteJson = siteFileOf(buildings);
 
 /** Every frame of the site's twin runs (filled by the first test, reused by the dashboard's). */
 const hex: string[] = [];
@@ -102,31 +42,12 @@ test("3 buildings x 4 flats through the twin, the gateway and SQLite: every bala
   assert.equal(r.status, 0, r.stderr);
   const out = JSON.parse(r.stdout);
   assert.equal(out.buildings.length, 3);
-  // The balance spans the first to the last reading of each register: frames leave every
-  // REPORT_S seconds, the first at REPORT_S, the last when the run ends.
-  const span = (n: Node, reg: string) => n.truthWh(reg, SECONDS) - n.truthWh(reg, REPORT_S);
-  const near = (got: number, want: number, terms: number, what: string) =>
-    assert.ok(Math.abs(got - want) <= 2 * STEP_WH * terms + 1e-6 + 0.002 * want, `${what}: ${got} vs ${want}`);
+  // The balance spans the first to the last reading of each register (referenceFigures).
   buildings.forEach((b, i) => {
     const got = out.buildings[i];
-    const importWh = span(b.meter, "pulse1.wh");
-    const exportWh = span(b.meter, "pulse2.wh");
-    const pvWh = span(b.meter, "ct1.export_wh");
-    near(got.importWh, importWh, 1, `house ${i + 1} import`);
-    near(got.exportWh, exportWh, 1, `house ${i + 1} export`);
-    near(got.pvWh, pvWh, 1, `house ${i + 1} PV`);
-    near(got.heatExportedWh, span(b.heat, "pulse1.wh"), 1, `house ${i + 1} heat exported`);
-    near(got.selfConsumptionWh, pvWh - exportWh, 2, `house ${i + 1} self-consumption`);
-    near(got.consumptionWh, importWh + pvWh - exportWh, 3, `house ${i + 1} consumption`);
-    // Self-sufficiency over every corner of the terms' error boxes (each term within 2 steps).
-    const e = 2 * STEP_WH;
-    const corners = [-e, e].flatMap((di) => [-e, e].flatMap((dp) => [-e, e].map((dx) => {
-      const sc = Math.max(0, pvWh + dp - (exportWh + dx));
-      return sc / (importWh + di + pvWh + dp - (exportWh + dx));
-    })));
-    assert.ok(got.selfSufficiency >= Math.min(...corners) - 1e-9 && got.selfSufficiency <= Math.max(...corners) + 1e-9,
-      `house ${i + 1} self-sufficiency ${got.selfSufficiency} outside [${Math.min(...corners)}, ${Math.max(...corners)}]`);
-    b.flats.forEach((f, j) => near(got.flats[j].consumptionWh, span(f, "pulse1.wh"), 1, `flat ${i + 1}-${j + 1}`));
+    const want = referenceFigures(b, SECONDS);
+    checkBuilding(got, want, `house ${i + 1}`);
+    want.flatsWh.forEach((wh, j) => near(got.flats[j].consumptionWh, wh, 1, `flat ${i + 1}-${j + 1}`));
     assert.deepEqual(got.missing, []);
   });
 });
@@ -146,10 +67,58 @@ test("ledger: increments summed within the period, a zeroed register counts from
   assert.equal(b.pvWh, 30);
   assert.equal(b.selfConsumptionWh, 21);
   assert.equal(b.consumptionWh, 44 + 30 - 9);
-  assert.equal(b.importW, 10 / (10 / 3600)); // 10 Wh in the last 10 s
+  // Live power: the energy between the first and the last step of the last 15 minutes over the
+  // time between them (t = 10 s and 50 s: 10 + 10 + 4 + 10 Wh in 40 s).
+  assert.equal(b.importW, 34 / (40 / 3600));
   const part = ledger.balance(10_000, 30_000).buildings[0];
   assert.equal(part.importWh, 20);
   assert.equal(part.exportWh, 5);
+});
+
+test("ledger: live power from whole journal steps, over the last 15 minutes only", () => {
+  const ledger = new BalanceLedger(tinySite);
+  // A 40 Wh register stepping every 30 s (4.8 kW), read every 10 s, for an hour; then 10 minutes
+  // at 2.4 kW (a step every 60 s). Hand-computed: the window holds the last 15 minutes.
+  let wh = 0;
+  for (let t = 0; t <= 3600; t += 10) {
+    if (t > 0 && t % 30 === 0) wh += 40;
+    ledger.add({ node: 1, timeMs: t * 1000, registers: { "ct1.import_wh": wh, "ct1.export_wh": 0 } });
+  }
+  assert.ok(Math.abs(ledger.balance(0, 3_600_000).buildings[0].importW! - 4800) < 1e-6);
+  for (let t = 3610; t <= 4200; t += 10) {
+    if (t % 60 === 0) wh += 40;
+    ledger.add({ node: 1, timeMs: t * 1000, registers: { "ct1.import_wh": wh, "ct1.export_wh": 0 } });
+  }
+  // Window [3300, 4200]: steps at 3330, 3360, …, 3600 (4.8 kW) and 3660, …, 4200 (2.4 kW):
+  // from the first (3330) to the last (4200) the 19 steps after the first: 19 × 40 Wh in 870 s.
+  assert.ok(Math.abs(ledger.balance(0, 4_200_000).buildings[0].importW! - 19 * 40 / (870 / 3600)) < 1e-6);
+  assert.equal(ledger.balance(0, 4_200_000).buildings[0].exportW, 0, "no step: no power");
+});
+
+test("ledger: keeping only the ends of runs of equal values changes no energy (against a naive sum over every reading)", () => {
+  const ledger = new BalanceLedger(tinySite);
+  const raw: { t: number; v: number }[] = [];
+  let v = 0;
+  let seed = 7;
+  const rand = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+  for (let t = 0; t < 20_000; t += 10) {
+    if (rand() < 0.15) v += 40;
+    if (rand() < 0.002) v = 0; // a console zero now and then
+    raw.push({ t, v });
+    ledger.add({ node: 1, timeMs: t * 1000, registers: { "ct1.import_wh": v, "ct1.export_wh": 0 } });
+  }
+  // The definition, on every reading: increments from the last reading at or before `from`.
+  const naive = (from: number, to: number) => {
+    const inside = raw.filter((p) => p.t <= to);
+    let i = 0;
+    inside.forEach((p, k) => { if (p.t <= from) i = k; });
+    let wh = 0;
+    for (let k = i + 1; k < inside.length; k++) wh += inside[k].v >= inside[k - 1].v ? inside[k].v - inside[k - 1].v : inside[k].v;
+    return wh;
+  };
+  for (const [from, to] of [[0, 20_000], [1234, 5678], [3001, 3002], [9999, 19_995], [-50, 15]]) {
+    assert.equal(ledger.balance(from * 1000, to * 1000).buildings[0].importWh, naive(from, to), `[${from}, ${to}]`);
+  }
 });
 
 test("ledger: a term without readings is reported missing, never counted as zero silently", () => {

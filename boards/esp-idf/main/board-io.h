@@ -23,6 +23,10 @@ void adc_init(void);
  * firmware as a gap (fw_adc_gap, if this firmware has it), never glued over. */
 void adc_deliver(void);
 
+/* outputs.c: the board file's relays/SSRs, driven from fw_output_state after every tick. */
+void outputs_init(void);
+void outputs_update(void);
+
 /* io.c: store partition, console UART, ESP-NOW, and the board_ops_t for the shell. */
 void store_init(void);
 void console_init(void);

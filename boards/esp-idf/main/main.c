@@ -7,6 +7,7 @@
  *   flash partition "amstore"        <- flash_read / flash_program / flash_erase (io.c, sized from the board file)
  *   UART0 (installer console only)  <-> fw_console_input / console_write (io.c; IDF logs elsewhere)
  *   ESP-NOW broadcast                <- radio_send (io.c)
+ *   relay / SSR GPIOs                <- fw_output_state (outputs.c)
  *
  * The main loop runs every 10 ms, like the twin's (docs/scenarios.md): drain the edge queue into
  * one pulse batch, hand over the ADC frames DMA has produced, feed console bytes, tick; after the
@@ -111,6 +112,7 @@ void app_main(void) {
   const bool has_reset = firmware_has("fw_reset_pending");
   edges_init();
   adc_init();
+  outputs_init();
   ESP_LOGW(TAG, "%s on %s, firmware %.16s", ACTIVEMETER_BOARD_NAME, CONFIG_IDF_TARGET, FIRMWARE_SHA256);
 
   TickType_t wake = xTaskGetTickCount();
@@ -120,6 +122,7 @@ void app_main(void) {
     console_deliver();
     if (has_reset) reset_if_pending();
     shell_tick();
+    outputs_update();
     if (has_reset) reset_if_pending();
     const uint32_t lost = edges_lost();
     if (lost) ESP_LOGE(TAG, "%u edges lost: ISR queue full", (unsigned)lost);

@@ -15,20 +15,33 @@ function row(label, value, figure, unit) {
   return `<tr><td>${label}</td><td class="num" data-figure="${figure}">${value}</td><td>${unit}</td></tr>`;
 }
 
-function card(b, dr, id) {
+function card(b, dr, id, nodes) {
   const f = (name) => `${id}.${name}`;
-  let html = `<div class="card" data-building="${id}"><h2>${b.name ?? id}<span class="dr ${dr}" data-figure="${f("demandResponse")}">${dr}</span></h2><table>`;
+  let html = `<div class="card" data-building="${id}"><h2>${b.name ?? id}<span class="dr ${dr.replace("/", "-")}" data-figure="${f("demandResponse")}">${dr}</span></h2><table>`;
   html += row("Grid import", kwh(b.importWh), f("importWh"), "kWh");
   html += row("Grid export", kwh(b.exportWh), f("exportWh"), "kWh");
   html += row("PV yield", kwh(b.pvWh), f("pvWh"), "kWh");
   html += row("Self-consumption", kwh(b.selfConsumptionWh), f("selfConsumptionWh"), "kWh");
   html += row("Self-sufficiency", pct(b.selfSufficiency), f("selfSufficiency"), "");
   html += row("Heat exported", kwh(b.heatExportedWh), f("heatExportedWh"), "kWh");
-  if (b.importW !== undefined) html += row("Live import / export / PV", `${watts(b.importW)} / ${watts(b.exportW)} / ${watts(b.pvW)}`, f("livePower"), "W");
+  if (b.importW !== undefined) html += row("Live import/export/PV", `${watts(b.importW)} / ${watts(b.exportW)} / ${watts(b.pvW)}`, f("livePower"), "W");
   html += "</table>";
   if (b.flats && b.flats.length > 0) {
-    html += `<table class="flats">`;
-    for (const flat of b.flats) html += row(`Flat ${flat.name}`, kwh(flat.consumptionWh), `${id}.flat.${flat.id}`, "kWh");
+    html += `<table class="flats"><tr><th>Flat</th><th class="num">kWh</th><th class="num">self-suff.</th><th class="num">W</th></tr>`;
+    for (const flat of b.flats) {
+      const f = `${id}.flat.${flat.id}`;
+      html += `<tr><td>${flat.name}</td><td class="num" data-figure="${f}">${kwh(flat.consumptionWh)}</td>` +
+        `<td class="num" data-figure="${f}.selfSufficiency">${pct(flat.selfSufficiency)}</td><td class="num" data-figure="${f}.powerW">${watts(flat.powerW)}</td></tr>`;
+    }
+    html += "</table>";
+  }
+  if (nodes && nodes.length > 0) {
+    html += `<table class="nodes"><tr><th>Node</th><th>meters</th><th>last heard</th><th>demand response</th></tr>`;
+    for (const n of nodes) {
+      const heard = n.lastHeardMs === null ? "never" : new Date(n.lastHeardMs).toLocaleTimeString([], { timeZone: view.zone });
+      html += `<tr><td>${n.node}</td><td>${n.roles.join(", ")}</td><td data-figure="node.${n.node}.lastHeard">${heard}</td>` +
+        `<td data-figure="node.${n.node}.demandResponse" title="${n.demandResponse === "normal/unknown" ? "no demand-response command on record: the node follows its local rules" : ""}">${n.demandResponse}</td></tr>`;
+    }
     html += "</table>";
   }
   if (b.missing && b.missing.length > 0) html += `<p class="missing">no readings yet: ${b.missing.join(", ")}</p>`;
@@ -49,7 +62,7 @@ function render() {
   document.getElementById("site").textContent = view.site;
   document.getElementById("stamp").textContent = `${period === "today" ? "today" : "this month"} since ${new Date(p.fromMs).toLocaleString([], { timeZone: view.zone })} · updated ${new Date(view.nowMs).toLocaleTimeString([], { timeZone: view.zone })} (${view.zone})`;
   document.getElementById("district").innerHTML = `<div class="cards">${card(districtTotals(p.buildings), "", "district").replace(/<span class="dr [^"]*"[^>]*><\/span>/, "")}</div>`;
-  document.getElementById("buildings").innerHTML = `<div class="cards">${p.buildings.map((b) => card(b, view.demandResponse[b.id] ?? "normal", b.id)).join("")}</div>`;
+  document.getElementById("buildings").innerHTML = `<div class="cards">${p.buildings.map((b) => card(b, view.demandResponse[b.id] ?? "normal/unknown", b.id, (view.nodes ?? []).filter((n) => n.building === b.id))).join("")}</div>`;
   const select = document.getElementById("chart-building");
   if (select.options.length === 0) {
     for (const b of p.buildings) select.add(new Option(b.name ?? b.id, b.id));

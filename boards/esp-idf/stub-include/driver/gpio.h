@@ -18,3 +18,4 @@ esp_err_t gpio_config(const gpio_config_t* pGPIOConfig);
 esp_err_t gpio_install_isr_service(int intr_alloc_flags);
 esp_err_t gpio_isr_handler_add(gpio_num_t gpio_num, gpio_isr_t isr_handler, void* args);
 int gpio_get_level(gpio_num_t gpio_num);
+esp_err_t gpio_set_level(gpio_num_t gpio_num, uint32_t level);
