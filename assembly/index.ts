@@ -8,8 +8,9 @@ import {
 import {
   boardDescriptorBuffer, BOARD_DESCRIPTOR_BYTES, pulseEventBuffer, PULSE_EVENT_BYTES, PULSE_EVENT_CAPACITY,
   adcSampleBuffer, ADC_SAMPLE_CAPACITY, temperatureBuffer, TEMPERATURE_CAPACITY,
-  consoleInputBuffer, CONSOLE_INPUT_CAPACITY, scratchBuffer, TEMPERATURE_RECORD_BYTES,
+  consoleInputBuffer, CONSOLE_INPUT_CAPACITY, scratchBuffer, SCRATCH_CAPACITY, TEMPERATURE_RECORD_BYTES,
 } from "./abi/buffers";
+import { downlinkInit, downlinkReceive } from "./downlink/downlink";
 import { parseDescriptor } from "./board/descriptor";
 import { pulseInit, pulseEdge, pulseAdvance } from "./pulse/meter";
 import { heatInit, heatFlowEdge, heatAdvance, heatTemperatures, heatStaleDueUs, FLOW_INPUT_FIRST } from "./heat/meter";
@@ -54,6 +55,7 @@ export function fw_start(len: u32): i32 {
   heatInit();
   ctMeterInit();
   adcGapInit();
+  downlinkInit();
   outputsInit();
   storeInit(); // after the defaults: flash overrides them
   billingInit(boardTimeUs()); // billing history and the month so far, after the store
@@ -182,6 +184,17 @@ export function fw_set_key(len: u32): i32 {
   }
   authSetKey(scratchBuffer, 1); // the board's key is key version 1 (docs/frames.md)
   return OK;
+}
+
+/**
+ * A downlink the board received (radio, UDP: one datagram), `len` bytes at fw_scratch_ptr().
+ * Returns 0 accepted (acted on and logged), or why it was refused: 1 bad MAC, 2 replay,
+ * 3 expired, 4 malformed, 5 unknown command, 6 not applicable, 7 store failure (docs/board-abi.md).
+ */
+export function fw_downlink(len: u32): i32 {
+  if (!started) return ERR_NOT_STARTED;
+  if (len > SCRATCH_CAPACITY) return ERR_CAPACITY;
+  return downlinkReceive(scratchBuffer, len, boardTimeUs());
 }
 
 /** The board's supply monitor says power is about to fail: commit every register now. */

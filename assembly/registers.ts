@@ -12,10 +12,12 @@ import { boardTimeUs } from "./abi/board";
 import { pulseRestoreEnergy, pulseRestoreCount } from "./pulse/meter";
 import { heatRestore } from "./heat/meter";
 import { outputPresent, outputIsOn, outputSwitches, outputOnTotalS, outputDivertedMicroWh } from "./outputs/rules";
+import { downlinkRegister, downlinkRegisterName, DOWNLINK_REGISTER_FIRST, DOWNLINK_REGISTER_END } from "./downlink/stats";
 
 /** Ids below this travel in frames (cumulative billing registers). */
 export const FRAME_REGISTER_COUNT: i32 = 18;
-export const REGISTER_COUNT: i32 = 58;
+/** 42..57 the outputs', 58..61 the downlink's (assembly/downlink/stats.ts). */
+export const REGISTER_COUNT: i32 = DOWNLINK_REGISTER_END;
 
 // id ranges
 const CT_ENERGY_FIRST = 0; // ctN.import_wh, ctN.export_wh  (N = 1..4)
@@ -77,12 +79,14 @@ function prefixOf(kind: u8): string {
 @inline function outIndex(id: i32): i32 { return (id - OUT_FIRST) & 3; }
 
 export function registerExists(id: i32): bool {
-  if (id >= OUT_FIRST) return id < REGISTER_COUNT && outputPresent(outIndex(id));
+  if (id >= DOWNLINK_REGISTER_FIRST) return id < DOWNLINK_REGISTER_END;
+  if (id >= OUT_FIRST) return outputPresent(outIndex(id));
   return id >= 0 && id < REGISTER_COUNT && channelPresent(kindOf(id), channelOf(id));
 }
 
 /** Decimal places of the integer value: µWh (6) for energy, mL (3) for volume, mW, mV, mHz, mA, PF × 1000 (3). */
 export function registerDecimals(id: i32): i32 {
+  if (id >= DOWNLINK_REGISTER_FIRST) return 0;
   if (id >= OUT_FIRST) return outField(id) == 3 ? 6 : 0;
   if (id < HEAT_FIRST) return 6;
   if (id < PULSE_COUNT_FIRST) return (id - HEAT_FIRST) % 3 == 2 ? 3 : 6;
@@ -93,6 +97,7 @@ export function registerDecimals(id: i32): i32 {
 /** The register's value as an integer with `registerDecimals(id)` decimals; 0 if absent. */
 export function registerValue(id: i32): i64 {
   if (!registerExists(id)) return 0;
+  if (id >= DOWNLINK_REGISTER_FIRST) return downlinkRegister(id);
   if (id >= OUT_FIRST) {
     const f = outField(id);
     const i = outIndex(id);
@@ -117,6 +122,7 @@ export function registerValue(id: i32): i64 {
 /** Write the register's name ("pulse1.wh") as ASCII at `out`; returns its length (0 if absent). */
 export function registerName(id: i32, out: usize): u32 {
   if (!registerExists(id)) return 0;
+  if (id >= DOWNLINK_REGISTER_FIRST) return downlinkRegisterName(id, out);
   if (id >= OUT_FIRST) {
     store<u8>(out + 3, <u8>(0x31 + outIndex(id)));
     store<u8>(out + 4, 0x2e);

@@ -208,6 +208,7 @@ function logLine(counter: u32, boot: u32, upS: u32, type: u16, key: u16, oldV: i
     outText((key & (1 << 14)) != 0 ? T("lockout ") : T(""));
     outText((key & (1 << 15)) != 0 ? T("metrolog ") : T(""));
     outText((key & (1 << 12)) != 0 ? T("billing-history ") : T(""));
+    outText((key & (1 << 11)) != 0 ? T("downlink-counter ") : T(""));
     out(")");
     // Journal detail (docs/storage.md): what start-up could not prove.
     outText((key & (2 << 3)) != 0 ? T(", newest journal sector unreadable: older one used") : T(""));

@@ -8,8 +8,8 @@
 // Key slots (crypto/aes128.ts): SLOT_NODE_KEY (0) holds the node key, SLOT_ENC and SLOT_MAC the
 // derived keys, derived again whenever the node id changes (`set node.id`). Every function here
 // leaves slot 0 selected: OMS telegrams (oms/security.ts) use the active slot as their key K.
-import { aesSelectKeySlot, aesExpandKey, aesClearKeySlot } from "../crypto/aes128";
-import { cmacLoadKey, cmacCompute8, cmacForgetKey, CMAC_FRAME_TAG_BYTES } from "../crypto/cmac";
+import { aesSelectKeySlot, aesExpandKey, aesClearKeySlot, AES_EPHEMERAL_SLOT } from "../crypto/aes128";
+import { cmacLoadKey, cmacCompute8, cmacVerify8, cmacForgetKey, CMAC_FRAME_TAG_BYTES } from "../crypto/cmac";
 import { aesCtrXor } from "../crypto/ctr";
 import { kdfCounterCmac } from "../crypto/kdf";
 import { statusSet, statusClear, STATUS_UNAUTHENTICATED } from "../status";
@@ -115,4 +115,30 @@ export function authSeal(ptr: usize, payloadAt: u32, len: u32, nodeId: u32, coun
   cmacCompute8(ptr, len, ptr + len);
   aesSelectKeySlot(SLOT_NODE_KEY);
   return len + MAC_BYTES;
+}
+
+/** ASCII "activemeter-downlink": the downlink key's KDF label (docs/frames.md, "Downlink"). */
+const DOWNLINK_LABEL = memory.data<u8>([0x61, 0x63, 0x74, 0x69, 0x76, 0x65, 0x6d, 0x65, 0x74, 0x65, 0x72, 0x2d, 0x64, 0x6f, 0x77, 0x6e, 0x6c, 0x69, 0x6e, 0x6b]);
+const DOWNLINK_LABEL_BYTES: u32 = 20;
+
+/**
+ * True if the 8 bytes after the `len` bytes at `ptr` are the CMAC-64 of those bytes under
+ * K_dl = KDF(node key, "activemeter-downlink", node id, key version; 128 bits). K_dl is derived
+ * into the ephemeral slot for this one check and wiped after it: a downlink is rare, and no slot
+ * stays taken. Another label and length than the frame keys, so no uplink MAC is ever a valid
+ * downlink MAC. False without a key.
+ */
+export function authVerifyDownlink(ptr: usize, len: u32, nodeId: u32): bool {
+  if (keyVersion == 0) return false;
+  storeU32be(kdfContext, nodeId);
+  storeU32be(kdfContext + 4, keyVersion);
+  aesSelectKeySlot(SLOT_NODE_KEY);
+  kdfCounterCmac(DOWNLINK_LABEL, DOWNLINK_LABEL_BYTES, kdfContext, 8, derivedKeys, 16);
+  aesSelectKeySlot(AES_EPHEMERAL_SLOT);
+  cmacLoadKey(derivedKeys);
+  memory.fill(derivedKeys, 0, 16);
+  const ok = cmacVerify8(ptr, len, ptr + len);
+  cmacForgetKey();
+  aesSelectKeySlot(SLOT_NODE_KEY);
+  return ok;
 }

@@ -87,6 +87,12 @@ export function eventsRestore(floor: u32): void {
   if (newest < floor) eventsDamaged = true;
   writeSector = newestSector < 0 ? 0 : <u32>newestSector;
   writeSlot = firstFree(writeSector);
+  // A record cut at the append point is a power cut, not damage: void it, so that the records
+  // appended after it still read as an explained sector at the next start-up.
+  if (writeSlot > 0 && readSlot(writeSector, writeSlot - 1) == RECORD_TORN) {
+    memory.fill(record, 0, RECORD_BYTES);
+    boardFlashProgram(slotOffset(writeSector, writeSlot - 1), record, RECORD_BYTES);
+  }
 }
 
 /** After the damage was reported: void every damaged record, so it is reported once. */

@@ -14,6 +14,7 @@ import { eventsRestore, eventRecord, eventCounter, eventsDamaged, eventsVoidDama
 import { settingKeysEnd, settingExists, settingValue, settingLegallyRelevant, SETTING_KEYS_MAX } from "./settings-table";
 import { metrologRestore, metrologAppend, metrologDamaged, metrologNewestSeq, EVENT_LOG_ACK } from "./metrolog";
 import { lockoutRestore, lockoutDamaged, lockoutFound } from "./lockout";
+import { downlinkCounterRestore, downlinkCounterDamaged } from "./downlink-counter";
 import { CT_EVENT_FAULT } from "../ct/meter";
 import { statusSet, statusClear, STATUS_VOLATILE, STATUS_STORE_CORRUPT } from "../status";
 import { boardTimeUs } from "../abi/board";
@@ -49,6 +50,8 @@ export const DAMAGE_EVENTS: u16 = 4;
 export const DAMAGE_JOURNAL_DETAIL_SHIFT: u16 = 3;
 /** No store region proves where frame counters stopped: none is sent until a new key is set. */
 export const DAMAGE_COUNTERS_HELD: u16 = 1 << 13;
+/** The downlink counter's sectors (assembly/store/downlink-counter.ts). */
+export const DAMAGE_DOWNLINK: u16 = 1 << 11;
 export const DAMAGE_LOCKOUT: u16 = 1 << 14;
 export const DAMAGE_METROLOG: u16 = 1 << 15;
 
@@ -77,6 +80,7 @@ function counterStart(): i64 {
 /** Start-up, after every module has its defaults: restore what flash holds. */
 export function storeInit(): void {
   active = storeUsable();
+  downlinkCounterRestore(active);
   if (!active) { statusSet(STATUS_VOLATILE); return; }
   statusClear(STATUS_VOLATILE);
   const now = boardTimeUs();
@@ -105,7 +109,7 @@ export function storeInit(): void {
   configNoteCounterStart(start);
   const heldBefore = journalCountersHeld && configCountersHeld();
   if (countersHeld) statusSet(STATUS_STORE_CORRUPT); // until a new key releases them
-  if (!configDamaged && journalDamage == 0 && !eventsDamaged && !lockoutDamaged && !metrologDamaged && (!countersHeld || heldBefore)) return;
+  if (!configDamaged && journalDamage == 0 && !eventsDamaged && !lockoutDamaged && !metrologDamaged && !downlinkCounterDamaged && (!countersHeld || heldBefore)) return;
   // Damage, not a power cut: say what was lost, then leave clean records behind.
   statusSet(STATUS_STORE_CORRUPT);
   if (countersHeld) {
@@ -122,7 +126,8 @@ export function storeInit(): void {
   else if (configRestoredPrevious) legalEvent(EVENT_CONFIG_PREVIOUS, <u16>configDamagedCopies, 0, 0);
   const key = (configDamaged && !configRestoredDefaults && !configRestoredPrevious ? DAMAGE_CONFIG : 0) | (journalDamage != 0 ? DAMAGE_JOURNAL : 0)
     | (eventsDamaged ? DAMAGE_EVENTS : 0) | <u16>(journalDamage << DAMAGE_JOURNAL_DETAIL_SHIFT)
-    | (countersHeld ? DAMAGE_COUNTERS_HELD : 0) | (lockoutDamaged ? DAMAGE_LOCKOUT : 0) | (metrologDamaged ? DAMAGE_METROLOG : 0);
+    | (countersHeld ? DAMAGE_COUNTERS_HELD : 0) | (lockoutDamaged ? DAMAGE_LOCKOUT : 0) | (metrologDamaged ? DAMAGE_METROLOG : 0)
+    | (downlinkCounterDamaged ? DAMAGE_DOWNLINK : 0);
   // old: registers whose value may be below what was persisted; new: the first frame counter now (0: held).
   if (key != 0) legalEvent(EVENT_STORE_CORRUPT, key, journalLostMask, countersHeld ? 0 : <i64>frameCounterCeiling() + 1);
   if (eventsDamaged) eventsVoidDamaged();

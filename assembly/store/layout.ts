@@ -11,16 +11,19 @@ export const EVENT_SECTOR_0: u32 = 2;
 export const EVENT_SECTOR_1: u32 = 3;
 export const JOURNAL_FIRST_SECTOR: u32 = 4;
 /**
- * The last sectors of the partition: the console's PIN lockout (two, alternating) and the
- * metrological log (two). They sit at the end so the journal keeps its first sector.
+ * The last sectors of the partition: the downlink counter (two, alternating), the console's PIN
+ * lockout (two, alternating) and the metrological log (two). They sit at the end so the journal
+ * keeps its first sector; each region added later goes in front of the ones before it.
  */
-export const TAIL_SECTORS: u32 = 4;
+export const TAIL_SECTORS: u32 = 6;
 /** The journal needs at least two sectors: one in use, one erased ahead. */
 export const MIN_SECTORS: u32 = JOURNAL_FIRST_SECTOR + 2 + TAIL_SECTORS;
 /** First of the two lockout sectors (assembly/store/lockout.ts). */
-export function lockoutSector(i: u32): u32 { return flashSectorCount - TAIL_SECTORS + i; }
+export function lockoutSector(i: u32): u32 { return flashSectorCount - 4 + i; }
 /** First of the two metrological-log sectors (assembly/store/metrolog.ts). */
 export function metrologSector(i: u32): u32 { return flashSectorCount - 2 + i; }
+/** First of the two downlink-counter sectors (assembly/store/downlink-counter.ts). */
+export function downlinkSector(i: u32): u32 { return flashSectorCount - 6 + i; }
 
 export function storeUsable(): bool {
   return flashSectorCount >= MIN_SECTORS && flashSectorBytes >= 1024 && flashSectorBytes <= 65536;

@@ -8,6 +8,7 @@ import type { KeyLookup } from "../frame/keyring.js";
 import { UsageError } from "./errors.js";
 import { decodeForCli } from "../oms/input.js";
 import { isOmsTelegram } from "../oms/link.js";
+import { decodeDownlink, DownlinkError, isDownlink } from "../frame/downlink.js";
 
 export const DECODE_HELP = `usage: activemeter decode [--keys FILE] [--test-keys] [--require-auth] [HEX ...]
 
@@ -16,7 +17,9 @@ OMS telegrams (frame.profile oms|both) are read with or without their link-layer
 their JSON adds "telegram": {"with_crc": …, "without_crc": …}, both forms of the same telegram.
 With no HEX arguments, reads one frame per line from standard input (blank lines and lines
 starting with # are skipped). A corrupted, forged, truncated or unknown frame is reported on
-stderr with the reason, and the exit status is 1 if any frame was rejected.
+stderr with the reason, and the exit status is 1 if any frame was rejected. Downlink commands
+(docs/frames.md "Downlink": 01 82 …) are verified with the node's downlink key and shown as
+{"downlink": {…}}.
 
   --keys FILE      keyring to verify and decrypt frames (docs/gateway.md "Keyring"):
                    {"keys": {"<node id>": {"<key version>": "<32 hex digits>"}}}
@@ -72,6 +75,16 @@ export function decodeCommand(argv: string[]): number {
   inputs.forEach((hex, i) => {
     try {
       const bytes = hexToBytes(hex);
+      if (isDownlink(bytes)) {
+        try {
+          process.stdout.write(JSON.stringify({ downlink: decodeDownlink(bytes, keys) }) + "\n");
+        } catch (e) {
+          if (!(e instanceof DownlinkError)) throw e;
+          rejected++;
+          process.stderr.write(`frame ${i + 1}: rejected downlink (${e.reason}): ${e.message}\n`);
+        }
+        return;
+      }
       const header = isOmsTelegram(bytes) ? undefined : decodeFrameHeader(bytes);
       if (header?.encrypted && !keys.hasKey(header.node)) {
         process.stdout.write(JSON.stringify({ ...header, verified: false }) + "\n");

@@ -15,6 +15,8 @@ import { StoreError } from "../gateway/store.js";
 import type { FrameStore } from "../gateway/store.js";
 import { MqttPublisher, MqttError } from "../gateway/mqtt.js";
 import { PASSWORD_ENV, readPasswordFile, readPem, scrub, SecretError } from "../gateway/secrets.js";
+import { openControl } from "../gateway/control.js";
+import type { ControlServer } from "../gateway/control.js";
 import { readSite, SiteError } from "../site/site-file.js";
 import { SiteBalanceOutput } from "../gateway/site-balance.js";
 import { LiveDashboardData } from "../dashboard/live-source.js";
@@ -70,6 +72,12 @@ MQTT:
   --node-expire SECONDS    Home Assistant expire_after: a node's sensors become unavailable when no
                            gateway has published them for this long (default ${DEFAULT_NODE_EXPIRE_S}; 0: never)
   --no-discovery           no Home Assistant discovery configs
+
+downlinks (docs/gateway.md "Downlinks"):
+  --control [HOST:]PORT    accept downlink commands as JSON lines over TCP on the loopback interface
+                           (127.0.0.1 unless HOST is ::1; never another address): activemeter downlink
+                           --gateway PORT …; each goes from the first --udp socket to the address the
+                           node's last authenticated frame came from, sealed with its downlink key
 
 building balance and dashboard (docs/active-house.md):
   --site FILE              site file (activemeter-site/1): compute each building's and flat's balance
@@ -129,7 +137,7 @@ export async function gatewayCommand(argv: string[]): Promise<number> {
       "mqtt-prefix": { type: "string" }, "ha-prefix": { type: "string" }, "no-discovery": { type: "boolean" }, "node-expire": { type: "string" },
       site: { type: "string" }, "balance-interval": { type: "string" }, http: { type: "string" }, "http-bind": { type: "string" },
       "http-token-file": { type: "string" }, tz: { type: "string" },
-      quiet: { type: "boolean" }, help: { type: "boolean", short: "h" },
+      quiet: { type: "boolean" }, help: { type: "boolean", short: "h" }, control: { type: "string" },
     },
     allowPositionals: true,
     strict: true,
@@ -145,6 +153,13 @@ export async function gatewayCommand(argv: string[]): Promise<number> {
   const serial = values.serial ?? [];
   const hex = values.hex ?? [];
   if (udp.length + serial.length + hex.length === 0) throw new UsageError("gateway needs a source: --udp [HOST:]PORT, --serial PATH or --hex FILE|- (see activemeter gateway --help)");
+  let control: { host: string; port: number } | undefined;
+  try {
+    control = values.control === undefined ? undefined : parseHostPort(values.control);
+  } catch (e) {
+    return usage(e);
+  }
+  if (control && udp.length === 0) throw new UsageError("--control needs --udp: downlinks go back over UDP to where the nodes' frames came from");
   const baud = values.baud === undefined ? 115200 : Number(values.baud);
   if (!Number.isInteger(baud) || baud <= 0) throw new UsageError(`--baud must be a positive integer, not '${values.baud}'`);
   const udpBuffer = byteSize(values["udp-buffer"], "--udp-buffer", DEFAULT_UDP_BUFFER_BYTES);
@@ -229,6 +244,7 @@ export async function gatewayCommand(argv: string[]): Promise<number> {
     process.stdout.on("error", () => {});
     outputs.push(new JsonLinesOutput(process.stdout));
   }
+  let controlServer: ControlServer | undefined;
   let siteBalance: SiteBalanceOutput | undefined;
   if (site) {
     try {
@@ -274,6 +290,10 @@ export async function gatewayCommand(argv: string[]): Promise<number> {
       warn(`reading ${source.name} at ${baud} baud`);
     }
     for (const file of hex) service.add(openHexSource(file, service));
+    if (control) {
+      controlServer = await openControl(control.host, control.port, service.downlinks, warn);
+      warn(`downlink control on tcp:${control.host}:${controlServer.port}`);
+    }
   } catch (e) {
     await dashboard?.close();
     await service.close();
@@ -291,6 +311,7 @@ export async function gatewayCommand(argv: string[]): Promise<number> {
     process.once("SIGTERM", () => stop("SIGTERM"));
     if (!live) void Promise.all(service.sources.map((s) => s.done)).then(() => resolve());
   });
+  await controlServer?.close();
   await dashboard?.close();
   await service.close();
   warn(summary(service.stats()));

@@ -18,6 +18,7 @@ commands:
   decode     decode frames given as hex to JSON
   gateway    receive frames (UDP, serial, hex), verify, store, publish to MQTT; --site: building
              balance, --http: the dashboard
+  downlink   send a node a command (demand response, output override, time sync) through a gateway
   balance    building energy balance of a district (site file + the gateway's readings)
   dashboard  read-only district dashboard in the browser (site file + the gateway's database)
   boards     list the board definitions, or check one: activemeter boards [NAME|FILE]
@@ -47,6 +48,7 @@ export async function main(argv: string[]): Promise<number> {
       case "console": return await (await import("./serial-console.js")).consoleCommand(rest);
       case "decode": return decodeCommand(rest);
       case "gateway": return await (await import("./gateway.js")).gatewayCommand(rest); // loads SQLite, serial, MQTT only here
+      case "downlink": return await (await import("./downlink.js")).downlinkCommand(rest);
       case "demo": return await demoCommand(rest);
       case "balance": return await (await import("./balance.js")).balanceCommand(rest);
       case "dashboard": return await (await import("./dashboard.js")).dashboardCommand(rest);

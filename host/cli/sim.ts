@@ -18,7 +18,10 @@ release firmware build/firmware.wasm on a simulated board and reports what it me
   --speed N|max     N simulated seconds per real second, or as fast as possible (default max)
   --record FILE     write everything fed through the board ABI to FILE, for
                     build/native/activemeter-native replay FILE (docs/native.md)
-  --udp [HOST:]PORT send each frame as a UDP datagram as it leaves the radio (activemeter gateway --udp)
+  --udp [HOST:]PORT send each frame as a UDP datagram as it leaves the radio (activemeter gateway --udp);
+                    datagrams coming back on that socket are the gateway's downlinks: the radio
+                    hands them to the firmware (fw_downlink) and each result is a line on stderr
+                    and in the report's "downlinks" (a paced run, --speed N, hears them as they come)
   --serial PATH     write each frame COBS-framed to a serial port or pty (activemeter gateway --serial)
   --baud N          serial speed (default 115200)
   --frames-out FILE write each frame as a hex line to FILE (activemeter gateway --hex FILE)
@@ -54,7 +57,14 @@ export async function simCommand(argv: string[]): Promise<number> {
   const baud = values.baud === undefined ? 115200 : Number(values.baud);
   if (!Number.isInteger(baud) || baud <= 0) throw new UsageError(`--baud must be a positive integer, not '${values.baud}'`);
   const feeding = values.udp !== undefined || values.serial !== undefined || values["frames-out"] !== undefined;
-  const feed = feeding ? await (await import("../gateway/feed.js")).openFrameFeed({ udp: values.udp, serial: values.serial, baud, framesOut: values["frames-out"] }).catch((e: Error) => {
+  // The twin exists only below; a downlink that arrives before it is kept for its first step.
+  let deliver: ((bytes: Uint8Array) => void) | undefined;
+  const early: Uint8Array[] = [];
+  const onDatagram = (bytes: Uint8Array) => {
+    if (deliver) deliver(bytes);
+    else early.push(bytes);
+  };
+  const feed = feeding ? await (await import("../gateway/feed.js")).openFrameFeed({ udp: values.udp, serial: values.serial, baud, framesOut: values["frames-out"], onDatagram }).catch((e: Error) => {
     throw new UsageError(e.message);
   }) : undefined;
   const flashImage = values.flash !== undefined && fs.existsSync(values.flash) ? new Uint8Array(fs.readFileSync(values.flash)) : undefined;
@@ -64,6 +74,11 @@ export async function simCommand(argv: string[]): Promise<number> {
     frame: (f) => feed?.send(f),
     console: uart ? (text) => { uart.write(Buffer.from(text, "latin1")); } : undefined,
   }, { recorder: recording, flashImage });
+  deliver = (bytes) => {
+    const r = twin.downlink(bytes);
+    process.stderr.write(`downlink at ${r.at_s.toFixed(2)} s${r.counter === undefined ? "" : ` counter ${r.counter} ${r.command}`}: ${r.result}\n`);
+  };
+  for (const bytes of early.splice(0)) deliver(bytes);
   // Above the board's rating the journal's wear and loss figures no longer hold: say so.
   for (const line of twin.overload) process.stderr.write(`warning: overload (above 120 % of the board's rating): ${line}\n`);
   let stopped = false;

@@ -146,6 +146,19 @@ export class Firmware {
     return this.exports.fw_set_time_utc(BigInt(Math.floor(utcSeconds))) === 0;
   }
 
+  /**
+   * A downlink the radio received (docs/frames.md, "Downlink"): written at fw_scratch_ptr(), then
+   * fw_downlink. Returns the firmware's result code (0 accepted, 1 … 7 refused: docs/board-abi.md).
+   */
+  downlink(bytes: Uint8Array): number {
+    if (typeof this.exports.fw_downlink !== "function") throw new FirmwareError("this firmware has no fw_downlink");
+    if (bytes.length > 64) throw new FirmwareError(`a downlink is at most 64 bytes, not ${bytes.length}`);
+    this.put(this.exports.fw_scratch_ptr(), bytes);
+    const result: number = this.exports.fw_downlink(bytes.length);
+    if (result < 0) this.check(result, "downlink");
+    return result;
+  }
+
   /** The supply monitor fired: the firmware commits its registers. False if it has no store. */
   powerFail(): boolean {
     return this.exports.fw_power_fail() === 0;

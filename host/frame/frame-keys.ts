@@ -23,6 +23,14 @@ export function frameKdfContext(node: number, keyVersion: number): Uint8Array {
   return context;
 }
 
+/** The downlink key's KDF label (docs/frames.md, "Downlink"). */
+export const DOWNLINK_KDF_LABEL = new TextEncoder().encode("activemeter-downlink");
+
+/** K_dl (16 bytes): the CMAC key of downlink commands, for a node key, node id and key version. */
+export function deriveDownlinkKey(nodeKey: Uint8Array, node: number, keyVersion: number): Uint8Array {
+  return kdfCounterCmac(nodeKey, DOWNLINK_KDF_LABEL, frameKdfContext(node, keyVersion), AES_KEY_BYTES);
+}
+
 /** K_enc || K_mac (32 bytes) for a node key, node id and key version. */
 export function deriveFrameKeys(nodeKey: Uint8Array, node: number, keyVersion: number): { enc: Uint8Array; mac: Uint8Array } {
   const out = kdfCounterCmac(nodeKey, FRAME_KDF_LABEL, frameKdfContext(node, keyVersion), 2 * AES_KEY_BYTES);
@@ -46,6 +54,7 @@ export class FrameKey {
   #key: Uint8Array;
   #suite1?: AesCmac;
   #suite2?: { enc: Aes128; mac: AesCmac };
+  #downlink?: AesCmac;
 
   constructor(readonly node: number, readonly version: number, key: Uint8Array) {
     if (key.length !== AES_KEY_BYTES) throw new RangeError(`a frame key is ${AES_KEY_BYTES} bytes, not ${key.length}`);
@@ -65,6 +74,11 @@ export class FrameKey {
       this.#suite2 = { enc: new Aes128(enc), mac: new AesCmac(mac) };
     }
     return this.#suite2;
+  }
+
+  /** The downlink CMAC under K_dl. */
+  downlink(): AesCmac {
+    return (this.#downlink ??= new AesCmac(deriveDownlinkKey(this.#key, this.node, this.version)));
   }
 
   /** True when `other` is the same 16 bytes (for keyring consistency checks). */

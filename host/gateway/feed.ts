@@ -16,6 +16,8 @@ export interface FeedOptions {
   baud?: number;
   /** File to write one hex line per frame to ("-" for standard output). */
   framesOut?: string;
+  /** Datagrams arriving on the UDP socket (a gateway's downlinks to this node: docs/gateway.md). */
+  onDatagram?: (bytes: Uint8Array, from: string) => void;
 }
 
 export interface FrameFeed {
@@ -32,6 +34,8 @@ export async function openFrameFeed(options: FeedOptions): Promise<FrameFeed> {
     const { host, port } = parseHostPort(options.udp);
     const socket = dgram.createSocket(host.includes(":") ? "udp6" : "udp4");
     socket.on("error", () => {});
+    // The gateway answers to the address its frames came from: this socket.
+    if (options.onDatagram) socket.on("message", (msg, rinfo) => options.onDatagram!(new Uint8Array(msg), `udp:${rinfo.address}:${rinfo.port}`));
     senders.push((frame) => new Promise<void>((resolve, reject) =>
       socket.send(frame, port, host, (e) => (e ? reject(new SourceError(`cannot send to UDP ${host}:${port}: ${(e as NodeJS.ErrnoException).code ?? e.message}`)) : resolve()))));
     closers.push(() => new Promise<void>((resolve) => socket.close(() => resolve())));

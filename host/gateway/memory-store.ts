@@ -65,5 +65,19 @@ export class MemoryStore implements FrameStore {
   /** Nothing is kept: the balance lives in the gateway's ledger (and on MQTT) only. */
   async saveBalance(): Promise<void> {}
 
+  private readonly downlinkCounters = new Map<number, number>();
+
+  /**
+   * Nothing survives a restart here, so a node's first counter is the gateway's clock in seconds
+   * (docs/gateway.md "Downlinks"): above any counter an earlier run gave, unless it sent more
+   * than one command a second on average.
+   */
+  async nextDownlinkCounter(node: number, floor: number): Promise<number> {
+    const last = this.downlinkCounters.get(node) ?? Math.floor(Date.now() / 1000) - 1;
+    const next = Math.max(last + 1, floor, 1);
+    this.downlinkCounters.set(node, next);
+    return next;
+  }
+
   async close(): Promise<void> {}
 }

@@ -237,6 +237,12 @@ export class PostgresStore implements FrameStore {
     if (ids.length) await this.pool.query("DELETE FROM outbox WHERE id = ANY($1::bigint[])", [ids]);
   }
 
+  async nextDownlinkCounter(node: number, floor: number): Promise<number> {
+    const r = await this.pool.query(`INSERT INTO downlinks (node, last_counter, updated) VALUES ($1, $2, now())
+      ON CONFLICT (node) DO UPDATE SET last_counter = greatest(downlinks.last_counter + 1, excluded.last_counter), updated = now() RETURNING last_counter`, [node, Math.max(floor, 1)]);
+    return Number(r.rows[0].last_counter);
+  }
+
   async outboxSize(): Promise<number> {
     const { rows } = await this.pool.query<{ n: number }>("SELECT count(*)::int AS n FROM outbox WHERE gateway = $1", [this.gatewayId]);
     return rows[0].n;

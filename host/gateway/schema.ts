@@ -114,12 +114,16 @@ CREATE TABLE billing_records (
   info_current TEXT NOT NULL, info_latched TEXT NOT NULL, counter BIGINT NOT NULL, received ${time} NOT NULL,
   PRIMARY KEY (node, kind, seq));
 `;
+/** Version 5: each node's downlink counter (docs/gateway.md "Downlinks"), the same in both databases. */
+const V5_SQLITE = `CREATE TABLE downlinks (node INTEGER PRIMARY KEY, last_counter INTEGER NOT NULL, updated TEXT NOT NULL);`;
+const V5_POSTGRES = `CREATE TABLE downlinks (node BIGINT PRIMARY KEY, last_counter BIGINT NOT NULL, updated TIMESTAMPTZ NOT NULL);`;
 
 export const MIGRATIONS: Migration[] = [
   { version: 1, description: "first schema: every frame kept, counters per gateway", sqlite: V1_SQLITE, postgres: "" },
   { version: 2, description: "accepted frames only, rejects aggregated, receptions per gateway, MQTT outbox", sqlite: V2_SQLITE, postgres: V2_POSTGRES },
   { version: 3, description: "site_balance: the building balance of --site", sqlite: BALANCE_COLUMNS("TEXT", "REAL"), postgres: BALANCE_COLUMNS("TIMESTAMPTZ", "DOUBLE PRECISION") },
   { version: 4, description: "billing records (monthly and daily history) from billing frames", sqlite: V4_BILLING("TEXT", "TEXT"), postgres: V4_BILLING("JSONB", "TIMESTAMPTZ") },
+  { version: 5, description: "downlink counters per node", sqlite: V5_SQLITE, postgres: V5_POSTGRES },
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.at(-1)!.version;

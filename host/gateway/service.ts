@@ -14,6 +14,8 @@ import type { FrameStore } from "./store.js";
 import type { MqttPublisher } from "./mqtt.js";
 import { EventLimit, RejectTally } from "./rejects.js";
 import { scrub } from "./secrets.js";
+import { DownlinkSender } from "./downlinks.js";
+import type { DownlinkTransport } from "./downlinks.js";
 
 export interface ServiceOptions {
   keys: KeyLookup;
@@ -36,6 +38,8 @@ export interface ServiceOptions {
 export class GatewayService implements FrameReceiver {
   readonly gateway: Gateway;
   readonly sources: Source[] = [];
+  /** Commands to nodes, sent from the first UDP source to where each node was last heard. */
+  readonly downlinks: DownlinkSender;
   private publisher: MqttPublisher | undefined;
   private readonly clock: () => number;
   private readonly tally = new RejectTally();
@@ -57,6 +61,8 @@ export class GatewayService implements FrameReceiver {
       store: { load: () => states, remember: () => {} },
     });
     this.clock = options.clock ?? Date.now;
+    this.downlinks = new DownlinkSender(options.keys, options.store,
+      () => this.sources.find((s): s is Source & DownlinkTransport => typeof (s as Partial<DownlinkTransport>).send === "function"), this.clock);
     this.batchMs = options.batchMs ?? 5;
     this.batchFrames = options.batchFrames ?? 2000;
     this.outputLimit = new EventLimit(options.rejectEventsPerMinute ?? 600);
@@ -156,6 +162,7 @@ export class GatewayService implements FrameReceiver {
         const outcome = decided.get(original) ?? original;
         if (outcome.verdict === "accepted") {
           this.counts.accepted++;
+          this.downlinks.heard(outcome);
           for (const e of outcome.events) if (e.type === "gap") { this.counts.gaps++; this.counts.missing_frames += e.missing; }
         } else if (outcome.verdict === "duplicate") this.counts.duplicate++;
         else if (decided.has(original)) this.countRejection(outcome); // another gateway was first: a replay after all

@@ -40,6 +40,8 @@ export interface UdpSource extends Source {
   /** The receive buffer the kernel granted (Linux reports twice the usable size; net.core.rmem_max caps it). */
   recvBufferBytes: number;
   requestedBufferBytes: number;
+  /** Send a datagram from this socket (a downlink to the address a node's frames come from). */
+  send(bytes: Uint8Array, host: string, port: number): Promise<void>;
 }
 
 export async function openUdpSource(host: string, port: number, receiver: FrameReceiver, bufferBytes = DEFAULT_UDP_BUFFER_BYTES): Promise<UdpSource> {
@@ -64,6 +66,8 @@ export async function openUdpSource(host: string, port: number, receiver: FrameR
   socket.on("error", () => {});
   return {
     name, port: bound, done, recvBufferBytes, requestedBufferBytes: bufferBytes,
+    send: (bytes, host, port) => new Promise<void>((resolve, reject) => socket.send(bytes, port, host,
+      (e) => (e ? reject(new SourceError(`cannot send to UDP ${host}:${port}: ${(e as NodeJS.ErrnoException).code ?? e.message}`)) : resolve()))),
     close: () => new Promise<void>((resolve) => socket.close(() => { finish(); resolve(); })),
   };
 }

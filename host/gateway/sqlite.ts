@@ -89,6 +89,8 @@ export class SqliteStore implements FrameStore {
       outboxAfter: db.prepare("SELECT id, event FROM outbox WHERE id > ? ORDER BY id LIMIT ?"),
       outboxDelete: db.prepare("DELETE FROM outbox WHERE id = ?"),
       outboxSize: db.prepare("SELECT count(*) AS n FROM outbox"),
+      downlink: db.prepare(`INSERT INTO downlinks (node, last_counter, updated) VALUES (?, ?, ?)
+        ON CONFLICT (node) DO UPDATE SET last_counter = max(last_counter + 1, excluded.last_counter), updated = excluded.updated RETURNING last_counter`),
     };
     this.commitBatch = db.transaction((batch: Outcome[], rejects: RejectRow[]) => {
       for (const outcome of batch) this.writeOutcome(outcome);
@@ -162,6 +164,10 @@ export class SqliteStore implements FrameStore {
 
   async saveBalance(rows: BalanceRow[]): Promise<void> {
     if (rows.length && this.db.open) this.insertBalance(rows);
+  }
+
+  async nextDownlinkCounter(node: number, floor: number): Promise<number> {
+    return (this.stmt.downlink.get(node, Math.max(floor, 1), new Date().toISOString()) as { last_counter: number }).last_counter;
   }
 
   async close(): Promise<void> {

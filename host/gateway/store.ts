@@ -34,6 +34,11 @@ export interface FrameStore {
   loadReadings(nodes: number[]): Promise<Reading[]>;
   /** Rows of the building balance (--site), one transaction. */
   saveBalance(rows: BalanceRow[]): Promise<void>;
+  /**
+   * The next downlink counter of `node`, durably reserved before the command leaves (one above
+   * the last, and at least `floor`): a counter is never given twice, across restarts and gateways.
+   */
+  nextDownlinkCounter(node: number, floor: number): Promise<number>;
   close(): Promise<void>;
 }
 

@@ -3,6 +3,8 @@
 import fs from "node:fs";
 import { loadBoard, channelsOfKind, BoardError } from "../board/board.js";
 import type { Board } from "../board/board.js";
+import { parseDownlinks } from "./scenario-downlinks.js";
+import type { ScenarioDownlink } from "./scenario-downlinks.js";
 
 export const SCENARIO_FORMAT = "activemeter-scenario/1";
 
@@ -30,6 +32,8 @@ export interface Scenario {
   pulse: Map<string, PulseSpec>;
   heat: Map<string, HeatSpec>;
   outages: Outage[];
+  /** Commands the radio receives (docs/scenarios.md, "Downlinks"). */
+  downlinks: ScenarioDownlink[];
   /** Closed loop: each output's load follows fw_output_state (docs/scenarios.md). */
   outputs: Map<string, OutputLoad>;
   /** UTC second at t = 0 (the board's RTC); undefined: the board has no clock (time_unknown). */
@@ -42,7 +46,7 @@ export class ScenarioError extends Error {}
 
 type Json = Record<string, unknown>;
 
-const TOP_FIELDS = ["$schema", "format", "description", "board", "seconds", "seed", "console", "mains", "ct", "pulse", "heat", "outages", "outputs", "start_utc", "step_ms"];
+const TOP_FIELDS = ["$schema", "format", "description", "board", "seconds", "seed", "console", "mains", "ct", "pulse", "heat", "outages", "outputs", "start_utc", "step_ms", "downlinks"];
 
 /** `steps`: [[at_s, value], …] in ascending time within the run. */
 function loadSteps(v: unknown, where: string, seconds: number, max: number): LoadStep[] {
@@ -225,6 +229,7 @@ export function parseScenario(text: string, source = "scenario"): Scenario {
     return { atS: number(o, "at_s", `outages[${i}].`, { min: 0 }), offS: number(o, "off_s", `outages[${i}].`, { above: 0 }) };
   });
 
+  const downlinks = parseDownlinks(data.downlinks, seconds, fail);
   const outputs = new Map<string, OutputLoad>();
   if (data.outputs !== undefined) {
     if (!isObject(data.outputs)) fail(`'outputs' must be an object of the board's outputs`);
@@ -246,7 +251,7 @@ export function parseScenario(text: string, source = "scenario"): Scenario {
   const startUtc = data.start_utc === undefined ? undefined : parseUtc(data.start_utc);
   const stepMs = number(data, "step_ms", "", { min: 10, max: 3_600_000, integer: true, fallback: 10 });
   if (stepMs !== 10 && (mains !== undefined || ct.size > 0)) fail(`'step_ms' above 10 needs a scenario without 'mains' and 'ct' (CT sampling runs in 10 ms blocks)`);
-  return { board, boardName: data.board, seconds, seed, console: consoleLines as string[], mains, ct, pulse, heat, outages, outputs, startUtc, stepUs: stepMs * 1000 };
+  return { board, boardName: data.board, seconds, seed, console: consoleLines as string[], mains, ct, pulse, heat, outages, outputs, downlinks, startUtc, stepUs: stepMs * 1000 };
 }
 
 /** `start_utc`: an ISO 8601 UTC time ("2026-03-28T00:00:00Z") or UTC seconds since 1970. */

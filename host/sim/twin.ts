@@ -7,6 +7,8 @@ import { channelNumber, packDescriptor } from "../board/board.js";
 import type { Channel, HeatChannel } from "../board/board.js";
 import { bytesToHex } from "../frame/codec.js";
 import { testKey } from "../frame/keyring.js";
+import { describeDownlink, scenarioDownlinkBytes } from "./twin-downlinks.js";
+import type { DownlinkRecord } from "./twin-downlinks.js";
 import type { Scenario } from "./scenario.js";
 import { ScenarioError, profileAt } from "./scenario.js";
 import type { PowerProfile } from "./scenario.js";
@@ -38,7 +40,11 @@ export interface Report {
   console: string;
   /** Channels driven above 120 % of the board's rating (host/sim/limits.ts); absent when none. */
   overload?: string[];
+  /** Downlinks the radio received and what the firmware answered; absent when none. */
+  downlinks?: DownlinkRecord[];
 }
+
+export type { DownlinkRecord };
 
 /** Scenario features and the issue that brings them; refused until the firmware has them. */
 const NOT_YET: [string, (s: Scenario) => boolean, string][] = [];
@@ -99,6 +105,9 @@ export class Twin {
   /** The firmware of this power-up refused ADC blocks (CT metering off, status ct_fault): the board stops sending them. */
   private adcRefused = false;
   private readonly endUs: number;
+  private nextDownlink = 0;
+  private downlinkCounter = 0;
+  readonly downlinks: DownlinkRecord[] = [];
   /** The outputs the firmware has on (fw_output_state after the last tick; 0 at power-up: relays drop). */
   outputMask = 0;
   /** Every change of the output state: [time after the tick, µs; mask]. */
@@ -272,11 +281,34 @@ export class Twin {
     if (this.adc && !this.adcRefused) this.adcRefused = !this.adc.deliver(this.firmware, this.clockUs, until, this.outputMask);
     this.clockUs = until;
     if (events.length > 0) this.firmware.pulseEvents(events);
+    const plan = this.scenario.downlinks;
+    while (this.nextDownlink < plan.length && Math.round(plan[this.nextDownlink].atS * 1e6) <= until) this.scenarioDownlink(plan[this.nextDownlink++]);
     this.firmware.tick();
     // The relays follow the firmware's output state from the next step on (the loads' currents).
     this.setOutputs(this.firmware.outputState());
     this.resetIfAsked();
     this.typePending();
+  }
+
+  /** The node key the twin's frames and downlinks use (the board's; the test key by default). */
+  private nodeKey(): Uint8Array {
+    return this.options.key ?? testKey(this.scenario.board.node_id);
+  }
+
+  private scenarioDownlink(d: Scenario["downlinks"][number]): void {
+    this.downlink(scenarioDownlinkBytes(d, this.scenario.board.node_id, this.nodeKey(), this.downlinkCounter));
+  }
+
+  /**
+   * A downlink arrives on the radio now (from the scenario, or a live gateway): the firmware's
+   * answer is recorded and returned (docs/board-abi.md, fw_downlink).
+   */
+  downlink(bytes: Uint8Array): DownlinkRecord {
+    const code = this.firmware.downlink(bytes);
+    const record = describeDownlink(bytes, code, this.clockUs / 1e6, this.scenario.board.node_id, this.nodeKey());
+    if (record.counter !== undefined) this.downlinkCounter = Math.max(this.downlinkCounter, record.counter);
+    this.downlinks.push(record);
+    return record;
   }
 
   private setOutputs(mask: number): void {
@@ -310,6 +342,7 @@ export class Twin {
       frames: this.frames.map(bytesToHex),
       console: this.consoleText,
       ...(this.overload.length > 0 ? { overload: this.overload } : {}),
+      ...(this.downlinks.length > 0 ? { downlinks: this.downlinks } : {}),
     };
   }
 }

@@ -14,16 +14,16 @@ import { moduleSize } from "../../host/bench/module-size.js";
 /** The issue's targets. */
 const TARGET_WASM_BYTES = 32 * 1024;
 const TARGET_RV32_OS_FLASH_BYTES = 64 * 1024;
-/** NOT YET THE TARGETS: measured 2026-12-02 after issues 18, 21, 20 and 13 merged: 75 424 B /
- * 83 564 B (65 840 / 80 660 B on 2026-12-01; 55 932 / 64 884 B with issue 18's size work
- * alone: console text byte-pair compressed, no UTF-16 strings, one-caller inlining, ASCII panic
- * messages, -Os libgcc stand-ins; issue 21's outputs then added ~6 KB, issue 20's billing
- * registers ~12 KB, issue 13's counter floor ~1.6 KB) + ~2 % margin; lower them as the module
- * shrinks, down to the targets. */
-const BUDGET_WASM_BYTES_NOT_YET_TARGET = 77_000;
-const BUDGET_RV32_OS_FLASH_BYTES_NOT_YET_TARGET = 85_500;
-/** wasm2c copies every data segment at each power-up with its own inline code. */
-const MAX_DATA_SEGMENTS = 16;
+/** NOT YET THE TARGETS: measured 2026-12-02 after issues 18, 21 (outputs, downlinks), 20 and 13
+ * merged: 78 505 B / 85 596 B (65 840 / 80 660 B on 2026-12-01; 55 932 / 64 884 B
+ * with issue 18's size work alone: console text byte-pair compressed, no UTF-16 strings,
+ * one-caller inlining, ASCII panic messages, -Os libgcc stand-ins; issue 21's outputs then added
+ * ~6 KB, its downlinks ~2.4 KB, issue 20's billing registers ~12 KB, issue 13's counter floor
+ * ~1.6 KB) + ~2 % margin; lower them as the module shrinks, down to the targets. */
+const BUDGET_WASM_BYTES_NOT_YET_TARGET = 80_000;
+const BUDGET_RV32_OS_FLASH_BYTES_NOT_YET_TARGET = 87_500;
+/** wasm2c copies every data segment at each power-up with its own inline code (620 once cost 20 KB). */
+const MAX_DATA_SEGMENTS = 24; // 18 after issues 20 and 21: static buffers between the tables split them
 
 const wasm = new Uint8Array(fs.readFileSync(path.join(projectRoot, "build", "firmware.wasm")));
 

@@ -15,12 +15,13 @@ export interface CompiledHarness {
 }
 
 /** Compile `harnessFile` (relative to the project root) and instantiate it with a recording board. */
-export async function compileHarness(harnessFile: string, nowUs: () => bigint = () => 0n): Promise<CompiledHarness> {
+export async function compileHarness(harnessFile: string, nowUs: () => bigint = () => 0n, options: { pages?: number } = {}): Promise<CompiledHarness> {
+  const pages = String(options.pages ?? 1);
   const outputs = new Map<string, Uint8Array | string>();
   const stderr: string[] = [];
   const { error } = await asc.main(
     [harnessFile, "assembly/abi/panic.ts", "--runtime", "stub", "-O3", "--shrinkLevel", "1",
-      "--initialMemory", "1", "--maximumMemory", "1", "--outFile", "harness.wasm",
+      "--initialMemory", pages, "--maximumMemory", pages, "--outFile", "harness.wasm",
       "--use", "abort=assembly/abi/panic/abortToPanic", "--baseDir", projectRoot,
       // An empty config: the project's asconfig.json would add the whole firmware as an entry.
       "--config", "test/harness/asconfig.json"],
@@ -42,6 +43,8 @@ export async function compileHarness(harnessFile: string, nowUs: () => bigint = 
     radio_send: (ptr: number, len: number) => { boardOutput.frames.push(new Uint8Array(memory.buffer, ptr, len).slice()); },
     log: (_level: number, ptr: number, len: number) => { boardOutput.logs.push(text(ptr, len)); },
     panic: (code: number, ptr: number, len: number) => { throw new Error(`firmware panic ${code}: ${text(ptr, len)}`); },
+    // No flash here (a harness of the whole firmware runs in the twin instead: its `binary`).
+    flash_read: () => -1, flash_program: () => -1, flash_erase: () => -1, random_fill: () => {},
   };
   const module = await WebAssembly.compile(binary as Uint8Array<ArrayBuffer>);
   const imports: WebAssembly.Imports = { board };
