@@ -3,7 +3,7 @@
 // target-date value set. Records missed while the power was off (or the clock unknown) are
 // written as soon as the clock is known again, flagged late, never twice: the next boundary
 // always follows the newest record's.
-import { clockUtcS, clockStepPending, clockStepOldS, clockStepNewS, clockStepLogged, clockSteps, EVENT_CLOCK_STEP } from "../clock/clock";
+import { clockUtcS, clockBoardUsOf, clockSets, clockStepPending, clockStepOldS, clockStepNewS, clockStepLogged, clockSteps, EVENT_CLOCK_STEP } from "../clock/clock";
 import { tzRule, tzOffsetAt } from "../clock/tz";
 import { historyPresent, HISTORY_SECTORS } from "../store/layout";
 import { storeRecordEvent, storeRecordLegal } from "../store/index";
@@ -51,6 +51,7 @@ function keepTarget(): void {
 
 /** Start-up (after the store): the rings, the target-date values, the month so far. */
 export function billingInit(nowUs: i64): void {
+  sameSecondUntilUs = -1;
   peaksInit();
   hoursInit(nowUs);
   nextDaily = nextMonthly = -1;
@@ -116,6 +117,10 @@ export function billingFrameRecord(nowUs: i64): bool {
   return true;
 }
 
+/** Board µs at which the UTC second of the last full tick ends, and the clock setting it holds for. */
+let sameSecondUntilUs: i64 = -1;
+let sameSecondSets: u32 = 0;
+
 export function billingTick(nowUs: i64): void {
   hoursTick(nowUs);
   if (clockStepPending) {
@@ -123,9 +128,15 @@ export function billingTick(nowUs: i64): void {
     clockStepLogged();
     peaksBreakHour();
   }
+  // Everything below depends on the UTC second only: skip the ticks within the same second
+  // (an i64 division and a TZ rule per 10 ms tick otherwise; docs/native.md, "Idle tick").
+  const sameCalendar = billingDay == seenDay && billingHour == seenHour && tzRule == seenRule;
+  if (sameCalendar && nowUs < sameSecondUntilUs && clockSets == sameSecondSets) return;
   const utc = clockUtcS(nowUs);
   if (utc < 0) return;
-  if (billingDay != seenDay || billingHour != seenHour || tzRule != seenRule) {
+  sameSecondUntilUs = clockBoardUsOf(utc + 1);
+  sameSecondSets = clockSets;
+  if (!sameCalendar) {
     seenDay = billingDay; seenHour = billingHour; seenRule = tzRule;
     nextDaily = nextMonthly = -1; // a new calendar: the next boundaries follow the newest records
   }

@@ -42,6 +42,7 @@ export function hoursInit(nowUs: i64): void {
   onRemainderUs = 0;
   errorRemainderUs = 0;
   lastUs = nowUs;
+  nextInfoUs = 0;
   infoCurrent = 0;
   for (let c = 0; c < MAX_HEAT; c++) {
     const o = <usize>c << 3;
@@ -90,26 +91,34 @@ function circuit(c: i32, nowUs: i64): u32 {
   return bits;
 }
 
+/** Board µs of the next info-code evaluation (hoursInit: at once). */
+let nextInfoUs: i64 = 0;
+
 export function hoursTick(nowUs: i64): void {
   const dt = lastUs < 0 || nowUs < lastUs ? 0 : nowUs - lastUs;
   lastUs = nowUs;
   const flags = statusFlags();
-  let bits: u32 = 0;
-  if (flags & STATUS_OVER_RANGE) bits |= INFO_OVER_RANGE;
-  if (flags & STATUS_UNDER_VOLTAGE) bits |= INFO_VOLTAGE_ABSENT;
-  if (flags & STATUS_STORE_CORRUPT) bits |= INFO_STORE_DAMAGE;
-  if (flags & STATUS_SENSOR_FAULT) bits |= INFO_SENSOR_FAULT;
-  for (let c = 0; c < MAX_HEAT; c++) if (heatChannelPresent(c)) bits |= circuit(c, nowUs);
-  infoCurrent = bits;
-  infoLatched |= bits;
-  if (bits != 0) statusSet(STATUS_INFO_CODE); else statusClear(STATUS_INFO_CODE);
+  // Info codes once a second: their conditions last minutes to hours (and the status flags they
+  // read are held a minute), so 10 ms ticks need not look at the heat circuits each time.
+  if (nowUs >= nextInfoUs) {
+    nextInfoUs = nowUs + 1_000_000;
+    let bits: u32 = 0;
+    if (flags & STATUS_OVER_RANGE) bits |= INFO_OVER_RANGE;
+    if (flags & STATUS_UNDER_VOLTAGE) bits |= INFO_VOLTAGE_ABSENT;
+    if (flags & STATUS_STORE_CORRUPT) bits |= INFO_STORE_DAMAGE;
+    if (flags & STATUS_SENSOR_FAULT) bits |= INFO_SENSOR_FAULT;
+    for (let c = 0; c < MAX_HEAT; c++) if (heatChannelPresent(c)) bits |= circuit(c, nowUs);
+    infoCurrent = bits;
+    infoLatched |= bits;
+    if (bits != 0) statusSet(STATUS_INFO_CODE); else statusClear(STATUS_INFO_CODE);
+  }
+  // Divide only when a whole second has gathered: an i64 division is a library call on RV32,
+  // and most ticks (10 ms) add less than a second (docs/native.md, "Idle tick").
   onRemainderUs += dt;
-  onSeconds += <u32>(onRemainderUs / 1_000_000);
-  onRemainderUs %= 1_000_000;
+  if (onRemainderUs >= 1_000_000) { const s = onRemainderUs / 1_000_000; onSeconds += <u32>s; onRemainderUs -= s * 1_000_000; }
   if (flags & (STATUS_SENSOR_FAULT | STATUS_UNDER_VOLTAGE | STATUS_OVER_RANGE)) {
     errorRemainderUs += dt;
-    errorSeconds += <u32>(errorRemainderUs / 1_000_000);
-    errorRemainderUs %= 1_000_000;
+    if (errorRemainderUs >= 1_000_000) { const s = errorRemainderUs / 1_000_000; errorSeconds += <u32>s; errorRemainderUs -= s * 1_000_000; }
   }
 }
 

@@ -31,6 +31,12 @@ export function clockInit(): void {
 
 export function clockKnown(): bool { return known; }
 
+/** Counts every clockSetUtc (a cached second boundary is stale after one). */
+export let clockSets: u32 = 0;
+
+/** Board µs at which UTC second `utcS` begins (the clock known). */
+export function clockBoardUsOf(utcS: i64): i64 { return utcS * 1_000_000 - offsetUs; }
+
 /** UTC seconds now, or -1 while unknown. */
 export function clockUtcS(nowUs: i64): i64 {
   return known ? (nowUs + offsetUs) / 1_000_000 : -1;
@@ -52,6 +58,7 @@ export function clockSetUtc(utcSeconds: i64, nowUs: i64): bool {
   }
   offsetUs = newOffset;
   known = true;
+  clockSets++;
   statusClear(STATUS_TIME_UNKNOWN);
   return true;
 }
