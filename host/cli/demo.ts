@@ -13,6 +13,7 @@ import { SiteBalanceOutput } from "../gateway/site-balance.js";
 import { LiveDashboardData } from "../dashboard/live-source.js";
 import { DashboardError, startDashboard } from "../dashboard/server.js";
 import type { Dashboard } from "../dashboard/server.js";
+import { startOfDay } from "../dashboard/periods.js";
 import { UsageError } from "./errors.js";
 import { parsePort } from "./dashboard.js";
 import { parseSpeed } from "./pace.js";
@@ -33,7 +34,7 @@ replay check) into the building balance, shown on the dashboard and in a table o
 firmware's registers beside what the gateway received. Ctrl-C stops it.
 
   --speed N|max    simulated seconds per real second (default 60); the gateway's clock is the
-                   simulated one, so the dashboard shows simulated time
+                   simulated one (from today's midnight), so the dashboard shows the simulated day
   --seconds S      simulated duration (default: one day, --day)
   --day S          length of the PV day in simulated seconds (default 86400; less compresses the
                    day's hours, not the heater's rule times)
@@ -42,6 +43,7 @@ firmware's registers beside what the gateway received. Ctrl-C stops it.
   --print-scenario print the building meter's scenario (JSON, for activemeter sim or
                    tools/ref-output-twin.py) and exit`;
 
+const ZONE = "Europe/Stockholm";
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 function clock(us: number): string {
@@ -107,8 +109,9 @@ export async function demoCommand(argv: string[]): Promise<number> {
   const site = demoSite();
   const nodes = demoNodes(seconds, day);
   // The gateway runs on the simulated clock: readings are stamped with the time they left the
-  // radio, so live power and the hourly chart are right at any speed.
-  const startMs = Date.now();
+  // radio, so live power and the hourly chart are right at any speed. The simulated day starts
+  // at today's midnight in the dashboard's zone, so its hours are the PV day's.
+  const startMs = startOfDay(ZONE, Date.now());
   let simUs = 0;
   const simNow = () => startMs + simUs / 1000;
   const store = new MemoryStore(false);
@@ -118,7 +121,7 @@ export async function demoCommand(argv: string[]): Promise<number> {
   const table = { write: (o: Outcome) => { if (o.verdict === "accepted" && o.frame) { accepted++; received.set(o.frame.node, o.frame.registers); } }, close: async () => {} };
   const service = await GatewayService.open({ keys: new TestKeys(), requireAuthentication: true, store, outputs: [balance, table], clock: simNow });
   balance.start();
-  const data = new LiveDashboardData(site, balance, "Europe/Stockholm");
+  const data = new LiveDashboardData(site, balance, ZONE);
   const dashboard = await openDashboard(port, values.http === undefined, data, simNow);
 
   const twins = nodes.map((n) => new Twin(n.scenario, undefined, { frame: (bytes) => service.frame(bytes, `twin:${n.node}`) }));
