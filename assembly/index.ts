@@ -12,7 +12,8 @@ import {
 } from "./abi/buffers";
 import { parseDescriptor } from "./board/descriptor";
 import { pulseInit, pulseEdge, pulseAdvance } from "./pulse/meter";
-import { heatInit, heatFlowEdge, heatAdvance, heatTemperatures, FLOW_INPUT_FIRST } from "./heat/meter";
+import { heatInit, heatFlowEdge, heatAdvance, heatTemperatures, heatStaleDueUs, FLOW_INPUT_FIRST } from "./heat/meter";
+import { filterSettleDueUs, filterRefreshDue } from "./pulse/filter";
 import { ctMeterInit, ctMeterActive, ctMeterColumns, ctMeterBlock, ctMeterEventCount, ctMeterEventType, ctMeterEventKey, ctMeterEventValue, ctMeterEventsTaken } from "./ct/meter";
 import { adcGapInit, adcGap, adcGapTick } from "./ct/gap";
 import { settingsInit } from "./settings";
@@ -27,6 +28,10 @@ import { identitySet } from "./identity";
 import { sessionInit, sessionTick, sessionStart } from "./console/session";
 import { calPoll } from "./console/cal";
 import { resetRequested } from "./console/admin";
+import { clockInit, clockSetUtc } from "./clock/clock";
+import { billingSettingsInit } from "./billing/settings";
+import { billingInit, billingTick } from "./billing/billing";
+import { BILLING_FIRST, BILLING_END, billingRegisterName, billingRegisterValue, billingRegisterDecimals } from "./billing/registers";
 import { outputsInit, outputsStart, outputsTick } from "./outputs/drive";
 import { outputsMask } from "./outputs/rules";
 
@@ -42,6 +47,8 @@ export function fw_start(len: u32): i32 {
   if (len > BOARD_DESCRIPTOR_BYTES || !parseDescriptor(boardDescriptorBuffer, len)) return ERR_BAD_DESCRIPTOR;
   statusReset(STATUS_VOLATILE);
   settingsInit();
+  billingSettingsInit();
+  clockInit();
   sessionInit();
   pulseInit();
   heatInit();
@@ -49,6 +56,7 @@ export function fw_start(len: u32): i32 {
   adcGapInit();
   outputsInit();
   storeInit(); // after the defaults: flash overrides them
+  billingInit(boardTimeUs()); // billing history and the month so far, after the store
   outputsStart(boardTimeUs()); // after the registers came back: they are its baseline
   sessionStart(boardTimeUs()); // a PIN lockout in flash starts its wait again
   reporterInit(boardTimeUs());
@@ -62,13 +70,21 @@ export function fw_start(len: u32): i32 {
 export function fw_tick(): i32 {
   if (!started) return ERR_NOT_STARTED;
   const now = boardTimeUs();
-  pulseAdvance(now);
-  heatAdvance(now);
+  // Each step below returns at once when it has nothing due (docs/native.md, "Idle tick"): the
+  // glitch filters and heat readings keep the earliest time they can act.
+  const settle = now >= filterSettleDueUs();
+  if (settle) pulseAdvance(now);
+  if (settle || now >= heatStaleDueUs()) heatAdvance(now);
+  if (settle) filterRefreshDue();
   // CT refusals and condition onsets go to the event log (docs/ct.md).
-  for (let i = 0; i < ctMeterEventCount(); i++) storeRecordEvent(ctMeterEventType(i), ctMeterEventKey(i), 0, ctMeterEventValue(i));
-  ctMeterEventsTaken();
+  const events = ctMeterEventCount();
+  if (events > 0) {
+    for (let i = 0; i < events; i++) storeRecordEvent(ctMeterEventType(i), ctMeterEventKey(i), 0, ctMeterEventValue(i));
+    ctMeterEventsTaken();
+  }
   outputsTick(now);
   storeTick(now);
+  billingTick(now); // before the frame: a record due now is in flash first
   reporterTick(now);
   adcGapTick(now);
   sessionTick(now);
@@ -189,15 +205,31 @@ export function fw_set_identity(len: u32): i32 {
  */
 export function fw_reset_pending(): i32 { return resetRequested ? 1 : 0; }
 
+/**
+ * The board's wall clock (RTC, SNTP): UTC seconds now. Call after fw_start and whenever the
+ * board's time source updates; -5 when outside 2020 … 2105 (nothing changed). Added within ABI 1:
+ * a shell calls it only if the export exists (docs/board-abi.md).
+ */
+export function fw_set_time_utc(utcSeconds: i64): i32 {
+  if (!started) return ERR_NOT_STARTED;
+  return clockSetUtc(utcSeconds, boardTimeUs()) ? OK : ERR_CAPACITY;
+}
+
 export function fw_status(): u32 { return statusFlags(); }
 /**
  * Bit i set: output i + 1 (out1..out4 of the board file) is to be on. The board drives its relays
  * from it after every fw_tick (docs/board-abi.md); 0 before start-up. Added within ABI 1.
  */
 export function fw_output_state(): u32 { return started ? outputsMask() : 0; }
-export function fw_register_count(): i32 { return REGISTER_COUNT; }
+export function fw_register_count(): i32 { return BILLING_END; }
 export function fw_scratch_ptr(): usize { return scratchBuffer; }
 /** Name of register `id` written at fw_scratch_ptr(); length, 0 if the board lacks it. */
-export function fw_register_name(id: i32): u32 { return started ? registerName(id, scratchBuffer) : 0; }
-export function fw_register_value(id: i32): i64 { return started ? registerValue(id) : 0; }
-export function fw_register_decimals(id: i32): i32 { return registerDecimals(id); }
+export function fw_register_name(id: i32): u32 {
+  if (!started) return 0;
+  return id >= BILLING_FIRST ? billingRegisterName(id, scratchBuffer) : registerName(id, scratchBuffer);
+}
+export function fw_register_value(id: i32): i64 {
+  if (!started) return 0;
+  return id >= BILLING_FIRST ? billingRegisterValue(id) : registerValue(id);
+}
+export function fw_register_decimals(id: i32): i32 { return id >= BILLING_FIRST ? billingRegisterDecimals(id) : registerDecimals(id); }

@@ -11,7 +11,9 @@ export const STATUS_OVER_RANGE: u32 = 1 << 7; // a CT or the voltage clipped at 
 export const STATUS_UNDER_VOLTAGE: u32 = 1 << 8; // mains below 80 % of nominal or absent (held 1 min)
 export const STATUS_REVERSE_ENERGY: u32 = 1 << 9; // an import-only clamp registered export (held 1 min)
 export const STATUS_ADC_GAP: u32 = 1 << 10; // the board reported lost ADC frames (fw_adc_gap) since start-up: that energy is not registered
-// 11 and 12 belong to other modules; 13 and 14 are the outputs' (assembly/outputs/drive.ts).
+export const STATUS_TIME_UNKNOWN: u32 = 1 << 11; // the board has not set the wall clock (fw_set_time_utc): no billing dates, history or peak demand
+export const STATUS_INFO_CODE: u32 = 1 << 12; // an info code is active (billing register meter.info, docs/billing.md)
+// 13 and 14 are the outputs' (assembly/outputs/drive.ts).
 export const STATUS_OUTPUT_OVERRIDE: u32 = 1 << 13; // an output is under a manual override (console or downlink)
 export const STATUS_DEMAND_RESPONSE: u32 = 1 << 14; // a demand-response level other than normal is in force
 

@@ -20,3 +20,14 @@ export function abortToPanic(message: string | null, fileName: string | null, li
   boardPanic(PANIC_ABORT, panicText, len);
   unreachable();
 }
+
+/**
+ * Panics with an ASCII message unless `ok` (an assert without AssemblyScript's UTF-16 message and
+ * file name: ~100 bytes of the module each). `message`: memory.data bytes, `len` of them.
+ */
+@inline export function panicUnless(ok: bool, message: usize, len: u32): void {
+  if (!ok) {
+    boardPanic(PANIC_ABORT, message, len);
+    unreachable();
+  }
+}

@@ -1,6 +1,6 @@
 // Console commands around the meter rather than a channel: id, log, reboot, key set, zero,
 // factory-reset (docs/console.md). The protected ones check the session first.
-import { out, outByte, outLine, outU64, outFixed, outBytes, outFlush, T } from "./out";
+import { out, outByte, outLine, outU64, outFixed, outBytes, outFlush, outText, outLineText, T, Text } from "./out";
 import { tp, tl, tokenCount, is, outToken } from "./tokens";
 import { requireUnlocked, requireSession } from "./session";
 import { ABI_VERSION, FIRMWARE_VERSION } from "../abi/version";
@@ -9,17 +9,19 @@ import { nodeId } from "../settings";
 import { firmwareIdentity, identityKnown, IDENTITY_BYTES } from "../identity";
 import { eventAt, eventCounter, EVENT_CONFIG_CHANGE, EVENT_FIRMWARE_IDENTITY, EVENT_REGISTER_RESET, EVENT_KEY_SET,
   EVENT_STORE_CORRUPT, EVENT_UNLOCK_REFUSED, EVENT_FACTORY_RESET, EVENT_CONFIG_DEFAULTS, EVENT_CONFIG_PREVIOUS } from "../store/events";
-import { storeActive, storeRecordLegal, storeZeroRegister, storeFactoryReset, storePowerFail, storeAcknowledgeLog } from "../store/index";
+import { storeActive, storeRecordLegal, storeZeroRegister, storeFactoryReset, storePowerFail, storeAcknowledgeLog, storeSetFrameKey } from "../store/index";
 import { metrologAt, metrologUnacked, metrologNewestSeq, metrologCapacity, metrologFree, metrologOverflow, metrologMarkReadOut, metrologReadOut,
   EVENT_LOG_ACK } from "../store/metrolog";
 import { lockoutTotal, lockoutInARow } from "../store/lockout";
 import { CT_EVENT_FAULT, CT_EVENT_CONDITION } from "../ct/meter";
-import { configSetFrameKey, KEY_PIN } from "../store/config";
+import { KEY_PIN } from "../store/config";
 import {
   KEY_NODE_ID, KEY_REPORT_INTERVAL_S, KEY_LOCK_S, KEY_FRAME_PROFILE, KEY_V_GAIN, KEY_V_PHASE, PULSE_FIRST, HEAT_FIRST, CT_FIRST,
 } from "../store/settings-table";
 import { registerName, registerDecimals, persistentRegisterCount, persistentRegisterId } from "../registers";
 import { statusSet, STATUS_CONFIG_CHANGED } from "../status";
+import { billingLogCommand, outLocalTime } from "./billing-log";
+import { EVENT_CLOCK_STEP } from "../clock/clock";
 import { OUT_FIRST } from "../store/settings-table";
 import { outParamKey } from "./outputs";
 import { EVENT_OUTPUT_OVERRIDE, EVENT_DEMAND_RESPONSE } from "../outputs/control";
@@ -63,7 +65,7 @@ const LOG_DEFAULT: u32 = 10;
 const LOG_MAX: u32 = 250;
 
 /** Word 1 as a count of records from 1 to LOG_MAX (the default when absent); 0 after an error. */
-function logCount(what: string): u32 {
+function logCount(what: Text): u32 {
   if (tokenCount == 1) return LOG_DEFAULT;
   let n: u32 = 0;
   const len = tl(1);
@@ -75,7 +77,7 @@ function logCount(what: string): u32 {
   }
   if (ok && n > 0 && n <= LOG_MAX) return n;
   out("error: ");
-  out(what);
+  outText(what);
   out(" takes a number of events from 1 to 250, not '");
   outToken(1);
   outLine("' (try help)");
@@ -83,7 +85,8 @@ function logCount(what: string): u32 {
 }
 
 export function logCommand(): void {
-  const count = logCount("log");
+  if (tokenCount >= 2 && billingLogCommand()) return;
+  const count = logCount(T("log"));
   if (count == 0) return;
   if (!storeActive()) {
     outLine("error: this board has no storage partition, so no event log");
@@ -118,9 +121,9 @@ export function metrologCommand(): void {
     outLine("error: this board has no storage partition, so no metrological log");
     return;
   }
-  if (tokenCount == 2 && is(1, "ack")) { metrologAck(); return; }
+  if (tokenCount == 2 && is(1, T("ack"))) { metrologAck(); return; }
   const whole = tokenCount == 1;
-  const count = whole ? metrologCapacity() : logCount("metrolog");
+  const count = whole ? metrologCapacity() : logCount(T("metrolog"));
   if (count == 0) return;
   out("metrological log, newest first (");
   outU64(metrologNewestSeq());
@@ -199,16 +202,19 @@ function logLine(counter: u32, boot: u32, upS: u32, type: u16, key: u16, oldV: i
     outLine("");
   } else if (type == EVENT_STORE_CORRUPT) {
     out("store damage found at start-up (");
-    out((key & 1) != 0 ? "config " : "");
-    out((key & 2) != 0 ? "journal " : "");
-    out((key & 4) != 0 ? "events " : "");
-    out((key & (1 << 14)) != 0 ? "lockout " : "");
-    out((key & (1 << 15)) != 0 ? "metrolog " : "");
+    outText((key & 1) != 0 ? T("config ") : T(""));
+    outText((key & 2) != 0 ? T("journal ") : T(""));
+    outText((key & 4) != 0 ? T("events ") : T(""));
+    outText((key & (1 << 14)) != 0 ? T("lockout ") : T(""));
+    outText((key & (1 << 15)) != 0 ? T("metrolog ") : T(""));
+    outText((key & (1 << 12)) != 0 ? T("billing-history ") : T(""));
     out(")");
     // Journal detail (docs/storage.md): what start-up could not prove.
-    out((key & (2 << 3)) != 0 ? ", newest journal sector unreadable: older one used" : "");
-    out((key & (32 << 3)) != 0 ? ", journal unreadable: registers from zero" : "");
-    out(oldV != 0 ? ", registers may be low" : ", no register value lost");
+    outText((key & (2 << 3)) != 0 ? T(", newest journal sector unreadable: older one used") : T(""));
+    outText((key & (32 << 3)) != 0 ? T(", journal unreadable: registers from zero") : T(""));
+    outText(oldV != 0 ? T(", registers may be low") : T(", no register value lost"));
+    outText((key & (128 << 3)) != 0 ? T(", journal behind the counter floor: sectors lost") : T(""));
+    if ((key & (1 << 13)) != 0) { outLine(", frame counters held: nothing proves where they stopped; key set releases them"); return; }
     out(", frame counters continue at ");
     outU64(<u64>newV);
     outLine("");
@@ -226,6 +232,12 @@ function logLine(counter: u32, boot: u32, upS: u32, type: u16, key: u16, oldV: i
     out("metrological log read out and acknowledged up to record ");
     outU64(<u64>newV);
     outLine("");
+  } else if (type == EVENT_CLOCK_STEP) {
+    out("clock stepped from ");
+    outLocalTime(oldV);
+    out(" to ");
+    outLocalTime(newV);
+    outLine("");
   } else if (type == CT_EVENT_FAULT) {
     out("ct_fault: board parameters refused for");
     for (let n = 0; n < 4; n++) if ((newV >> n) & 1) { out(" ct"); outU64(n + 1); }
@@ -234,15 +246,15 @@ function logLine(counter: u32, boot: u32, upS: u32, type: u16, key: u16, oldV: i
     out("out");
     outU64(key);
     const m = newV & 0xff;
-    out(m == 0 ? " manual off" : m == 1 ? " manual on" : " back to auto");
+    outText(m == 0 ? T(" manual off") : m == 1 ? T(" manual on") : T(" back to auto"));
     if (m != 2 && (newV >> 8) > 0) { out(" until up "); outU64(<u64>(newV >> 8)); out(" s"); }
     outLine("");
   } else if (type == EVENT_DEMAND_RESPONSE) {
-    out(key == 0 ? "demand response normal" : key == 1 ? "demand response reduce" : "demand response shed");
+    outText(key == 0 ? T("demand response normal") : key == 1 ? T("demand response reduce") : T("demand response shed"));
     if (newV > 0) { out(" until up "); outU64(<u64>newV); out(" s"); }
     outLine("");
   } else if (type == CT_EVENT_CONDITION) {
-    outLine(key == 7 ? "over_range set" : key == 8 ? "under_voltage set" : "reverse_energy set");
+    outLineText(key == 7 ? T("over_range set") : key == 8 ? T("under_voltage set") : T("reverse_energy set"));
   } else {
     out("type ");
     outU64(type);
@@ -265,14 +277,14 @@ function settingName(key: u16): i32 {
     const f = (key - CT_FIRST) & 3;
     out("ct");
     outU64(((key - CT_FIRST) >> 2) + 1);
-    out(f == 0 ? ".gain" : f == 1 ? ".phase_deg" : ".offset_w");
+    outText(f == 0 ? T(".gain") : f == 1 ? T(".phase_deg") : T(".offset_w"));
     return f == 0 ? 6 : 3;
   }
   if (key >= HEAT_FIRST) {
     const f = (key - HEAT_FIRST) & 3;
     out("heat");
     outU64(((key - HEAT_FIRST) >> 2) + 1);
-    out(f == 0 ? ".cutoff_k" : f == 1 ? ".dtmin_k" : f == 2 ? ".pressure_bar" : ".l_per_pulse");
+    outText(f == 0 ? T(".cutoff_k") : f == 1 ? T(".dtmin_k") : f == 2 ? T(".pressure_bar") : T(".l_per_pulse"));
     return f == 2 ? 2 : 3;
   }
   if (key >= PULSE_FIRST) {
@@ -280,7 +292,7 @@ function settingName(key: u16): i32 {
     out("pulse");
     outU64(((key - PULSE_FIRST) >> 2) + 1);
     // energy per pulse = wh_per_pulse / divisor (pulses_per_kwh N is 1000 Wh / N)
-    out(f == 0 ? ".wh_per_pulse" : f == 1 ? ".divisor" : f == 2 ? ".filter_ms" : ".timeout_s");
+    outText(f == 0 ? T(".wh_per_pulse") : f == 1 ? T(".divisor") : f == 2 ? T(".filter_ms") : T(".timeout_s"));
     return f == 0 ? 6 : f == 1 ? 0 : f == 2 ? 3 : 6;
   }
   out("key ");
@@ -298,7 +310,7 @@ function hexDigit(c: u32): i32 {
 
 /** `key set <32 hex digits>`: the key is never echoed back, printed or logged. */
 export function keyCommand(): void {
-  if (tokenCount != 3 || !is(1, "set")) {
+  if (tokenCount != 3 || !is(1, T("set"))) {
     outLine("error: usage: key set <32 hex digits> (try help key)");
     return;
   }
@@ -318,7 +330,7 @@ export function keyCommand(): void {
     store<u8>(scratchBuffer + i, <u8>((hexDigit(<u32>load<u8>(hex + 2 * i)) << 4) | hexDigit(<u32>load<u8>(hex + 2 * i + 1))));
   }
   memory.fill(hex, 0x2a, 32); // no copy of the digits stays in the line buffer
-  const version = configSetFrameKey(scratchBuffer); // loads it and wipes the scratch
+  const version = storeSetFrameKey(scratchBuffer); // loads it and wipes the scratch
   if (version == 0) {
     outLine("error: every key version is used up; nothing was changed (factory-reset does not free them)");
     return;

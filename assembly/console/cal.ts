@@ -4,10 +4,9 @@
 // core's ≈ 1 s windows of whole mains cycles (ctWindowSequence). The first window after a
 // start or a change is skipped (it may hold cycles of the old calibration). The result is applied
 // at once, printed with the value before, logged, and kept by `save`.
-import { out, outLine, outU64, outFixed, outFlush, outPrompt, outText, T, Text } from "./out";
+import { out, outLine, outU64, outFixed, outFlush, outPrompt, outText, textStarts, T, Text } from "./out";
 import { tp, tl, tokenCount, is, outToken } from "./tokens";
 import { quantity, quantityValue, refuseValue } from "./units";
-import { tokenStartsWith } from "./parse";
 import { requireUnlocked } from "./session";
 import { boardTimeUs } from "../abi/board";
 import { MAX_CT } from "../board/descriptor";
@@ -81,10 +80,10 @@ export function calCommand(): void {
     outLine("error: CT metering is off on this board (no voltage reference, or status ct_fault); nothing was changed");
     return;
   }
-  if (is(1, "voltage")) {
-    const words = quantity(2, 3, 500, "V", false, false);
+  if (is(1, T("voltage"))) {
+    const words = quantity(2, 3, 500, T("V"), false, false);
     if (words == 0 || 2 + words != tokenCount || quantityValue < 50_000) {
-      refuseValue(tp(0), tl(0), 2, T("voltage <volts>: the true mains voltage from 50 to 500 V (230, 230V or 230 V)"), "V", false);
+      refuseValue(tp(0), tl(0), 2, T("voltage <volts>: the true mains voltage from 50 to 500 V (230, 230V or 230 V)"), T("V"), false);
       return;
     }
     if (!requireUnlocked(T("cal"))) return;
@@ -97,7 +96,7 @@ export function calCommand(): void {
     return;
   }
   const key = tp(1);
-  const n = tl(1) == 3 && tokenStartsWith(key, 3, "ct") ? <i32>load<u8>(key + 2) - 0x31 : -1;
+  const n = tl(1) == 3 && textStarts(key, 3, T("ct")) ? <i32>load<u8>(key + 2) - 0x31 : -1;
   if (n < 0 || n >= MAX_CT) {
     out("error: cal takes voltage or a clamp ctN, not '");
     outToken(1);
@@ -111,10 +110,10 @@ export function calCommand(): void {
     return;
   }
   channel = n;
-  if (is(2, "power")) {
-    const words = quantity(3, 3, 100_000, "W", true, false);
+  if (is(2, T("power"))) {
+    const words = quantity(3, 3, 100_000, T("W"), true, false);
     if (words == 0 || 3 + words != tokenCount || quantityValue < 10_000) {
-      refuseValue(tp(0), tl(0), 3, T("ctN power <watts>: the known resistive load from 10 to 100000 W (2310, 2310W, 2310 W or 2.31kW)"), "W", true);
+      refuseValue(tp(0), tl(0), 3, T("ctN power <watts>: the known resistive load from 10 to 100000 W (2310, 2310W, 2310 W or 2.31kW)"), T("W"), true);
       return;
     }
     if (!requireUnlocked(T("cal"))) return;
@@ -127,7 +126,7 @@ export function calCommand(): void {
     outLine(" s of whole mains cycles; Ctrl-C cancels");
     return;
   }
-  if (is(2, "phase") && tokenCount == 3) {
+  if (is(2, T("phase")) && tokenCount == 3) {
     if (!requireUnlocked(T("cal"))) return;
     before = ctMeterPhaseMilliDeg(n);
     stepMilliDeg = min(PHASE_STEP_MDEG, 10_000 - (before < 0 ? -before : before)); // each setting within ±10°
@@ -248,7 +247,7 @@ function finishPower(): void {
   outFixed(gain, 6);
   out(" (measured ");
   outFixed(<i64>Math.round(magnitude), 3);
-  out(measured < 0 ? " W export" : " W");
+  outText(measured < 0 ? T(" W export") : T(" W"));
   out(", load ");
   outFixed(targetMilli, 3);
   out(" W)");

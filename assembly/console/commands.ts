@@ -1,7 +1,7 @@
 // Console commands (docs/console.md). Every command validates all of its input before it
 // changes anything, and every error says what to do instead.
-import { out, outByte, outLine, outBytes, outU64, outFixed, T, Text } from "./out";
-import { tokenEquals, tokenStartsWith, lower } from "./parse";
+import { out, outByte, outLine, outBytes, outU64, outFixed, outText, outLineText, textEquals, textStarts, T, Text } from "./out";
+import { lower } from "./parse";
 import { quantity, quantityValue, refuseValue } from "./units";
 import { MAX_PULSE, MAX_HEAT } from "../board/descriptor";
 import { nodeId, reportIntervalS, setNodeId, setReportIntervalS, lockTimeoutS, setLockTimeoutS, LOCK_MIN_S, LOCK_MAX_S } from "../settings";
@@ -24,6 +24,7 @@ import { ctHelpSetLines, ctStatusLines, ctConfigLines, isCtKey, ctSetKey } from 
 import { tokenCount, tp, tl, is, outToken } from "./tokens";
 import { requireUnlockedWord, setPin, sessionStateText } from "./session";
 import { setProfileKey, outFrameProfile, omsNodeIdAllowed } from "./profile-key";
+import { isBillingConsoleKey, billingSetKey, billingConfigLines, billingHelpLines, clockStatusLine } from "./billing-keys";
 import { outHelpSetLines, outConfigLines, outSetKey } from "./outputs";
 
 export function saveCommand(): void {
@@ -53,6 +54,7 @@ export function helpSetKeys(): void {
     outLine("  heatN.dtmin_k *      0.1 .. 20 K declared minimum temperature difference");
     outLine("  heatN.pressure_bar * 6 .. 25 bar nominal pressure of the circuit");
     ctHelpSetLines();
+    billingHelpLines();
     outHelpSetLines();
     outLine("  (every ct, v and out key needs unlock; a value may carry its unit: 5s, 2.5Wh, 0.5 ms)");
   }
@@ -84,9 +86,10 @@ export function statusCommand(): void {
     outFixed(heatVolumeMilliL(c), 3);
     out(" L, power ");
     outSignedFixed(heatPowerMilliW(c, now), 3);
-    outLine(heatSensorFault(c) ? " W, sensor fault" : " W");
+    outLineText(heatSensorFault(c) ? T(" W, sensor fault") : T(" W"));
   }
   ctStatusLines();
+  clockStatusLine();
   out("frames sent ");
   outU64(framesSent);
   out(", status flags 0x");
@@ -123,11 +126,11 @@ export function configCommand(): void {
     if (!pulseChannelPresent(ch)) continue;
     showPulseEnergySetting(ch);
     outLine("");
-    outPulseKey(ch, "filter_ms");
+    outPulseKey(ch, T("filter_ms"));
     out(" = ");
     outFixed(pulseFilterUs(ch), 3);
     outLine("");
-    outPulseKey(ch, "timeout_s");
+    outPulseKey(ch, T("timeout_s"));
     out(" = ");
     outU64(pulseTimeoutUs(ch) / 1_000_000);
     outLine("");
@@ -136,49 +139,50 @@ export function configCommand(): void {
     if (heatChannelPresent(c)) configHeat(c);
   }
   ctConfigLines();
+  billingConfigLines();
   outConfigLines();
 }
 
-function outHeatKey(c: i32, name: string): void {
+function outHeatKey(c: i32, name: Text): void {
   out("heat");
   outU64(c + 1);
   out(".");
-  out(name);
+  outText(name);
   out(" = ");
 }
 
 function configHeat(c: i32): void {
-  outHeatKey(c, "l_per_pulse");
+  outHeatKey(c, T("l_per_pulse"));
   outFixed(heatMillilitresPerPulse(c), 3);
   outLine("");
-  outHeatKey(c, "cutoff_k");
+  outHeatKey(c, T("cutoff_k"));
   outFixed(heatCutoffMilliK(c), 3);
   outLine("");
-  outHeatKey(c, "dtmin_k");
+  outHeatKey(c, T("dtmin_k"));
   outFixed(heatDtminMilliK(c), 3);
   outLine("");
-  outHeatKey(c, "pressure_bar");
+  outHeatKey(c, T("pressure_bar"));
   outFixed(heatPressureKPa(c), 2);
   outLine("");
-  outHeatKey(c, "flow_sensor_pipe");
-  outLine(heatFlowInSupply(c) ? "supply (board)" : "return (board)");
+  outHeatKey(c, T("flow_sensor_pipe"));
+  outLineText(heatFlowInSupply(c) ? T("supply (board)") : T("return (board)"));
 }
 
-function outPulseKey(ch: i32, name: string): void {
+function outPulseKey(ch: i32, name: Text): void {
   out("pulse");
   outU64(ch + 1);
   out(".");
-  out(name);
+  outText(name);
 }
 
 function showPulseEnergySetting(ch: i32): void {
   const den = pulsePerPulseDenominator(ch);
   if (den == 1) {
-    outPulseKey(ch, "wh_per_pulse");
+    outPulseKey(ch, T("wh_per_pulse"));
     out(" = ");
     outFixed(pulsePerPulseNumerator(ch), 6);
   } else {
-    outPulseKey(ch, "pulses_per_kwh");
+    outPulseKey(ch, T("pulses_per_kwh"));
     out(" = ");
     outU64(den);
   }
@@ -191,7 +195,7 @@ let valueWords = 1;
  * Parse word 2 as a value with an optional unit, in [minScaled, max] (scaled by 10^decimals);
  * false after an error that names the key, the range and (for a wrong unit) the unit.
  */
-function argument(decimals: i32, maxWhole: i64, minScaled: i64, description: Text, unit: string): bool {
+function argument(decimals: i32, maxWhole: i64, minScaled: i64, description: Text, unit: Text): bool {
   valueWords = quantity(2, decimals, maxWhole, unit, false, false);
   if (valueWords > 0 && 2 + valueWords == tokenCount && quantityValue >= minScaled) return true;
   refuseValue(tp(1), tl(1), 2, description, unit, false);
@@ -200,21 +204,21 @@ function argument(decimals: i32, maxWhole: i64, minScaled: i64, description: Tex
 
 /** Keys anyone may change; every other key is legally relevant and needs an unlocked session. */
 function unprotectedKey(): bool {
-  if (is(1, "report.interval_s")) return true;
+  if (is(1, T("report.interval_s"))) return true;
   const key = tp(1);
   const len = tl(1);
-  return len == 16 && tokenStartsWith(key, len, "pulse") && tokenEquals(key + 6, len - 6, ".timeout_s");
+  return len == 16 && textStarts(key, len, T("pulse")) && textEquals(key + 6, len - 6, T(".timeout_s"));
 }
 
 /** The key is spelt like a key of `help set` (the channel may still be missing on this board). */
 function knownKey(): bool {
-  if (is(1, "node.id") || is(1, "report.interval_s") || is(1, "console.lock_s") || is(1, "console.pin") || is(1, "frame.profile")) return true;
+  if (is(1, T("node.id")) || is(1, T("report.interval_s")) || is(1, T("console.lock_s")) || is(1, T("console.pin")) || is(1, T("frame.profile")) || isBillingConsoleKey()) return true;
   const key = tp(1);
   const len = tl(1);
   let at: u32 = 0;
-  if (tokenStartsWith(key, len, "v.")) at = 2;
-  else if (len > 4 && (tokenStartsWith(key, len, "ct") || tokenStartsWith(key, len, "heat") || tokenStartsWith(key, len, "pulse"))) {
-    at = tokenStartsWith(key, len, "ct") ? 2 : tokenStartsWith(key, len, "heat") ? 4 : 5;
+  if (textStarts(key, len, T("v."))) at = 2;
+  else if (len > 4 && (textStarts(key, len, T("ct")) || textStarts(key, len, T("heat")) || textStarts(key, len, T("pulse")))) {
+    at = textStarts(key, len, T("ct")) ? 2 : textStarts(key, len, T("heat")) ? 4 : 5;
     const digit = <u32>load<u8>(key + at);
     if (digit < 0x31 || digit > 0x34 || at + 2 > len || load<u8>(key + at + 1) != 0x2e) return false;
     at += 2;
@@ -225,12 +229,12 @@ function knownKey(): bool {
   const nameLen = len - at;
   const first = lower(load<u8>(key));
   if (first == 0x76 || first == 0x63) { // v., ctN.
-    return tokenEquals(name, nameLen, "gain") || tokenEquals(name, nameLen, "phase_deg") || (first == 0x63 && tokenEquals(name, nameLen, "offset_w"));
+    return textEquals(name, nameLen, T("gain")) || textEquals(name, nameLen, T("phase_deg")) || (first == 0x63 && textEquals(name, nameLen, T("offset_w")));
   }
   if (first == 0x68) {
-    return tokenEquals(name, nameLen, "l_per_pulse") || tokenEquals(name, nameLen, "cutoff_k") || tokenEquals(name, nameLen, "dtmin_k") || tokenEquals(name, nameLen, "pressure_bar");
+    return textEquals(name, nameLen, T("l_per_pulse")) || textEquals(name, nameLen, T("cutoff_k")) || textEquals(name, nameLen, T("dtmin_k")) || textEquals(name, nameLen, T("pressure_bar"));
   }
-  return tokenEquals(name, nameLen, "wh_per_pulse") || tokenEquals(name, nameLen, "pulses_per_kwh") || tokenEquals(name, nameLen, "filter_ms") || tokenEquals(name, nameLen, "timeout_s");
+  return textEquals(name, nameLen, T("wh_per_pulse")) || textEquals(name, nameLen, T("pulses_per_kwh")) || textEquals(name, nameLen, T("filter_ms")) || textEquals(name, nameLen, T("timeout_s"));
 }
 
 export function setCommand(): void {
@@ -238,7 +242,7 @@ export function setCommand(): void {
     outLine("error: usage: set <key> <value> (try help set)");
     return;
   }
-  if (tokenStartsWith(tp(1), tl(1), "out")) {
+  if (textStarts(tp(1), tl(1), T("out"))) {
     if (!outSetKey()) return; // not legally relevant: needs the session, not room in the metrological log
   } else if (!knownKey()) {
     unknownKey();
@@ -253,29 +257,31 @@ export function setCommand(): void {
 /** A key of knownKey(); false after printing an error. */
 function setKnownKey(): bool {
   if (!unprotectedKey() && !requireUnlockedWord(1)) return false;
-  if (is(1, "node.id")) {
-    if (!argument(0, 4294967294, 1, T("a whole number from 1 to 4294967294"), "") || !omsNodeIdAllowed(quantityValue)) return false;
+  if (is(1, T("node.id"))) {
+    if (!argument(0, 4294967294, 1, T("a whole number from 1 to 4294967294"), T("")) || !omsNodeIdAllowed(quantityValue)) return false;
     setNodeId(<u32>quantityValue);
-  } else if (is(1, "report.interval_s")) {
-    if (!argument(0, 3600, 1, T("a whole number of seconds from 1 to 3600"), "s")) return false;
+  } else if (is(1, T("report.interval_s"))) {
+    if (!argument(0, 3600, 1, T("a whole number of seconds from 1 to 3600"), T("s"))) return false;
     setReportIntervalS(<u32>quantityValue);
-  } else if (is(1, "console.lock_s")) {
-    if (!argument(0, LOCK_MAX_S, LOCK_MIN_S, T("a whole number of seconds from 30 to 86400"), "s")) return false;
+  } else if (is(1, T("console.lock_s"))) {
+    if (!argument(0, LOCK_MAX_S, LOCK_MIN_S, T("a whole number of seconds from 30 to 86400"), T("s"))) return false;
     setLockTimeoutS(<u32>quantityValue);
-  } else if (is(1, "console.pin")) {
+  } else if (is(1, T("console.pin"))) {
     if (tokenCount != 3 || !setPin(tp(2), tl(2))) {
       if (tokenCount != 3) outLine("error: console.pin takes 4 to 8 digits; nothing was changed");
       return false;
     }
-  } else if (is(1, "frame.profile")) {
+  } else if (is(1, T("frame.profile"))) {
     if (tokenCount != 3 || !setProfileKey()) {
       if (tokenCount != 3) outLine("error: frame.profile takes native, oms or both; nothing was changed");
       return false;
     }
+  } else if (isBillingConsoleKey()) {
+    return billingSetKey();
   } else if (isCtKey(tp(1), tl(1))) {
     return ctSetKey();
   } else {
-    return tokenStartsWith(tp(1), tl(1), "heat") ? setHeatKey() : setPulseKey();
+    return textStarts(tp(1), tl(1), T("heat")) ? setHeatKey() : setPulseKey();
   }
   return true;
 }
@@ -285,7 +291,7 @@ function setPulseKey(): bool {
   const key = tp(1);
   const keyLen = tl(1);
   const ch = keyLen > 7 ? <i32>load<u8>(key + 5) - 0x31 : -1;
-  if (!tokenStartsWith(key, keyLen, "pulse") || ch < 0 || ch >= MAX_PULSE || load<u8>(key + 6) != 0x2e) {
+  if (!textStarts(key, keyLen, T("pulse")) || ch < 0 || ch >= MAX_PULSE || load<u8>(key + 6) != 0x2e) {
     unknownKey();
     return false;
   }
@@ -297,17 +303,17 @@ function setPulseKey(): bool {
   }
   const name = key + 7;
   const nameLen = keyLen - 7;
-  if (tokenEquals(name, nameLen, "wh_per_pulse")) {
-    if (!argument(6, 1_000_000, 1, T("a number of Wh from 0.000001 to 1000000"), "Wh")) return false;
+  if (textEquals(name, nameLen, T("wh_per_pulse"))) {
+    if (!argument(6, 1_000_000, 1, T("a number of Wh from 0.000001 to 1000000"), T("Wh"))) return false;
     pulseSetMicroWhPerPulse(ch, quantityValue);
-  } else if (tokenEquals(name, nameLen, "pulses_per_kwh")) {
-    if (!argument(0, 1_000_000, 1, T("a whole number from 1 to 1000000"), "")) return false;
+  } else if (textEquals(name, nameLen, T("pulses_per_kwh"))) {
+    if (!argument(0, 1_000_000, 1, T("a whole number from 1 to 1000000"), T(""))) return false;
     pulseSetPulsesPerKWh(ch, quantityValue);
-  } else if (tokenEquals(name, nameLen, "filter_ms")) {
-    if (!argument(3, 1000, 100, T("a number of ms from 0.1 to 1000"), "ms")) return false;
+  } else if (textEquals(name, nameLen, T("filter_ms"))) {
+    if (!argument(3, 1000, 100, T("a number of ms from 0.1 to 1000"), T("ms"))) return false;
     pulseSetFilterUs(ch, quantityValue);
-  } else if (tokenEquals(name, nameLen, "timeout_s")) {
-    if (!argument(0, 86400, 1, T("a whole number of seconds from 1 to 86400"), "s")) return false;
+  } else if (textEquals(name, nameLen, T("timeout_s"))) {
+    if (!argument(0, 86400, 1, T("a whole number of seconds from 1 to 86400"), T("s"))) return false;
     pulseSetTimeoutUs(ch, quantityValue * 1_000_000);
   } else {
     unknownKey();
@@ -333,18 +339,18 @@ function setHeatKey(): bool {
   }
   const name = key + 6;
   const nameLen = keyLen - 6;
-  if (tokenEquals(name, nameLen, "l_per_pulse")) {
-    if (!argument(3, 1000, 1, T("a number of litres from 0.001 to 1000"), "L")) return false;
+  if (textEquals(name, nameLen, T("l_per_pulse"))) {
+    if (!argument(3, 1000, 1, T("a number of litres from 0.001 to 1000"), T("L"))) return false;
     heatSetMillilitresPerPulse(c, quantityValue);
-  } else if (tokenEquals(name, nameLen, "cutoff_k")) {
-    if (!argument(3, 5, 0, T("a number of kelvin from 0 to 5"), "K")) return false;
+  } else if (textEquals(name, nameLen, T("cutoff_k"))) {
+    if (!argument(3, 5, 0, T("a number of kelvin from 0 to 5"), T("K"))) return false;
     heatSetCutoffMilliK(c, <i32>quantityValue);
-  } else if (tokenEquals(name, nameLen, "dtmin_k")) {
-    if (!argument(3, 20, 100, T("a number of kelvin from 0.1 to 20"), "K")) return false;
+  } else if (textEquals(name, nameLen, T("dtmin_k"))) {
+    if (!argument(3, 20, 100, T("a number of kelvin from 0.1 to 20"), T("K"))) return false;
     heatSetDtminMilliK(c, <i32>quantityValue);
-  } else if (tokenEquals(name, nameLen, "pressure_bar")) {
+  } else if (textEquals(name, nameLen, T("pressure_bar"))) {
     // kPa = bar with two decimals; the IF97 tables cover 6..25 bar
-    if (!argument(2, 25, HEAT_MIN_KPA, T("a number of bar from 6 to 25"), "bar")) return false;
+    if (!argument(2, 25, HEAT_MIN_KPA, T("a number of bar from 6 to 25"), T("bar"))) return false;
     heatSetPressureKPa(c, <i32>quantityValue);
   } else {
     unknownKey();

@@ -1,8 +1,8 @@
 // Console lines of CT metering (docs/console.md): live values for `status`, calibration for
 // `config`, and the `set` keys ctN.gain, ctN.phase_deg, ctN.offset_w, v.gain, v.phase_deg.
 // Calibration changes reach the metering core at once and take effect at the next mains cycle.
-import { out, outLine, outBytes, outU64, outFixed, T } from "./out";
-import { tokenEquals, tokenStartsWith, lower } from "./parse";
+import { out, outLine, outBytes, outU64, outFixed, outText, textEquals, textStarts, T } from "./out";
+import { lower } from "./parse";
 import { tp, tl, tokenCount, outToken } from "./tokens";
 import { quantity, quantityValue, refuseValue } from "./units";
 import { MAX_CT, KIND_CT, KIND_VOLTAGE, channelPresent } from "../board/descriptor";
@@ -98,7 +98,7 @@ export function ctConfigLines(): void {
 
 /** A key this module answers for: "v.<name>" or "ctN.<name>". */
 export function isCtKey(key: usize, keyLen: u32): bool {
-  return tokenStartsWith(key, keyLen, "v.") || (keyLen > 4 && tokenStartsWith(key, keyLen, "ct") && load<u8>(key + 3) == 0x2e);
+  return textStarts(key, keyLen, T("v.")) || (keyLen > 4 && textStarts(key, keyLen, T("ct")) && load<u8>(key + 3) == 0x2e);
 }
 
 const GAIN_TEXT = T("a factor from 0.5 to 2 (up to 6 decimals)");
@@ -119,13 +119,13 @@ export function ctSetKey(): bool {
   if (!voltage && (n < 0 || n >= MAX_CT)) { unknownCtKey(); return false; }
   const name = key + (voltage ? 2 : 4);
   const nameLen = keyLen - (voltage ? 2 : 4);
-  const gain = tokenEquals(name, nameLen, "gain");
-  const phase = tokenEquals(name, nameLen, "phase_deg");
-  const offset = !voltage && tokenEquals(name, nameLen, "offset_w");
+  const gain = textEquals(name, nameLen, T("gain"));
+  const phase = textEquals(name, nameLen, T("phase_deg"));
+  const offset = !voltage && textEquals(name, nameLen, T("offset_w"));
   if (!gain && !phase && !offset) { unknownCtKey(); return false; }
   if (voltage ? !channelPresent(KIND_VOLTAGE, 0) : !channelPresent(KIND_CT, n)) {
     out("error: this board has no ");
-    out(voltage ? "voltage reference v" : "clamp ");
+    outText(voltage ? T("voltage reference v") : T("clamp "));
     if (!voltage) outBytes(key, 3);
     outLine(" (see config)");
     return false;
@@ -135,7 +135,7 @@ export function ctSetKey(): bool {
     return false;
   }
   let result: i32 = -1;
-  const words = gain ? quantity(2, 6, 2, "", false, false) : phase ? quantity(2, 3, 10, "deg", false, true) : quantity(2, 3, 1000, "W", false, true);
+  const words = gain ? quantity(2, 6, 2, T(""), false, false) : phase ? quantity(2, 3, 10, T("deg"), false, true) : quantity(2, 3, 1000, T("W"), false, true);
   if (words > 0 && 2 + words == tokenCount) {
     const v = <i32>quantityValue;
     if (gain) {
@@ -147,9 +147,9 @@ export function ctSetKey(): bool {
     }
   }
   if (result != 0) {
-    if (gain) refuseValue(key, keyLen, 2, GAIN_TEXT, "", false);
-    else if (phase) refuseValue(key, keyLen, 2, PHASE_TEXT, "deg", false);
-    else refuseValue(key, keyLen, 2, T("a number of W from -1000 to 1000 (up to 3 decimals)"), "W", false);
+    if (gain) refuseValue(key, keyLen, 2, GAIN_TEXT, T(""), false);
+    else if (phase) refuseValue(key, keyLen, 2, PHASE_TEXT, T("deg"), false);
+    else refuseValue(key, keyLen, 2, T("a number of W from -1000 to 1000 (up to 3 decimals)"), T("W"), false);
   }
   return result == 0;
 }

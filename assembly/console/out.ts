@@ -1,7 +1,7 @@
 // Console output: text is collected in a static buffer and handed to the board's UART in
 // chunks, never one call per character.
 import { boardConsoleWrite } from "../abi/board";
-import { CONSOLE_TEXT } from "./text";
+import { CONSOLE_TEXT, CONSOLE_PAIRS } from "./text";
 import { lower } from "./parse";
 
 const OUT_CAPACITY: u32 = 256;
@@ -44,33 +44,76 @@ const STRING_MARK: u32 = 0x80000000;
 
 export function T(s: string): Text { return STRING_MARK | <u32>changetype<usize>(s); }
 
+// Table text is byte-pair compressed (host/firmware/console-text.ts): a byte the text cannot hold
+// (0x7f..0xff, a control byte other than NUL, BS, LF, CR) stands for the two bytes at
+// 2 * pairIndex in the pair table, either of which may be a pair again. expandText walks it once,
+// either writing it to the console or comparing it with a slice of the line (in any case), so
+// neither needs a buffer.
+const LITERAL_CONTROLS: u32 = 1 << 0 | 1 << 8 | 1 << 10 | 1 << 13;
+let toConsole = true;
+let sliceAt: usize = 0;
+let sliceLen: u32 = 0;
+let expanded: u32 = 0;
+let differs = false;
+
+function expandByte(b: u32): void {
+  // a pair: its first half recursively, its second in this loop
+  while (b >= 0x7f || (b < 0x20 && ((LITERAL_CONTROLS >> b) & 1) == 0)) {
+    const pair = CONSOLE_PAIRS + ((b < 0x20 ? b : b - 0x5f) << 1);
+    expandByte(load<u8>(pair));
+    b = load<u8>(pair + 1);
+  }
+  if (toConsole) { outByte(b); return; }
+  if (expanded < sliceLen && lower(load<u8>(sliceAt + expanded)) != lower(b)) differs = true;
+  expanded++;
+}
+
+/** Table text `packed` to the console, or (`slice`) compared with `len` bytes at `at`: its length. */
+function expandText(packed: Text, slice: bool, at: usize, len: u32): u32 {
+  toConsole = !slice;
+  sliceAt = at;
+  sliceLen = len;
+  expanded = 0;
+  differs = false;
+  const stored = CONSOLE_TEXT + (packed >> 12);
+  const n = packed & 0xfff;
+  for (let i: u32 = 0; i < n; i++) expandByte(load<u8>(stored + i));
+  toConsole = true;
+  return expanded;
+}
+
 export function textLength(t: Text): i32 {
-  return (t & STRING_MARK) != 0 ? changetype<string>(<usize>(t & ~STRING_MARK)).length : <i32>(t & 0xfff);
+  return (t & STRING_MARK) != 0 ? changetype<string>(<usize>(t & ~STRING_MARK)).length : <i32>expandText(t, true, 0, 0);
 }
 
 /**
- * The slice equals text `t` (lower case), in any case; with `prefix`, the slice is the start of it
+ * The slice equals text `t`, in any case (ASCII letters); with `prefix`, the slice is the start of it
  * (its length must not exceed the text's).
  */
 export function textEquals(ptr: usize, len: u32, t: Text, prefix: bool = false): bool {
-  const n = <u32>textLength(t);
-  if (prefix ? len > n : len != n) return false;
-  const marked = (t & STRING_MARK) != 0;
+  if ((t & STRING_MARK) == 0) {
+    const n = expandText(t, true, ptr, len);
+    return (prefix ? len <= n : len == n) && !differs;
+  }
   const s = changetype<string>(<usize>(t & ~STRING_MARK));
-  const at = CONSOLE_TEXT + (t >> 12);
+  const n = <u32>s.length;
+  if (prefix ? len > n : len != n) return false;
   for (let i: u32 = 0; i < len; i++) {
-    const c = marked ? <u32>s.charCodeAt(<i32>i) : <u32>load<u8>(at + i);
-    if (lower(load<u8>(ptr + i)) != c) return false;
+    if (lower(load<u8>(ptr + i)) != lower(<u32>s.charCodeAt(<i32>i))) return false;
   }
   return true;
+}
+
+/** The slice starts with text `t`, in any case. */
+export function textStarts(ptr: usize, len: u32, t: Text): bool {
+  const n = <u32>textLength(t);
+  return len >= n && textEquals(ptr, n, t);
 }
 
 /** Text of the console's ASCII table (assembly/console/text.ts): offset << 12 | length. */
 export function outText(packed: Text): void {
   if ((packed & STRING_MARK) != 0) { out(changetype<string>(<usize>(packed & ~STRING_MARK))); return; }
-  const at = CONSOLE_TEXT + (packed >> 12);
-  const len = packed & 0xfff;
-  for (let i: u32 = 0; i < len; i++) outByte(load<u8>(at + i));
+  expandText(packed, false, 0, 0);
 }
 
 export function outLineText(packed: u32): void {

@@ -55,10 +55,10 @@ function outList(): void {
     any = true;
     out("out");
     outU64(i + 1);
-    out((outputEntry(i, 1) & OUTPUT_SSR) != 0 ? " (ssr, gpio " : " (relay, gpio ");
+    outText((outputEntry(i, 1) & OUTPUT_SSR) != 0 ? T(" (ssr, gpio ") : T(" (relay, gpio "));
     outU64(outputEntry(i, 0));
     out("): ");
-    out(outputIsOn(i) ? "on, " : "off, ");
+    outText(outputIsOn(i) ? T("on, ") : T("off, "));
     const m = outputMode(i);
     if (m == MODE_AUTO) out("auto");
     else {
@@ -97,7 +97,7 @@ export function outCommand(): void {
   for (let m = 0; m < 3; m++) if (tokenCount >= 3 && textEquals(tp(2), tl(2), unchecked(MODES[m]))) mode = m;
   let minutes: i64 = 0;
   const timed = tokenCount == 4 && mode != MODE_AUTO;
-  if (timed && quantity(3, 0, 10080, "min", false, false) == 1 && quantityValue > 0) minutes = quantityValue;
+  if (timed && quantity(3, 0, 10080, T("min"), false, false) == 1 && quantityValue > 0) minutes = quantityValue;
   if (n < 0 || n >= MAX_OUTPUTS || mode < 0 || tokenCount > 4 || (tokenCount == 4 && minutes == 0)) {
     outLine("error: usage: out, or out <N> on|off [minutes 1..10080], or out <N> auto (try help out)");
     return;
@@ -113,7 +113,7 @@ export function outCommand(): void {
   out("ok: out");
   outToken(1);
   if (mode == MODE_AUTO) { outLine(" follows its rule again (from the next second; logged)"); return; }
-  out(mode == MODE_ON ? " on" : " off");
+  outText(mode == MODE_ON ? T(" on") : T(" off"));
   if (minutes > 0) { out(" for "); outU64(minutes); out(" min"); } else out(" until out N auto");
   outLine(" (from the next second; logged)");
 }
@@ -140,8 +140,8 @@ export function outSetKey(): bool {
     return false;
   }
   if (!requireSession(T("outN settings"))) return false;
-  const words = quantity(2, 0, paramMax(f), f <= 1 ? "W" : "s", f <= 1, false);
+  const words = quantity(2, 0, paramMax(f), f <= 1 ? T("W") : T("s"), f <= 1, false);
   if (words > 0 && 2 + words == tokenCount && outputSetParam(i, f, quantityValue)) return true;
-  refuseValue(key, keyLen, 2, f <= 1 ? T("a whole number of W from 0 to 100000") : T("a whole number of seconds from 0 to 86400"), f <= 1 ? "W" : "s", f <= 1);
+  refuseValue(key, keyLen, 2, f <= 1 ? T("a whole number of W from 0 to 100000") : T("a whole number of seconds from 0 to 86400"), f <= 1 ? T("W") : T("s"), f <= 1);
   return false;
 }

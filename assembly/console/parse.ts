@@ -7,20 +7,6 @@ export let parsedValue: i64 = 0;
 /** ASCII lower case: command words and keys compare without regard to case. */
 @inline export function lower(c: u32): u32 { return c >= 0x41 && c <= 0x5a ? c | 0x20 : c; }
 
-/** The slice equals `word` (lower case) in any case. */
-export function tokenEquals(ptr: usize, len: u32, word: string): bool {
-  return <i32>len == word.length && tokenStartsWith(ptr, len, word);
-}
-
-/** True if the slice starts with `word` (lower case), in any case. */
-export function tokenStartsWith(ptr: usize, len: u32, word: string): bool {
-  if (<i32>len < word.length) return false;
-  for (let i = 0; i < word.length; i++) {
-    if (<i32>lower(load<u8>(ptr + i)) != word.charCodeAt(i)) return false;
-  }
-  return true;
-}
-
 /** Length of the number at the start of a value token ("2.31kW" -> 4): digits, '.', a leading '-'. */
 export function numberLength(ptr: usize, len: u32): u32 {
   let i: u32 = 0;

@@ -151,7 +151,7 @@ export function setPin(value: usize, valueLen: u32): bool {
 
 /** For `status`: the session, and a lockout in force. */
 export function sessionStateText(): void {
-  out(unlockedFlag ? "unlocked" : "locked");
+  outText(unlockedFlag ? T("unlocked") : T("locked"));
   const now = boardTimeUs();
   out(", wrong PINs ");
   outU64(lockoutInARow());

@@ -1,8 +1,7 @@
 // The console's commands as ONE table (docs/console.md): name, arguments, protection, which word
 // is a secret, one-line help and the handler. Dispatch, `help`, the echo masking (line.ts) and
 // `help` as the browser page reads it all come from here.
-import { out, outLine, outU64, outFlush, outText, textLength, textEquals, T } from "./out";
-import { tokenEquals } from "./parse";
+import { out, outLine, outU64, outFlush, outText, outLineText, textLength, textEquals, T } from "./out";
 import { tokenize, tokenCount, tp, tl, outToken, isBlank, setLineSecretFrom } from "./tokens";
 import { sessionTouch } from "./session";
 import { boardTimeUs } from "../abi/board";
@@ -45,7 +44,7 @@ const TABLE: StaticArray<u32> = [
   T("cal"),           T("..."),            PROTECTED,                 0, T(""),               ANY, ANY, T("calibration wizard (see help cal)"),                                   H_CAL,
   T("zero"),          T("<register>"),     PROTECTED,                 0, T(""),               ANY, ANY, T("reset a cumulative register (logged)"),                                H_ZERO,
   T("key"),           T("set <hex>"),      PROTECTED | STRICT,        2, T("set"),            ANY, ANY, T("load a new frame key, write-only"),                                    H_KEY,
-  T("log"),           T("[count]"),        0,                         0, T(""),               ANY, ANY, T("the event log, newest first"),                                         H_LOG,
+  T("log"),           T("[count|monthly|daily]"), 0,                  0, T(""),               ANY, ANY, T("the event log, or the billing records (log monthly, log daily), newest first"), H_LOG,
   T("metrolog"),      T("[count|ack]"),    PARTLY_PROTECTED,          0, T(""),               ANY, ANY, T("the metrological log; ack after reading it out"),                      H_METROLOG,
   T("out"),           T("[N on|off|auto [min]]"), PARTLY_PROTECTED, 0, T(""),           ANY, ANY, T("the outputs and their rules; a manual override (logged)"),            H_OUT,
   T("reboot"),        T(""),               0,                         0, T(""),               0,   0,   T("restart the meter (unsaved settings are lost)"),                       H_REBOOT,
@@ -128,11 +127,11 @@ function helpCommand(): void {
       out(" ");
       outText(field(r, SUMMARY));
       const flags = field(r, FLAGS);
-      outLine((flags & PROTECTED) != 0 ? " *" : (flags & PARTLY_PROTECTED) != 0 ? " (*)" : "");
+      outLineText((flags & PROTECTED) != 0 ? T(" *") : (flags & PARTLY_PROTECTED) != 0 ? T(" (*)") : T(""));
     }
     return;
   }
-  if (tokenEquals(tp(1), tl(1), "set")) helpSetKeys();
+  if (textEquals(tp(1), tl(1), T("set"))) helpSetKeys();
   else commandHelp(tp(1), tl(1));
 }
 

@@ -1,8 +1,7 @@
 // The words of the console line being run: (ptr, len) slices of the line buffer, shared by
 // the command modules. Split on spaces and tabs (any number); at most MAX_TOKENS words.
 // Words compare without regard to case (parse.ts), so `HELP` and `Set Node.Id 5` work.
-import { tokenEquals } from "./parse";
-import { out, outBytes, outByte, outLine } from "./out";
+import { out, outBytes, outByte, outLine, textEquals, Text } from "./out";
 
 export const MAX_TOKENS = 6;
 const tokenPtr = memory.data(4 * MAX_TOKENS);
@@ -35,7 +34,7 @@ export function tokenize(ptr: usize, len: u32): bool {
 
 export function setLineSecretFrom(at: usize): void { lineSecretFrom = at; }
 
-export function is(i: i32, word: string): bool { return i < tokenCount && tokenEquals(tp(i), tl(i), word); }
+export function is(i: i32, word: Text): bool { return i < tokenCount && textEquals(tp(i), tl(i), word); }
 
 /** Print word i as typed (unprintable bytes as '?', a secret's bytes as '*'). */
 export function outToken(i: i32): void {

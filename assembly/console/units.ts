@@ -1,20 +1,14 @@
 // Values with their units, as an installer types them: "2310", "2310W", "2310 W", "2.31kW",
 // "231V", "5s". A unit that is not the key's own is refused with a hint, never guessed.
 import { tp, tl, tokenCount, outToken } from "./tokens";
-import { parseFixed, parsedValue, numberLength, lower } from "./parse";
-import { out, outLine, outBytes, outText, Text } from "./out";
+import { parseFixed, parsedValue, numberLength } from "./parse";
+import { out, outLine, outBytes, outText, textEquals, textLength, Text } from "./out";
 
 /** The value of the last successful `quantity` (scaled by 10^decimals, signed). */
 export let quantityValue: i64 = 0;
 /** The last `quantity` failed because of its unit (not its number). */
 export let unitRefused = false;
 
-/** The slice is `unit` (as displayed: "W", "Wh", "bar"), in any case. */
-function unitIs(ptr: usize, len: u32, unit: string): bool {
-  if (<i32>len != unit.length) return false;
-  for (let k = 0; k < unit.length; k++) if (lower(load<u8>(ptr + k)) != lower(unit.charCodeAt(k))) return false;
-  return true;
-}
 
 function pow10(d: i32): i64 {
   let p: i64 = 1;
@@ -27,7 +21,7 @@ function pow10(d: i32): i64 {
  * optional unit: a suffix or the next word, equal to `unit` (as displayed, any case; "" = none), or "k"+unit
  * when `kilo`. Returns the words used (1 or 2) and the value in quantityValue, or 0.
  */
-export function quantity(i: i32, decimals: i32, maxWhole: i64, unit: string, kilo: bool, signed: bool): i32 {
+export function quantity(i: i32, decimals: i32, maxWhole: i64, unit: Text, kilo: bool, signed: bool): i32 {
   unitRefused = false;
   if (i >= tokenCount) return 0;
   const p = tp(i);
@@ -43,8 +37,10 @@ export function quantity(i: i32, decimals: i32, maxWhole: i64, unit: string, kil
   }
   let extra = 0;
   if (sl > 0) {
-    if (unit.length > 0 && unitIs(sp, sl, unit)) extra = 0;
-    else if (kilo && sl == <u32>unit.length + 1 && (load<u8>(sp) | 0x20) == 0x6b && unitIs(sp + 1, sl - 1, unit)) extra = 3;
+    // The unit (as displayed: "W", "Wh", "bar") in any case.
+    const unitLength = <u32>textLength(unit);
+    if (unitLength > 0 && textEquals(sp, sl, unit)) extra = 0;
+    else if (kilo && sl == unitLength + 1 && (load<u8>(sp) | 0x20) == 0x6b && textEquals(sp + 1, sl - 1, unit)) extra = 3;
     else { unitRefused = numLen > 0; return 0; }
   }
   const negative = numLen > 1 && load<u8>(p) == 0x2d;
@@ -58,7 +54,7 @@ export function quantity(i: i32, decimals: i32, maxWhole: i64, unit: string, kil
 }
 
 /** `error: <what> takes <range>, not '<typed>'` (+ the unit hint); nothing was changed. */
-export function refuseValue(what: usize, whatLen: u32, i: i32, range: Text, unit: string, kilo: bool): void {
+export function refuseValue(what: usize, whatLen: u32, i: i32, range: Text, unit: Text, kilo: bool): void {
   out("error: ");
   outBytes(what, whatLen);
   out(" takes ");
@@ -67,10 +63,10 @@ export function refuseValue(what: usize, whatLen: u32, i: i32, range: Text, unit
   if (i < tokenCount) outToken(i);
   if (i + 1 < tokenCount) { out(" "); outToken(i + 1); }
   out("'");
-  if (unitRefused && unit.length > 0) {
+  if (unitRefused && textLength(unit) > 0) {
     out(" (the unit is ");
-    out(unit);
-    if (kilo) { out(" or k"); out(unit); }
+    outText(unit);
+    if (kilo) { out(" or k"); outText(unit); }
     out(", or none)");
   }
   outLine("; nothing was changed");

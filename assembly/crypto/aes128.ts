@@ -14,6 +14,15 @@
 // Timing: the S-box lookups are indexed by secret bytes. On the ESP32-C3 the tables sit
 // in internal SRAM without a data cache, so the lookups take constant time; on hosts with
 // caches this code is not hardened against cache-timing attacks.
+import { panicUnless } from "../abi/panic";
+
+/** ASCII "AES key slot empty" (panic message). */
+const SLOT_EMPTY = memory.data<u8>([0x41, 0x45, 0x53, 0x20, 0x6b, 0x65, 0x79, 0x20, 0x73, 0x6c, 0x6f, 0x74, 0x20, 0x65, 0x6d, 0x70, 0x74, 0x79]);
+const SLOT_EMPTY_BYTES: u32 = 18;
+
+/** ASCII "AES key slot out of range" (panic message). */
+const SLOT_RANGE = memory.data<u8>([0x41, 0x45, 0x53, 0x20, 0x6b, 0x65, 0x79, 0x20, 0x73, 0x6c, 0x6f, 0x74, 0x20, 0x6f, 0x75, 0x74, 0x20, 0x6f, 0x66, 0x20, 0x72, 0x61, 0x6e, 0x67, 0x65]);
+const SLOT_RANGE_BYTES: u32 = 25;
 
 export const AES_BLOCK_BYTES: u32 = 16;
 export const AES_KEY_BYTES: u32 = 16;
@@ -79,7 +88,7 @@ let lastGeneration: u32 = 0;
 
 /** Make `slot` (0 .. AES_KEY_SLOT_COUNT-1) the one used by every other function here and in cmac.ts. */
 export function aesSelectKeySlot(slot: u32): void {
-  assert(slot < AES_KEY_SLOT_COUNT, "AES key slot out of range");
+  panicUnless(slot < AES_KEY_SLOT_COUNT, SLOT_RANGE, SLOT_RANGE_BYTES);
   activeSlot = slot;
 }
 
@@ -137,7 +146,7 @@ export function aesClearKeySlot(): void {
  * would give "MACs" that anyone can compute.
  */
 export function aesEncryptBlock(inPtr: usize, outPtr: usize): void {
-  assert(aesKeyGeneration() != 0, "AES key slot empty");
+  panicUnless(aesKeyGeneration() != 0, SLOT_EMPTY, SLOT_EMPTY_BYTES);
   const rk = activeSchedule();
   for (let i: usize = 0; i < 16; i++) {
     store<u8>(stateA + i, <u32>load<u8>(inPtr + i) ^ <u32>load<u8>(rk + i));

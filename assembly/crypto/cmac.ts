@@ -5,6 +5,11 @@
 import {
   AES_KEY_SLOT_COUNT, aesActiveKeySlot, aesClearKeySlot, aesEncryptBlock, aesExpandKey, aesKeyGeneration,
 } from "./aes128";
+import { panicUnless } from "../abi/panic";
+
+/** ASCII "CMAC key slot empty" (panic message). */
+const NO_KEY = memory.data<u8>([0x43, 0x4d, 0x41, 0x43, 0x20, 0x6b, 0x65, 0x79, 0x20, 0x73, 0x6c, 0x6f, 0x74, 0x20, 0x65, 0x6d, 0x70, 0x74, 0x79]);
+const NO_KEY_BYTES: u32 = 19;
 
 export const CMAC_TAG_BYTES: u32 = 16;
 /** Tag length carried in frames. */
@@ -69,7 +74,7 @@ export function cmacHasKey(): bool {
  * key. `outPtr` must not overlap the message. Panics if no key is loaded.
  */
 export function cmacCompute(msgPtr: usize, len: u32, outPtr: usize): void {
-  assert(aesKeyGeneration() != 0, "CMAC key slot empty");
+  panicUnless(aesKeyGeneration() != 0, NO_KEY, NO_KEY_BYTES);
   const k1 = activeSubkeys();
   // The last block is "complete" only for a non-empty multiple of 16 bytes (then K1),
   // otherwise it is padded with 0x80 00.. (then K2); an empty message is one padded block.

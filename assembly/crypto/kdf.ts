@@ -2,6 +2,11 @@
 // active slot: block i = CMAC(K, [i]_1 || Label || 0x00 || Context || [L]_2), i = 1, 2, …
 // (docs/frames.md "Key derivation"). Allocation-free; the PRF input and output are wiped.
 import { cmacCompute, CMAC_TAG_BYTES } from "./cmac";
+import { panicUnless } from "../abi/panic";
+
+/** ASCII "KDF input or output too long" (panic message). */
+const TOO_LONG = memory.data<u8>([0x4b, 0x44, 0x46, 0x20, 0x69, 0x6e, 0x70, 0x75, 0x74, 0x20, 0x6f, 0x72, 0x20, 0x6f, 0x75, 0x74, 0x70, 0x75, 0x74, 0x20, 0x74, 0x6f, 0x6f, 0x20, 0x6c, 0x6f, 0x6e, 0x67]);
+const TOO_LONG_BYTES: u32 = 28;
 
 const INPUT_CAPACITY: u32 = 64;
 const input = memory.data(<i32>INPUT_CAPACITY, 16);
@@ -13,7 +18,7 @@ const block = memory.data(16, 16);
  */
 export function kdfCounterCmac(labelPtr: usize, labelLen: u32, contextPtr: usize, contextLen: u32, outPtr: usize, outLen: u32): void {
   const inputLen: u32 = 1 + labelLen + 1 + contextLen + 2;
-  assert(inputLen <= INPUT_CAPACITY && outLen > 0 && outLen <= 255 * CMAC_TAG_BYTES, "KDF input or output too long");
+  panicUnless(inputLen <= INPUT_CAPACITY && outLen > 0 && outLen <= 255 * CMAC_TAG_BYTES, TOO_LONG, TOO_LONG_BYTES);
   memory.copy(input + 1, labelPtr, labelLen);
   store<u8>(input + 1 + <usize>labelLen, 0);
   memory.copy(input + 2 + <usize>labelLen, contextPtr, contextLen);

@@ -17,6 +17,7 @@ import {
 import { BOUNDARY_CROSSING } from "./sample";
 import { updateCoefficients, voltsPerCode, ampsPerCode, finePerMilliWFrame, realRateHz, followCurve } from "./calibration";
 import { registerEnergy } from "./registers";
+import { divSmall } from "../util/divide";
 
 /** Ends the current cycle: folds its sums into the window, then starts the next cycle. */
 export function closeCycle(boundary: i32, crossingQ16: i64): void {
@@ -29,7 +30,7 @@ export function closeCycle(boundary: i32, crossingQ16: i64): void {
   // d·Σ (n − (N−1)/2)·v[n] to Σ v·i: keep that voltage sum to take the ramp out per window.
   const ramp2 = 2 * <i64>cycleSumNV - sumV * (n - 1);
   const covVV = n * <i64>cycleSumVV - sumV * sumV;
-  addVoltageWindow(<i32>n, covVV / n, ramp2);
+  addVoltageWindow(<i32>n, divSmall(covVV, n), ramp2);
   countWindowCycle(cyclePeakVV);
   // Crosstalk: each conversion carries a little of the previous column (the voltage before ct1).
   let covPrevious = covVV;
@@ -44,14 +45,15 @@ export function closeCycle(boundary: i32, crossingQ16: i64): void {
       const sumILag = sumI - <i64>getI32(chIPrev, ch) + <i64>getI32(chIBeforeCycle, ch); // Σ i[n−1]
       covLag = n * <i64>getI32(cySumLag, ch) - sumV * sumILag;
     }
-    const energyFine = (getI64(chCoefA, ch) * covVI + getI64(chCoefB, ch) * covLag) / n
-      - getI64(chOffsetFinePerFrame, ch) * n - ((getI64(chXtalkQ16, ch) * (covPrevious / n)) >> 16);
+    const previousPerFrame = divSmall(covPrevious, n);
+    const energyFine = divSmall(getI64(chCoefA, ch) * covVI + getI64(chCoefB, ch) * covLag, n)
+      - getI64(chOffsetFinePerFrame, ch) * n - ((getI64(chXtalkQ16, ch) * previousPerFrame) >> 16);
     setI64(wnEnergyFine, ch, getI64(wnEnergyFine, ch) + energyFine);
-    setI64(wnCovVI, ch, getI64(wnCovVI, ch) + covVI / n);
-    setI64(wnCovLag, ch, getI64(wnCovLag, ch) + covLag / n);
-    setI64(wnCovPrevious, ch, getI64(wnCovPrevious, ch) + covPrevious / n);
+    setI64(wnCovVI, ch, getI64(wnCovVI, ch) + divSmall(covVI, n));
+    setI64(wnCovLag, ch, getI64(wnCovLag, ch) + divSmall(covLag, n));
+    setI64(wnCovPrevious, ch, getI64(wnCovPrevious, ch) + previousPerFrame);
     covPrevious = covVI;
-    setI64(wnSumSqI, ch, getI64(wnSumSqI, ch) + (n * <i64>getI32(cySumII, ch) - sumI * sumI) / n);
+    setI64(wnSumSqI, ch, getI64(wnSumSqI, ch) + divSmall(n * <i64>getI32(cySumII, ch) - sumI * sumI, n));
     setI64(wnSumI, ch, getI64(wnSumI, ch) + sumI);
     setI32(cySumVI, ch, 0); setI32(cySumLag, ch, 0); setI32(cySumI, ch, 0); setI32(cySumII, ch, 0);
     setI32(chIBeforeCycle, ch, getI32(chIPrev, ch));
@@ -69,7 +71,7 @@ export function closeCycle(boundary: i32, crossingQ16: i64): void {
     loseCrossings();
   }
   // The next crossing is detected against this cycle's mean voltage (the tracked bias).
-  const mean = sumV >= 0 ? (sumV + (n >> 1)) / n : -((-sumV + (n >> 1)) / n);
+  const mean = sumV >= 0 ? divSmall(sumV + (n >> 1), n) : -divSmall(-sumV + (n >> 1), n);
   startVoltageCycle(<i32>mean);
   // A window is the whole cycles reaching (sample rate − half the shortest cycle) frames: 50 cycles
   // at 50 Hz, 60 at 60 Hz, ending on the same crossing every second. (With "≥ sample rate" a crossing

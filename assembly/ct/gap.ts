@@ -38,4 +38,4 @@ export function adcGap(frames: u32, nowUs: i64): void {
 }
 
 /** From fw_tick: gaps held back by the spacing are logged once it has passed. */
-export function adcGapTick(nowUs: i64): void { flush(nowUs); }
+export function adcGapTick(nowUs: i64): void { if (pendingFrames != 0) flush(nowUs); }

@@ -1,16 +1,16 @@
 // CT metering core (issue 3): public API as flat functions. Units are in the names.
-// Data flow: ctProcessBlock → sample.ts (integer sums per cycle) → cycle.ts (per cycle:
+// Data flow: ctProcessBlock → sample.ts (integer sums per cycle, one pass per segment) → cycle.ts (per cycle:
 // phase-corrected energy; per ~1 s window: P, S, PF, Irms, Vrms, f, starting threshold)
 // → registers.ts (import/export µWh with carried remainders).
 import {
   MAX_CT_CHANNELS, configured, ctChannelCount, framesTotal, framesMetered, vPrev, vrmsMilliV, frequencyMilliHz,
   windowSequence, voltageGainMicro, voltagePhaseMilliDeg, startThresholdPpm, addFrames,
-  chDelayVoltage, chGainMicro, chPhaseMilliDeg, chPowerOffsetMilliW, chIrmsOffsetMilliA, chPowerFactorMilli,
+  chGainMicro, chPhaseMilliDeg, chPowerOffsetMilliW, chIrmsOffsetMilliA, chPowerFactorMilli,
   regImportMicroWh, regExportMicroWh, outRealMilliW, outApparentMilliVA, outIrmsMilliA, getI32, getI64,
   CHANNEL_STATE_BYTES, restartVoltageState, resetChannelMeasurement, windowConditions, chConditions,
   chCurveLeadMilliDeg, chCurveRatioPpm,
 } from "./state";
-import { scanVoltage, accumulateDelayCurrent, accumulateDelayVoltage, segmentBoundary, crossingQ16, BOUNDARY_NONE } from "./sample";
+import { scanSegment, accumulateOtherChannels, segmentBoundary, crossingQ16, BOUNDARY_NONE } from "./sample";
 import { closeCycle } from "./cycle";
 import {
   CT_OK, CT_ERR_CHANNEL, configureCore, configureChannel, setChannelGain, setChannelPhase,
@@ -57,14 +57,12 @@ export function ctSetCurvePoint(ch: i32, index: i32, milliA: i32, ratioPpm: i32,
 /** One block of `frames` interleaved u16 frames [v, ct1, …] at `samplesPtr`, contiguous with the previous block. */
 export function ctProcessBlock(samplesPtr: usize, frames: i32): void {
   if (!configured) return;
+  // (the caller's buffer ends below SAMPLES_END_LIMIT, where the sample passes stop)
   let pos = 0;
   while (pos < frames) {
     const vBefore = vPrev;
-    const end = scanVoltage(samplesPtr, pos, frames, framesTotal);
-    for (let ch = 0; ch < ctChannelCount; ch++) {
-      if (getI32(chDelayVoltage, ch)) accumulateDelayVoltage(samplesPtr, ch, pos, end, vBefore);
-      else accumulateDelayCurrent(samplesPtr, ch, pos, end);
-    }
+    const end = scanSegment(samplesPtr, pos, frames, framesTotal);
+    if (ctChannelCount > 1) accumulateOtherChannels(samplesPtr, pos, end, vBefore);
     addFrames(end - pos);
     if (segmentBoundary != BOUNDARY_NONE) closeCycle(segmentBoundary, crossingQ16);
     pos = end;

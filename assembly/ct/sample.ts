@@ -1,8 +1,10 @@
 // Per-sample path: integer adds and multiply-adds only, i32 sums per mains cycle.
-// A block is cut into segments at voltage zero crossings; each segment is one scan of the
-// voltage column (crossing detection, Σv, Σv²) and then one tight loop per CT column.
+// A block is cut into segments at voltage zero crossings. One pass per segment reads each
+// frame's voltage (crossing detection, Σv, Σv², Σn·v) and the first CT column together; every
+// further CT column takes its own pass over the segment. Sums live in locals during a pass and
+// in memory between segments.
 import {
-  frameStrideBytes, biasCode, minCycleFrames, maxCycleFrames, hysteresisCodes,
+  MAX_CT_CHANNELS, frameStrideBytes, biasCode, minCycleFrames, maxCycleFrames, hysteresisCodes, ctChannelCount, chDelayVoltage,
   cycleFrames, cycleSumV, cycleSumVV, cycleSumNV, vPrev, armed, zeroCode, cyclePeakVV, saveVoltageCycle,
   cySumVI, cySumLag, cySumI, cySumII, cyPeakII, chIPrev, getI32, setI32,
 } from "./state";
@@ -11,35 +13,62 @@ export const BOUNDARY_NONE: i32 = 0;
 export const BOUNDARY_CROSSING: i32 = 1; // rising zero crossing of the voltage
 export const BOUNDARY_FORCED: i32 = 2;   // no crossing within maxCycleFrames (no voltage)
 
-/** Set by scanVoltage: why the segment ended, and the crossing time (1/65536 frame). */
+/**
+ * Sample blocks end at or below this address (the firmware's ADC buffer ends far below it:
+ * test/host/firmware-module.test.ts). The passes bound their end pointer by it, so the C translation sees that every load of a frame is inside the memory
+ * and drops the per-load bounds check; an even stride and buffer address drop the alignment test.
+ */
+export const SAMPLES_END_LIMIT: usize = 0xFFE0;
+
+/** Set by scanSegment: why the segment ended, and the crossing time (1/65536 frame). */
 export let segmentBoundary: i32 = BOUNDARY_NONE;
 export let crossingQ16: i64 = 0;
 
+// @ts-ignore: decorator
+@inline function evenStride(): usize { return frameStrideBytes & ~(<usize>1); }
+// @ts-ignore: decorator
+@inline function passEnd(ptr: usize, frame: i32, stride: usize): usize {
+  return min(ptr + (<usize>frame) * stride, SAMPLES_END_LIMIT);
+}
+
 /**
- * Accumulates the voltage column from frame `from` until the cycle ends or the block does;
- * returns the index of the first frame not consumed (a crossing frame starts the next cycle).
- * `firstFrameIndex` is the absolute index of frame `from`, for the crossing time.
+ * From frame `from`, until the cycle ends or the block does: the voltage column and CT channel 0
+ * (if any). Returns the index of the first frame not consumed (a crossing frame starts the next
+ * cycle). `firstFrameIndex` is the absolute index of frame `from`, for the crossing time.
  */
-export function scanVoltage(ptr: usize, from: i32, frames: i32, firstFrameIndex: i64): i32 {
-  const stride = frameStrideBytes;
+export function scanSegment(ptr: usize, from: i32, frames: i32, firstFrameIndex: i64): i32 {
+  const stride = evenStride();
   const bias = biasCode;
   const zero = zeroCode;
   const armBelow = zero - hysteresisCodes; // hysteresis: noise near zero cannot re-trigger
-  const minLen = minCycleFrames;           // harmonics cannot split a cycle
-  const maxLen = maxCycleFrames;
-  let count = cycleFrames, sumV = cycleSumV, sumVV = cycleSumVV, sumNV = cycleSumNV, prev = vPrev, isArmed = armed, peak = cyclePeakVV;
-  let p = ptr + (<usize>from) * stride;
-  let n = from;
+  const count0 = cycleFrames;
+  // Frames this cycle may still take before it is closed by force (maxCycleFrames).
+  let room = maxCycleFrames - count0;
+  if (room < 1) room = 1;
+  const stop = frames - from > room ? from + room : frames;
+  let sumVV = cycleSumVV, prev = vPrev, isArmed = armed, peak = cyclePeakVV;
+  // Σv of this segment and Σ of its running values: Σn·v follows from the two at the end
+  // (two adds a frame instead of a multiply, an add and a count; exact in wrapping i32).
+  let segV: i32 = 0, segRun: i32 = 0;
+  const clamp = ctChannelCount > 0;
+  const delayVoltage = clamp && getI32(chDelayVoltage, 0) != 0;
+  let sumVI = getI32(cySumVI, 0), sumLag = getI32(cySumLag, 0), sumI = getI32(cySumI, 0), sumII = getI32(cySumII, 0);
+  let iLast = getI32(chIPrev, 0), peakII = getI32(cyPeakII, 0);
+  const start = ptr + (<usize>from) * stride;
+  const end = passEnd(ptr, stop, stride);
+  let p = start;
   segmentBoundary = BOUNDARY_NONE;
-  while (n < frames) {
+  while (p < end) {
     const v = <i32>load<u16>(p) - bias;
     if (v >= zero) {
       if (isArmed) {
         isArmed = false;
-        if (count >= minLen) {
+        const taken = <i32>((p - start) / stride);
+        if (count0 + taken >= minCycleFrames) { // harmonics cannot split a cycle
           // Interpolate where the line prev→v crossed zero, for a sub-frame frequency.
-          const frac = ((<i64>(v - zero)) << 16) / <i64>(v - prev);
-          crossingQ16 = ((firstFrameIndex + <i64>(n - from)) << 16) - frac;
+          // (v − zero < 2¹² and v > prev here: exact in i32)
+          const frac = ((v - zero) << 16) / (v - prev);
+          crossingQ16 = ((firstFrameIndex + <i64>taken) << 16) - <i64>frac;
           segmentBoundary = BOUNDARY_CROSSING;
           break;
         }
@@ -47,61 +76,61 @@ export function scanVoltage(ptr: usize, from: i32, frames: i32, firstFrameIndex:
     } else if (v < armBelow) {
       isArmed = true;
     }
-    sumV += v;
+    segV += v;
+    segRun += segV;
     const vv = v * v;
     sumVV += vv;
     if (vv > peak) peak = vv; // clipping / over-range: one compare
-    sumNV += count * v;
-    count++;
-    prev = v;
-    n++;
-    p += stride;
-    if (count >= maxLen) { segmentBoundary = BOUNDARY_FORCED; break; }
-  }
-  saveVoltageCycle(count, sumV, sumVV, sumNV, prev, isArmed, peak);
-  return n;
-}
-
-/** CT column `ch`, frames [from, to): lagged product v[n]·i[n−1] (the correction delays the current). */
-export function accumulateDelayCurrent(ptr: usize, ch: i32, from: i32, to: i32): void {
-  const stride = frameStrideBytes;
-  const bias = biasCode;
-  const column = (<usize>(ch + 1)) << 1;
-  let sumVI = getI32(cySumVI, ch), sumLag = getI32(cySumLag, ch);
-  let sumI = getI32(cySumI, ch), sumII = getI32(cySumII, ch), iLast = getI32(chIPrev, ch), peak = getI32(cyPeakII, ch);
-  let p = ptr + (<usize>from) * stride;
-  const end = ptr + (<usize>to) * stride;
-  while (p < end) {
-    const v = <i32>load<u16>(p) - bias;
-    const i = <i32>load<u16>(p + column) - bias;
+    // Channel 0. Without a clamp this reads the next frame's voltage (still inside the memory:
+    // end < SAMPLES_END_LIMIT) and the sums are not kept: no branch per frame.
+    const i = <i32>load<u16>(p, 2) - bias;
     sumVI += v * i;
-    sumLag += v * iLast;
+    // Lagged product: v[n]·i[n−1] when the correction delays the current, v[n−1]·i[n] when it
+    // delays the voltage.
+    if (!delayVoltage) sumLag += v * iLast; else sumLag += prev * i;
     sumI += i;
     const ii = i * i;
     sumII += ii;
-    if (ii > peak) peak = ii;
+    if (ii > peakII) peakII = ii;
     iLast = i;
+    prev = v;
     p += stride;
   }
+  const taken = <i32>((p - start) / stride);
+  const count = count0 + taken;
+  if (segmentBoundary == BOUNDARY_NONE && count >= maxCycleFrames) segmentBoundary = BOUNDARY_FORCED;
+  // Σ_{k<taken} (count0 + k)·v_k = count·segV − segRun
+  saveVoltageCycle(count, cycleSumV + segV, sumVV, cycleSumNV + count * segV - segRun, prev, isArmed, peak);
+  if (clamp) saveChannel(0, sumVI, sumLag, sumI, sumII, iLast, peakII);
+  return from + taken;
+}
+
+function saveChannel(ch: i32, sumVI: i32, sumLag: i32, sumI: i32, sumII: i32, iLast: i32, peak: i32): void {
   setI32(cySumVI, ch, sumVI); setI32(cySumLag, ch, sumLag);
   setI32(cySumI, ch, sumI); setI32(cySumII, ch, sumII); setI32(chIPrev, ch, iLast); setI32(cyPeakII, ch, peak);
 }
 
-/** CT column `ch`, frames [from, to): lagged product v[n−1]·i[n] (the correction delays the voltage). */
-export function accumulateDelayVoltage(ptr: usize, ch: i32, from: i32, to: i32, vBefore: i32): void {
-  const stride = frameStrideBytes;
+/** CT channels after the first, frames [from, to) of the segment; `vBefore` the voltage before `from`. */
+export function accumulateOtherChannels(ptr: usize, from: i32, to: i32, vBefore: i32): void {
+  for (let ch = 1; ch < ctChannelCount; ch++) accumulateChannel(ptr, ch, from, to, vBefore);
+}
+
+/** CT column `ch`, frames [from, to): the sums scanSegment makes for channel 0. */
+function accumulateChannel(ptr: usize, ch: i32, from: i32, to: i32, vBefore: i32): void {
+  const stride = evenStride();
   const bias = biasCode;
-  const column = (<usize>(ch + 1)) << 1;
+  const column = (<usize>((ch & (MAX_CT_CHANNELS - 1)) + 1)) << 1; // 2…8: the translation sees it stays in bounds
+  const delayVoltage = getI32(chDelayVoltage, ch) != 0;
   let sumVI = getI32(cySumVI, ch), sumLag = getI32(cySumLag, ch);
-  let sumI = getI32(cySumI, ch), sumII = getI32(cySumII, ch), iLast = 0, peak = getI32(cyPeakII, ch);
+  let sumI = getI32(cySumI, ch), sumII = getI32(cySumII, ch), iLast = getI32(chIPrev, ch), peak = getI32(cyPeakII, ch);
   let vLast = vBefore;
   let p = ptr + (<usize>from) * stride;
-  const end = ptr + (<usize>to) * stride;
+  const end = passEnd(ptr, to, stride);
   while (p < end) {
     const v = <i32>load<u16>(p) - bias;
     const i = <i32>load<u16>(p + column) - bias;
     sumVI += v * i;
-    sumLag += vLast * i;
+    if (!delayVoltage) sumLag += v * iLast; else sumLag += vLast * i;
     sumI += i;
     const ii = i * i;
     sumII += ii;
@@ -110,7 +139,5 @@ export function accumulateDelayVoltage(ptr: usize, ch: i32, from: i32, to: i32, 
     vLast = v;
     p += stride;
   }
-  setI32(cySumVI, ch, sumVI); setI32(cySumLag, ch, sumLag);
-  setI32(cySumI, ch, sumI); setI32(cySumII, ch, sumII); setI32(cyPeakII, ch, peak);
-  if (to > from) setI32(chIPrev, ch, iLast);
+  saveChannel(ch, sumVI, sumLag, sumI, sumII, iLast, peak);
 }

@@ -13,6 +13,11 @@ import { cmacLoadKey, cmacCompute8, cmacForgetKey, CMAC_FRAME_TAG_BYTES } from "
 import { aesCtrXor } from "../crypto/ctr";
 import { kdfCounterCmac } from "../crypto/kdf";
 import { statusSet, statusClear, STATUS_UNAUTHENTICATED } from "../status";
+import { panicUnless } from "../abi/panic";
+
+/** ASCII "key version 0" (panic message). */
+const VERSION_ZERO = memory.data<u8>([0x6b, 0x65, 0x79, 0x20, 0x76, 0x65, 0x72, 0x73, 0x69, 0x6f, 0x6e, 0x20, 0x30]);
+const VERSION_ZERO_BYTES: u32 = 13;
 
 export const KEY_BYTES: u32 = 16;
 export const MAC_BYTES: u32 = CMAC_FRAME_TAG_BYTES;
@@ -44,7 +49,7 @@ function storeU32be(ptr: usize, v: u32): void {
  * so no copy stays in shared memory.
  */
 export function authSetKey(ptr: usize, version: u32): void {
-  assert(version != 0, "key version 0");
+  panicUnless(version != 0, VERSION_ZERO, VERSION_ZERO_BYTES);
   aesSelectKeySlot(SLOT_NODE_KEY);
   cmacLoadKey(ptr);
   memory.fill(ptr, 0, KEY_BYTES);

@@ -50,6 +50,11 @@ const pressureKPa = memory.data(4 * MAX_HEAT);
 const cutoffMilliK = memory.data(4 * MAX_HEAT);
 const dtminMilliK = memory.data(4 * MAX_HEAT);
 
+// The tick's fast path: no reading turns stale before staleDueUs (i64.MAX_VALUE: none is valid).
+let staleDueUs: i64 = i64.MAX_VALUE;
+/** Earliest time heatAdvance may find a stale reading. */
+export function heatStaleDueUs(): i64 { return staleDueUs; }
+
 export function heatChannelPresent(c: i32): bool {
   return channelPresent(KIND_HEAT, c);
 }
@@ -75,6 +80,7 @@ export function heatInit(): void {
     setI32(cutoffMilliK, c, DEFAULT_CUTOFF_MILLIK);
     setI32(dtminMilliK, c, DEFAULT_DTMIN_MILLIK);
   }
+  staleDueUs = i64.MAX_VALUE;
   statusClear(STATUS_SENSOR_FAULT);
 }
 
@@ -115,17 +121,23 @@ export function heatFlowEdge(c: i32, timeUs: i64, level: i32, powerUpLevel: bool
 
 /** Time has passed with no edge: accept flow levels that are now steady long enough. */
 export function heatAdvance(nowUs: i64): void {
+  let staleDue = i64.MAX_VALUE;
   for (let c = 0; c < MAX_HEAT; c++) {
     // Never meter with an old pair: a silent sensor front end is a fault, not the last value.
-    if (getI32(reading, c) == READING_VALID && nowUs - getI64(readingUs, c) > STALE_READING_US) {
-      setI32(reading, c, READING_FAULT);
-      refreshFaultFlag();
+    if (getI32(reading, c) == READING_VALID) {
+      if (nowUs - getI64(readingUs, c) > STALE_READING_US) {
+        setI32(reading, c, READING_FAULT);
+        refreshFaultFlag();
+      } else {
+        staleDue = min(staleDue, getI64(readingUs, c) + STALE_READING_US + 1);
+      }
     }
     const slot = FLOW_FILTER_FIRST + c;
     if (heatChannelPresent(c) && nowUs >= filterLastEdgeUs(slot) && filterSettle(slot, nowUs) == ACTION_RISE) {
       countFlowPulse(c, acceptedEdgeUs);
     }
   }
+  staleDueUs = staleDue;
 }
 
 /**
@@ -138,7 +150,9 @@ export function heatTemperatures(c: i32, supply: i32, ret: i32): bool {
   setI32(supplyMilliC, c, supply);
   setI32(returnMilliC, c, ret);
   setI32(reading, c, temperatureValid(supply) && temperatureValid(ret) ? READING_VALID : READING_FAULT);
-  setI64(readingUs, c, boardTimeUs());
+  const now = boardTimeUs();
+  setI64(readingUs, c, now);
+  staleDueUs = min(staleDueUs, now + STALE_READING_US + 1); // (early for a fault: harmless)
   refreshFaultFlag();
   return true;
 }

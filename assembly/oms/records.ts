@@ -3,7 +3,10 @@
 // heat/cooling (every heat circuit); channels are told apart by the subunit. Values in the
 // native frame's units (0.1 Wh, 0.1 L) so both profiles read the same. docs/frames.md.
 import { frameValue } from "../frame/encoder";
-import { registerExists, registerValue } from "../registers";
+import { registerExists, registerValue, registerDecimals } from "../registers";
+import { targetUtcS, billingTargetValue } from "../billing/billing";
+import { tzRule, tzOffsetAt } from "../clock/tz";
+import { civilFromDays, civilYear, civilMonth, civilDay, floorDiv } from "../clock/civil";
 import { heatSupplyMilliC, heatReturnMilliC, heatReadingValid, heatFlowMilliLPerH } from "../heat/meter";
 import { boardTimeUs } from "../abi/board";
 import { MAX_CT, MAX_PULSE, MAX_HEAT } from "../board/descriptor";
@@ -75,11 +78,48 @@ export function kindPresent(kind: u32): bool {
   return false;
 }
 
+const VIF_DATE_TIME: u32 = 0x6d; // type F date and time
+
+/** A target-date register in 0.1 units, storage number 1. */
+function target(id: i32, subunit: u32, vif: u32, negative: bool): void {
+  if (!registerExists(id)) return;
+  let v = billingTargetValue(id);
+  for (let d = registerDecimals(id); d > 1; d--) v /= 10;
+  const wide = v > 0x7fff_ffff;
+  header(wide ? DATA_48 : DATA_32, 1, subunit);
+  store<u8>(at++, negative ? vif | 0x80 : vif);
+  if (negative) store<u8>(at++, VIFE_NEGATIVE_CONTRIBUTIONS);
+  bytes(v < 0 ? 0 : v, wide ? 6 : 4);
+}
+
 /**
- * Hook for billing-date values (storage number 1, issue 20): records of the last billing date
- * go here, written with header(…, 1, subunit). Nothing yet: the firmware keeps no billing registers.
+ * Billing-date values (storage number 1, docs/billing.md): the date and time of the last
+ * billing date (local, type F) and every cumulative register of the telegram at that moment.
+ * Nothing before the first billing date.
  */
-function billingRecords(kind: u32): void {}
+function billingRecords(kind: u32): void {
+  if (targetUtcS <= 0) return;
+  const local = targetUtcS + tzOffsetAt(tzRule, targetUtcS);
+  civilFromDays(floorDiv(local, 86400));
+  const sec = local - floorDiv(local, 86400) * 86400;
+  const year = civilYear - 2000;
+  header(DATA_32, 1, 0);
+  store<u8>(at++, VIF_DATE_TIME);
+  bytes(<i64>(sec / 60 % 60) | <i64>(sec / 3600) << 8 | (<i64>civilDay | (year & 7) << 5) << 16 | (<i64>civilMonth | (year >> 3) << 4) << 24, 4);
+  if (kind == KIND_ELECTRICITY) {
+    for (let n = 0; n < MAX_CT; n++) {
+      target(2 * n, <u32>n, VIF_ENERGY_TENTH_WH, false);
+      target(2 * n + 1, <u32>n, VIF_ENERGY_TENTH_WH, true);
+    }
+    for (let p = 0; p < MAX_PULSE; p++) target(8 + p, PULSE_SUBUNIT_FIRST + <u32>p, VIF_ENERGY_TENTH_WH, false);
+  } else {
+    for (let c = 0; c < MAX_HEAT; c++) {
+      target(12 + 3 * c, <u32>c, VIF_ENERGY_TENTH_WH, false);
+      target(13 + 3 * c, <u32>c, VIF_ENERGY_TENTH_WH, true);
+      target(14 + 3 * c, <u32>c, VIF_VOLUME_TENTH_L, false);
+    }
+  }
+}
 
 /** Write the records of a telegram of `kind` at `ptr` (after 2F 2F), padded with 2F to whole blocks; returns the length. */
 export function writeRecords(kind: u32, ptr: usize, status: u32, eventCounter: u32): u32 {

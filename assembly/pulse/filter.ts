@@ -35,6 +35,32 @@ export let acceptedStartUs: i64 = 0;
 /** Edges ignored since start-up because they repeated the level ("ghost" interrupts). */
 export let ghostEdges: u32 = 0;
 
+// The tick's fast path: no filterSettle can act before settleDueUs. A change of a slot's state
+// lowers it to that slot's earliest time (`touch`); filterRefreshDue, after a tick settled the
+// slots, recomputes it from their state. Ticks before it skip the settle passes.
+let settleDueUs: i64 = 0;
+
+/** Earliest time a filterSettle of some slot may act (i64.MAX_VALUE: no transition pending). */
+export function filterSettleDueUs(): i64 { return settleDueUs; }
+
+// A sum that wraps is early, never late: the tick then runs the settle passes, as it always did.
+function touch(ch: i32): void {
+  settleDueUs = min(settleDueUs, getI64(rawSinceUs, ch) + getI64(filterUsTable, ch));
+}
+
+/** After a tick's settle passes: the earliest time a slot with a transition pending may act. */
+export function filterRefreshDue(): void {
+  let due = i64.MAX_VALUE;
+  for (let ch = 0; ch < FILTER_SLOTS; ch++) {
+    const raw = getI32(rawLevel, ch);
+    // (filterSettle acts on a slot only with a raw level away from the accepted one or a departure pending)
+    if (raw != LEVEL_UNKNOWN && (raw != getI32(acceptedLevel, ch) || getI64(departureUs, ch) >= 0)) {
+      due = min(due, getI64(rawSinceUs, ch) + getI64(filterUsTable, ch));
+    }
+  }
+  settleDueUs = due;
+}
+
 export function filterReset(ch: i32, filterUs: i64): void {
   setI32(acceptedLevel, ch, LEVEL_UNKNOWN);
   setI32(rawLevel, ch, LEVEL_UNKNOWN);
@@ -42,10 +68,12 @@ export function filterReset(ch: i32, filterUs: i64): void {
   setI64(lastEdgeUs, ch, i64.MIN_VALUE);
   setI64(filterUsTable, ch, filterUs);
   setI64(departureUs, ch, -1);
+  settleDueUs = 0; // the next tick looks at every slot
 }
 
 export function filterSetTime(ch: i32, filterUs: i64): void {
   setI64(filterUsTable, ch, filterUs);
+  touch(ch);
 }
 
 export function filterTimeUs(ch: i32): i64 {
@@ -66,6 +94,7 @@ export function filterAdopt(ch: i32, timeUs: i64, level: i32): void {
   setI64(rawSinceUs, ch, timeUs);
   setI64(lastEdgeUs, ch, timeUs);
   setI64(departureUs, ch, -1);
+  touch(ch);
 }
 
 /**
@@ -134,5 +163,6 @@ export function filterEvent(ch: i32, timeUs: i64, level: i32, powerUpLevel: bool
   }
   const action = filterSettle(ch, timeUs);
   filterEdge(ch, timeUs, level);
+  touch(ch);
   return action;
 }

@@ -83,6 +83,8 @@ export function eventsRestore(floor: u32): void {
     if (!sectorExplained(s)) eventsDamaged = true;
   }
   if (newestSector >= 0 && newest > eventCounter) eventCounter = newest;
+  // The log always keeps its newest record: one below the journal's copy of the counter was lost.
+  if (newest < floor) eventsDamaged = true;
   writeSector = newestSector < 0 ? 0 : <u32>newestSector;
   writeSlot = firstFree(writeSector);
 }

@@ -4,15 +4,16 @@ import { storeUsable } from "./layout";
 import { configFactoryReset } from "./config";
 import { registersRestore, registerValue } from "../registers";
 import { EVENT_REGISTER_RESET, EVENT_FACTORY_RESET } from "./events";
-import { configRestore, configSave, configDamaged, configDamagedCopies, configRestoredDefaults, configRestoredPrevious, storedIdentityWord, setStoredIdentityWord, IDENTITY_WORDS } from "./config";
+import { configRestore, configSave, configDamaged, configDamagedCopies, configRestoredDefaults, configRestoredPrevious, storedIdentityWord, setStoredIdentityWord, IDENTITY_WORDS,
+  configFound, configMarkLost, configNoteCounterStart, configCounterBound, configCountersHeld, configFloorHigh, configSetFloor, configReserveCounter, configSetFrameKey, CONFIG_FLOOR_HELD, COUNTER_FLOOR_BLOCK } from "./config";
 import { journalTick, journalCommit, journalResetCommit, journalReserveFrameCounter, journalPersisted, frameCounterCeiling, journalEventCounter,
-  journalCountBoot, bootCount, journalRollNow, journalRaiseFrameFloor, journalCheckSoon, journalCheckAll, frameFieldCounters } from "./journal";
-import { journalRestore, journalDamage, journalLostMask } from "./journal-restore";
+  journalCountBoot, bootCount, journalRollNow, journalRaiseFrameFloor, journalCheckSoon, journalCheckAll, journalSetFrameStart, CEILING_HELD } from "./journal";
+import { journalRestore, journalDamage, journalLostMask, journalBlank, journalCounterBound, journalCountersHeld, journalNoteDamage, JD_UNREADABLE, JD_BEHIND_FLOOR, JD_FRAME, JD_FELL_BACK } from "./journal-restore";
 import { eventsRestore, eventRecord, eventCounter, eventsDamaged, eventsVoidDamaged, EVENT_CONFIG_CHANGE, EVENT_FIRMWARE_IDENTITY, EVENT_STORE_CORRUPT,
   EVENT_CONFIG_DEFAULTS, EVENT_CONFIG_PREVIOUS } from "./events";
 import { settingKeysEnd, settingExists, settingValue, settingLegallyRelevant, SETTING_KEYS_MAX } from "./settings-table";
-import { metrologRestore, metrologAppend, metrologDamaged, EVENT_LOG_ACK } from "./metrolog";
-import { lockoutRestore, lockoutDamaged } from "./lockout";
+import { metrologRestore, metrologAppend, metrologDamaged, metrologNewestSeq, EVENT_LOG_ACK } from "./metrolog";
+import { lockoutRestore, lockoutDamaged, lockoutFound } from "./lockout";
 import { CT_EVENT_FAULT } from "../ct/meter";
 import { statusSet, statusClear, STATUS_VOLATILE, STATUS_STORE_CORRUPT } from "../status";
 import { boardTimeUs } from "../abi/board";
@@ -46,11 +47,32 @@ export const DAMAGE_CONFIG: u16 = 1;
 export const DAMAGE_JOURNAL: u16 = 2;
 export const DAMAGE_EVENTS: u16 = 4;
 export const DAMAGE_JOURNAL_DETAIL_SHIFT: u16 = 3;
+/** No store region proves where frame counters stopped: none is sent until a new key is set. */
+export const DAMAGE_COUNTERS_HELD: u16 = 1 << 13;
 export const DAMAGE_LOCKOUT: u16 = 1 << 14;
 export const DAMAGE_METROLOG: u16 = 1 << 15;
 
 /** The identity before the damage is unknown: the next one is no "new firmware identity". */
 let identityLost = false;
+/** No frame may be sent: nothing proves where the counters stopped (docs/storage.md). */
+let countersHeld = false;
+/** After `key set` released held counters: the reporter continues from here. */
+let counterRestart: u32 = 0;
+/** Where counters continue after a release: above the most 20 years of service can use (3.15 G, docs/storage.md). */
+export const COUNTER_RELEASE_START: u32 = 0xc0000000;
+
+/**
+ * The first frame counter this start-up may use, from what the store proves (-1: nothing, hold):
+ * the journal's exact ceiling when it is clean and not behind the configuration's floor, else
+ * the higher of the journal's and the configuration's bounds.
+ */
+function counterStart(): i64 {
+  if (journalCountersHeld || configCountersHeld()) return -1;
+  if ((journalDamage & (JD_UNREADABLE | JD_FELL_BACK | JD_FRAME | JD_BEHIND_FLOOR)) == 0) return journalCounterBound;
+  // A lost journal, or one that lost sectors, proves nothing; a damaged frame field its field's end.
+  const journal = (journalDamage & (JD_UNREADABLE | JD_FELL_BACK | JD_BEHIND_FLOOR)) != 0 ? -1 : journalCounterBound;
+  return max<i64>(journal, configCounterBound());
+}
 
 /** Start-up, after every module has its defaults: restore what flash holds. */
 export function storeInit(): void {
@@ -65,14 +87,34 @@ export function storeInit(): void {
   metrologRestore();
   snapshotSettings();
   journalCountBoot(now, eventCounter);
+  counterRestart = 0;
+  let damage: u32 = 0;
+  // An erased journal beside written regions is a lost journal (it is written first), not a new store.
+  const otherRegionsUsed = configFound || configDamaged || eventCounter > 0 || eventsDamaged || metrologNewestSeq() > 0 || metrologDamaged || lockoutFound || lockoutDamaged;
+  if (journalBlank && otherRegionsUsed) damage |= JD_UNREADABLE;
+  // No configuration although counters were reserved (the floor is written first) or the journal is lost: it was lost too.
+  if (!configFound && !configDamaged && (((damage | journalDamage) & JD_UNREADABLE) != 0 || journalCounterBound > 0)) configMarkLost();
   identityLost = configRestoredDefaults;
-  if (!configDamaged && journalDamage == 0 && !eventsDamaged && !lockoutDamaged && !metrologDamaged) return;
+  // The journal far behind the configuration's floor lost its newest sectors. (A floor is raised
+  // to the next counter + a block before the journal's step: a cut between leaves it a block and
+  // a few counters ahead, so only more than two blocks is damage.)
+  if (((damage | journalDamage) & JD_UNREADABLE) == 0 && journalCounterBound >= 0 && configFloorHigh() - 2 * COUNTER_FLOOR_BLOCK > journalCounterBound) damage |= JD_BEHIND_FLOOR;
+  journalNoteDamage(damage);
+  const start = counterStart();
+  countersHeld = start < 0;
+  configNoteCounterStart(start);
+  const heldBefore = journalCountersHeld && configCountersHeld();
+  if (countersHeld) statusSet(STATUS_STORE_CORRUPT); // until a new key releases them
+  if (!configDamaged && journalDamage == 0 && !eventsDamaged && !lockoutDamaged && !metrologDamaged && (!countersHeld || heldBefore)) return;
   // Damage, not a power cut: say what was lost, then leave clean records behind.
   statusSet(STATUS_STORE_CORRUPT);
-  const startBefore = frameCounterCeiling();
-  // No counter that could have been sent is used again: skip the rest of this sector's reservations.
-  if (configDamaged || journalDamage != 0) {
-    journalRaiseFrameFloor(startBefore + frameFieldCounters());
+  if (countersHeld) {
+    // Nothing proves where the counters stopped: hold them, in both regions, until a new key.
+    if (!journalCountersHeld) journalSetFrameStart(CEILING_HELD, now, eventCounter);
+    if (!configCountersHeld()) configSetFloor(CONFIG_FLOOR_HELD);
+  } else if (journalDamage != 0) {
+    // No counter that could have been sent is used again; a clean sector carries the new start.
+    journalRaiseFrameFloor(<u32>start);
     journalRollNow(now, eventCounter);
   }
   // Calibration and settings lost or older: legally relevant, like any store damage.
@@ -80,9 +122,9 @@ export function storeInit(): void {
   else if (configRestoredPrevious) legalEvent(EVENT_CONFIG_PREVIOUS, <u16>configDamagedCopies, 0, 0);
   const key = (configDamaged && !configRestoredDefaults && !configRestoredPrevious ? DAMAGE_CONFIG : 0) | (journalDamage != 0 ? DAMAGE_JOURNAL : 0)
     | (eventsDamaged ? DAMAGE_EVENTS : 0) | <u16>(journalDamage << DAMAGE_JOURNAL_DETAIL_SHIFT)
-    | (lockoutDamaged ? DAMAGE_LOCKOUT : 0) | (metrologDamaged ? DAMAGE_METROLOG : 0);
-  // old: registers whose value may be below what was persisted; new: the first frame counter now.
-  if (key != 0) legalEvent(EVENT_STORE_CORRUPT, key, journalLostMask, <i64>frameCounterCeiling() + 1);
+    | (countersHeld ? DAMAGE_COUNTERS_HELD : 0) | (lockoutDamaged ? DAMAGE_LOCKOUT : 0) | (metrologDamaged ? DAMAGE_METROLOG : 0);
+  // old: registers whose value may be below what was persisted; new: the first frame counter now (0: held).
+  if (key != 0) legalEvent(EVENT_STORE_CORRUPT, key, journalLostMask, countersHeld ? 0 : <i64>frameCounterCeiling() + 1);
   if (eventsDamaged) eventsVoidDamaged();
   if (configDamaged) {
     configSave(); // into the damaged (older) copy
@@ -176,7 +218,31 @@ export function storeFrameCounterStart(): u32 { return active ? frameCounterCeil
 /** Before a frame: persist whole steps of every register (frames carry persisted values), reserve its counter. */
 export function storeReserveFrameCounter(counter: u32, nowUs: i64): bool {
   if (!active) return true;
+  if (countersHeld) return false;
   journalCheckAll(nowUs, eventCounter);
-  return journalReserveFrameCounter(counter, nowUs, eventCounter);
+  // The configuration's floor first (a block at a time), then the journal's reservation.
+  return configReserveCounter(counter) && journalReserveFrameCounter(counter, nowUs, eventCounter);
+}
+
+/** Once, after held counters were released: the counter to continue from (0: no restart). */
+export function storeFrameCounterRestart(): u32 {
+  const restart = counterRestart;
+  counterRestart = 0;
+  return restart;
+}
+export function storeCountersHeld(): bool { return countersHeld; }
+
+/**
+ * The console's `key set`: the key and its version (never given twice, kept in flash before use).
+ * A new key also releases held counters: its nonces are new whatever the counter, and counters
+ * continue from COUNTER_RELEASE_START, above anything 20 years of service reach (docs/storage.md).
+ */
+export function storeSetFrameKey(ptr: usize): u32 {
+  const version = configSetFrameKey(ptr);
+  if (version == 0 || !countersHeld || !active) return version;
+  if (!configSetFloor(COUNTER_RELEASE_START) || !journalSetFrameStart(COUNTER_RELEASE_START, boardTimeUs(), eventCounter)) return version;
+  countersHeld = false;
+  counterRestart = COUNTER_RELEASE_START;
+  return version;
 }
 

@@ -1,10 +1,10 @@
-// Where things sit in a journal sector (format AMJ2, docs/storage.md): two copies of the base
+// Where things sit in a journal sector (format AMJ3, docs/storage.md): two copies of the base
 // record, a run of commit slots, then three copies of the tally area (frame-counter field, boot
 // field, and per register a coarse and a fine field). Computed from the sector size and the
 // number of journalled registers, so the host reader (host/store/journal-reader.ts) can follow.
 import { flashSectorBytes } from "../board/descriptor";
 
-export const BASE_MAGIC: u32 = 0x324a4d41; // "AMJ2"
+export const BASE_MAGIC: u32 = 0x334a4d41; // "AMJ3" (AMJ2 had no superseded mark)
 export const COMMIT_MAGIC: u32 = 0x324b4d41; // "AMK2"
 export const MAX_ENTRIES: i32 = 22;
 export const ENTRIES_OFFSET: u32 = 24;
@@ -14,6 +14,11 @@ export const FRAME_FIELD_BYTES: u32 = 64;
 export const BOOT_FIELD_BYTES: u32 = 32;
 export const COPIES: u32 = 3;
 export const MAX_COMMIT_SLOTS: u32 = 16;
+/**
+ * The last bytes of a sector: the "superseded" mark, programmed to zeros once the next sector's
+ * base record is complete. A marked newest readable sector means a newer one existed and is lost.
+ */
+export const MARK_BYTES: u32 = 16;
 
 /** Bytes of one base record holding `n` entries (CRC, then zero padding and the end mark). */
 export function baseBytes(n: i32): u32 { return (ENTRIES_OFFSET + <u32>n * ENTRY_BYTES + 4 + 1 + 31) & ~31; }
@@ -35,7 +40,7 @@ export let geoCoarse: u32 = 0;
 
 /** Compute the layout for `n` entries; false if the sector is too small for it. */
 export function journalGeometry(n: i32): bool {
-  const s = flashSectorBytes;
+  const s = flashSectorBytes - MARK_BYTES;
   const base = baseBytes(n);
   const commit = commitBytes(n);
   const nn = <u32>max(n, 1);
@@ -59,6 +64,7 @@ export function journalGeometry(n: i32): bool {
 
 // Offsets within a sector.
 @inline export function baseCopyAt(copy: u32): u32 { return copy * geoBase; }
+@inline export function markAt(): u32 { return flashSectorBytes - MARK_BYTES; }
 @inline export function commitAt(slot: u32): u32 { return 2 * geoBase + slot * geoCommit; }
 @inline export function frameFieldAt(copy: u32): u32 { return geoTallyStart + copy * geoCopyStride; }
 @inline export function bootFieldAt(copy: u32): u32 { return frameFieldAt(copy) + FRAME_FIELD_BYTES; }

@@ -9,11 +9,11 @@ import { journalSectors, sectorOffset, JOURNAL_FIRST_SECTOR } from "./layout";
 import {
   BASE_MAGIC, COMMIT_MAGIC, MAX_ENTRIES, ENTRIES_OFFSET, ENTRY_BYTES, FRAME_FIELD_BYTES, BOOT_FIELD_BYTES,
   baseBytes, baseCrcAt, commitCrcAt, journalGeometry, geoBase, geoCommit, geoCommitSlots, geoCopyStride, geoFine, geoCoarse,
-  baseCopyAt, commitAt, frameFieldAt, bootFieldAt, coarseFieldAt, fineFieldAt,
+  baseCopyAt, commitAt, frameFieldAt, bootFieldAt, coarseFieldAt, fineFieldAt, markAt, MARK_BYTES,
 } from "./journal-format";
 import {
   recordBuffer, entryId, baseValue, coarseStep, fineStep, coarseCount, fineCount, commitValue, entryValue,
-  journalSetState, journalStartFresh, journalRaiseFrameFloor, journalResetFloor, frameFieldCounters, MAX_ADVANCE_STEPS,
+  journalSetState, journalStartFresh, journalResetFloor, frameFieldCounters, MAX_ADVANCE_STEPS, FRAME_COUNTER_BLOCK, CEILING_HELD,
 } from "./journal";
 import { persistentRegisterCount, persistentRegisterId, registersRestore } from "../registers";
 import { getI32, setI32, setI64 } from "../util/mem";
@@ -26,7 +26,14 @@ export const JD_FRAME: u32 = 8; // the frame-counter field is damaged: counters 
 export const JD_COMMIT: u32 = 16; // a commit slot damaged (the tallies, or an older commit, used)
 export const JD_UNREADABLE: u32 = 32; // no readable journal in written flash: registers from zero
 export const JD_BOOT: u32 = 64; // the boot field is damaged (the boot count may be low)
+export const JD_BEHIND_FLOOR: u32 = 128; // the journal's counters lie below the configuration's floor: sectors lost
 export let journalDamage: u32 = 0;
+/** No base record anywhere and every sector erased or cut: a new store, unless other regions hold data. */
+export let journalBlank = false;
+/** The highest frame counter the journal proves unused above (-1: it proves none). */
+export let journalCounterBound: i64 = -1;
+/** The newest base says counters are held (CEILING_HELD). */
+export let journalCountersHeld = false;
 /** Bit per register id whose value may be below what was persisted before the damage. */
 export let journalLostMask: i64 = 0;
 
@@ -73,6 +80,14 @@ function explained(s: u32, n: i32): bool {
   return flashErased(at + baseBytes(n), baseBytes(n));
 }
 
+/** Sector `s` carries its superseded mark (at least half its bytes zero: a cut mark may be shorter). */
+function superseded(s: u32): bool {
+  boardFlashRead(sectorAt(s) + markAt(), peek, MARK_BYTES);
+  let zeros = 0;
+  for (let i: u32 = 0; i < MARK_BYTES; i++) if (load<u8>(peek + i) == 0) zeros++;
+  return zeros >= <i32>(MARK_BYTES / 2);
+}
+
 /** Counts of the three copies of a tally field of `bytes` bytes whose copy 0 is at `at`. */
 function count3(at: u32, bytes: u32, spread: i32): void {
   countA = tallyCount(at, bytes);
@@ -112,6 +127,9 @@ function allRegistersMask(): i64 {
 export function journalRestore(nowUs: i64): void {
   journalDamage = 0;
   journalLostMask = 0;
+  journalBlank = false;
+  journalCounterBound = -1;
+  journalCountersHeld = false;
   journalResetFloor();
   const sectors = journalSectors();
   let best: i32 = -1;
@@ -126,6 +144,8 @@ export function journalRestore(nowUs: i64): void {
     for (let s: u32 = 0; s < sectors; s++) {
       if (!explained(s, boardEntries)) { journalDamage |= JD_UNREADABLE; journalLostMask = allRegistersMask(); break; }
     }
+    journalBlank = journalDamage == 0;
+    if (journalBlank) journalCounterBound = 0;
     journalStartFresh(nowUs, 0, 0);
     return;
   }
@@ -146,17 +166,21 @@ export function journalRestore(nowUs: i64): void {
   checkOtherCopy(sector, copy, n);
   // The sector after the newest one: erased, older, or cut; anything else may have been newer.
   const next = (sector + 1) % sectors;
-  let doubtFloor: u32 = 0;
-  if (readBase(next) < 0 && !explained(next, n)) {
+  const fellBack = readBase(next) < 0 && !explained(next, n) || superseded(sector);
+  if (fellBack) {
     journalDamage |= JD_FELL_BACK;
     journalLostMask = allRegistersMask();
-    doubtFloor = frameBase + 2 * frameFieldCounters(); // this sector's field and a lost newer one
   }
 
   const at = sectorAt(sector);
   count3(at + frameFieldAt(0), FRAME_FIELD_BYTES, 1);
   const frameSteps = max(countA, max(countB, countC));
-  if (!copiesRegular) { journalDamage |= JD_FRAME; doubtFloor = max(doubtFloor, frameBase + frameFieldCounters()); }
+  // What the journal proves: its ceiling, or after frame-field damage the end of this sector's
+  // field; nothing after a fall-back (the lost sector's base may have jumped anywhere).
+  journalCountersHeld = frameBase == CEILING_HELD;
+  journalCounterBound = <i64>frameBase + <i64>frameSteps * FRAME_COUNTER_BLOCK;
+  if (!copiesRegular) { journalDamage |= JD_FRAME; journalCounterBound = <i64>frameBase + <i64>frameFieldCounters(); }
+  if (fellBack) journalCounterBound = -1;
   completeCopies(at + frameFieldAt(0), frameSteps);
   count3(at + bootFieldAt(0), BOOT_FIELD_BYTES, 1);
   const bootSteps = max(countA, max(countB, countC));
@@ -176,8 +200,14 @@ export function journalRestore(nowUs: i64): void {
   const commitSlot = readCommits(at, n);
   if (commitSlot >= 0 && load<u32>(recordBuffer, 4) > events) events = load<u32>(recordBuffer, 4);
   journalSetState(n, sector, bestSeq, frameBase, frameSteps, bootBase, bootSteps, events, commitNext);
-  if (doubtFloor > 0) journalRaiseFrameFloor(doubtFloor);
   for (let e = 0; e < n; e++) registersRestore(getI32(entryId, e), entryValue(e));
+}
+
+/** Start-up found more (assembly/store/index.ts): a lost journal or one behind the floor loses every register. */
+export function journalNoteDamage(bits: u32): void {
+  if (bits == 0) return;
+  journalDamage |= bits;
+  journalLostMask = allRegistersMask();
 }
 
 function tallyVerdict(e: i32): void {

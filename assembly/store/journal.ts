@@ -1,4 +1,4 @@
-// Register journal (format AMJ2): a ring of sectors, each holding a base record (every journalled
+// Register journal (format AMJ3): a ring of sectors, each holding a base record (every journalled
 // register's exact value, written twice), commit slots (exact values at a power-fail warning or a
 // reboot, programmed into free space: no erase) and three copies of pair-coded tally fields that
 // add whole steps without erasing. Start-up (journal-restore.ts) reads it back and tells torn
@@ -10,7 +10,7 @@ import { journalSectors, sectorOffset, JOURNAL_FIRST_SECTOR } from "./layout";
 import {
   BASE_MAGIC, COMMIT_MAGIC, MAX_ENTRIES, ENTRIES_OFFSET, ENTRY_BYTES, FRAME_FIELD_BYTES, BOOT_FIELD_BYTES, COPIES,
   baseCrcAt, commitCrcAt, journalGeometry, geoBase, geoCommit, geoCommitSlots, geoFine, geoCoarse,
-  baseCopyAt, commitAt, frameFieldAt, bootFieldAt, coarseFieldAt, fineFieldAt,
+  baseCopyAt, commitAt, frameFieldAt, bootFieldAt, coarseFieldAt, fineFieldAt, markAt, MARK_BYTES,
 } from "./journal-format";
 import { coarseStepFor } from "./journal-steps";
 import { persistentRegisterCount, persistentRegisterId, registerValue } from "../registers";
@@ -49,6 +49,8 @@ let frameFloor: u32 = 0;
 let bootBase: u32 = 0;
 let bootSteps: i32 = 0;
 let nextCommitSlot: u32 = 0;
+/** The current sector holds a valid base: mark it superseded after the next roll. */
+let currentReadable = false;
 let nextCheckUs: i64 = 0;
 let checkIndex: i32 = 0;
 
@@ -70,6 +72,7 @@ export function journalSetState(n: i32, sector: u32, seq: u32, frame: u32, frame
   journalEventCounter = events;
   nextCommitSlot = commitSlot;
   nextErased = false;
+  currentReadable = true;
   nextCheckUs = 0;
   checkIndex = 0;
   for (let e = 0; e < n; e++) setI64(lastPersistUs, e, 0);
@@ -77,6 +80,15 @@ export function journalSetState(n: i32, sector: u32, seq: u32, frame: u32, frame
 /** Raise the floor under the next frame counter (start-up after a doubt). */
 export function journalRaiseFrameFloor(floor: u32): void { if (floor > frameFloor) frameFloor = floor; }
 export function journalResetFloor(): void { frameFloor = 0; }
+/** Base ceiling of a journal whose counters are held (no frame may be sent): docs/storage.md. */
+export const CEILING_HELD: u32 = 0xffffffff;
+/** Counters continue from `start` (or are held: CEILING_HELD), persisted at once by a roll. */
+export function journalSetFrameStart(start: u32, nowUs: i64, eventCounter: u32): bool {
+  frameBase = start;
+  frameSteps = 0;
+  frameFloor = 0;
+  return roll(nowUs, eventCounter);
+}
 
 function tallyValue(e: i32): i64 {
   return getI64(baseValue, e) + <i64>getI32(coarseCount, e) * getI64(coarseStep, e) + <i64>getI32(fineCount, e) * getI64(fineStep, e);
@@ -129,6 +141,11 @@ function roll(nowUs: i64, eventCounter: u32): bool {
   for (let copy: u32 = 0; copy < 2; copy++) {
     if (boardFlashProgram(sectorAt(next) + baseCopyAt(copy), b, geoBase) != 0) return false;
   }
+  if (currentReadable) {
+    memory.fill(b, 0, MARK_BYTES);
+    boardFlashProgram(sectorAt(currentSector) + markAt(), b, MARK_BYTES);
+  }
+  currentReadable = true;
   currentSector = next;
   currentSeq++;
   frameBase = ceiling;
@@ -159,6 +176,7 @@ export function journalStartFresh(nowUs: i64, eventCounter: u32, frameStart: u32
   if (!journalGeometry(entries)) return false;
   currentSector = journalSectors() - 1;
   currentSeq = 0;
+  currentReadable = false;
   frameBase = frameStart;
   frameSteps = 0;
   bootBase = 0;
@@ -237,6 +255,7 @@ export function journalCountBoot(nowUs: i64, eventCounter: u32): void {
 
 /** Make sure frame counter `counter` is reserved in flash before a frame uses it. */
 export function journalReserveFrameCounter(counter: u32, nowUs: i64, eventCounter: u32): bool {
+  if (frameBase == CEILING_HELD) return false;
   while (counter > frameCounterCeiling()) {
     if (frameSteps + 1 > tallyCapacity(FRAME_FIELD_BYTES) || frameFloor > frameBase + <u32>frameSteps * FRAME_COUNTER_BLOCK) {
       if (!roll(nowUs, eventCounter)) return false;

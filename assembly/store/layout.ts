@@ -2,7 +2,7 @@
 // Changes are additive: new regions (a PIN-lockout record, a metrological log, a billing
 // history) take sectors of their own, documented here and in docs/storage.md, without moving
 // the configuration copies, the event log or the journal's first sector. Journal formats:
-// journal-format.ts (AMJ2), configuration: config.ts (AMC2), records: record.ts.
+// journal-format.ts (AMJ3), configuration: config.ts (AMC2), records: record.ts.
 import { flashSectorBytes, flashSectorCount } from "../board/descriptor";
 
 export const CONFIG_SECTOR_A: u32 = 0;
@@ -26,8 +26,19 @@ export function storeUsable(): bool {
   return flashSectorCount >= MIN_SECTORS && flashSectorBytes >= 1024 && flashSectorBytes <= 65536;
 }
 
+/**
+ * Billing history (assembly/billing/history.ts): 16 sectors of their own just before the tail,
+ * on partitions with room for them beside a journal of at least two sectors. The board files
+ * grew by these 16 sectors, so the journal kept every sector it had (docs/storage.md).
+ */
+export const HISTORY_SECTORS: u32 = 16;
+export function historyPresent(): bool {
+  return storeUsable() && flashSectorCount >= MIN_SECTORS + HISTORY_SECTORS;
+}
+export function historySector(i: u32): u32 { return flashSectorCount - TAIL_SECTORS - HISTORY_SECTORS + i; }
+
 export function journalSectors(): u32 {
-  return flashSectorCount - JOURNAL_FIRST_SECTOR - TAIL_SECTORS;
+  return flashSectorCount - JOURNAL_FIRST_SECTOR - TAIL_SECTORS - (historyPresent() ? HISTORY_SECTORS : 0);
 }
 
 @inline export function sectorOffset(sector: u32): u32 {

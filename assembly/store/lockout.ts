@@ -28,6 +28,8 @@ let lastMark: i32 = -1; // tally count at the newest mark
 let usable = false;
 /** The lockout sectors held something that is not a valid record at start-up. */
 export let lockoutDamaged = false;
+/** A lockout header was found at start-up (the store was in use before). */
+export let lockoutFound = false;
 
 @inline function markArea(): u32 { return flashSectorBytes / 2; }
 @inline function tallyBytes(): u32 { return markArea() - HEADER_BYTES; }
@@ -67,10 +69,12 @@ export function lockoutRestore(): void {
   const a = readHeader(0);
   const b = readHeader(1);
   lockoutDamaged = a == -1 || b == -1;
+  lockoutFound = a >= 0 || b >= 0;
   usable = true;
   if (a < 0 && b < 0) {
     // Never written (or both damaged: then count as one step short of the delay, the safe side).
     if (!writeHeader(0, 1, lockoutDamaged ? LOCKOUT_FREE_ATTEMPTS : 0, 0)) usable = false;
+    if (b == -1) boardFlashErase(lockoutSector(1)); // reported once
     return;
   }
   current = b > a ? 1 : 0;

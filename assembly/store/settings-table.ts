@@ -3,6 +3,7 @@
 import { nodeId, reportIntervalS, setNodeId, setReportIntervalS, lockTimeoutS, setLockTimeoutS, LOCK_MIN_S, LOCK_MAX_S } from "../settings";
 import { MAX_PULSE, MAX_HEAT, MAX_CT } from "../board/descriptor";
 import { frameProfile, setFrameProfile, profileValid } from "../oms/profile";
+import { isBillingKey, billingSettingValue, billingSettingValid, billingSettingApply } from "../billing/settings";
 import {
   ctMeterActive, ctMeterChannelPresent, ctMeterGainMicro, ctMeterSetGainMicro, ctMeterPhaseMilliDeg, ctMeterSetPhaseMilliDeg,
   ctMeterOffsetMilliW, ctMeterSetOffsetMilliW, ctMeterVoltageGainMicro, ctMeterSetVoltageGainMicro,
@@ -41,7 +42,7 @@ export function settingKeysEnd(): u16 { return KEYS_END; }
 
 /** Is `key` a setting of this board (channels it lacks have none; some ids are unused)? */
 export function settingExists(key: u16): bool {
-  if (key == KEY_NODE_ID || key == KEY_REPORT_INTERVAL_S || key == KEY_LOCK_S || key == KEY_FRAME_PROFILE) return true;
+  if (key == KEY_NODE_ID || key == KEY_REPORT_INTERVAL_S || key == KEY_LOCK_S || key == KEY_FRAME_PROFILE || isBillingKey(key)) return true;
   if (key == KEY_V_GAIN || key == KEY_V_PHASE) return ctMeterActive();
   if (isOutKey(key)) return fieldOf(key) < PARAMS && outputPresent(outOf(key));
   if (key >= CT_FIRST && key < OUT_FIRST) return ((key - CT_FIRST) & 3) < 3 && ctMeterChannelPresent(<i32>(key - CT_FIRST) >> 2);
@@ -55,6 +56,7 @@ export function settingValue(key: u16): i64 {
   if (key == KEY_REPORT_INTERVAL_S) return reportIntervalS;
   if (key == KEY_LOCK_S) return lockTimeoutS;
   if (key == KEY_FRAME_PROFILE) return frameProfile;
+  if (isBillingKey(key)) return billingSettingValue(key);
   if (key == KEY_V_GAIN) return ctMeterVoltageGainMicro();
   if (key == KEY_V_PHASE) return ctMeterVoltagePhaseMilliDeg();
   if (isOutKey(key)) return outputParam(outOf(key), fieldOf(key));
@@ -85,6 +87,7 @@ export function settingValid(key: u16, v: i64): bool {
   if (key == KEY_REPORT_INTERVAL_S) return v >= 1 && v <= 3600;
   if (key == KEY_LOCK_S) return v >= <i64>LOCK_MIN_S && v <= <i64>LOCK_MAX_S;
   if (key == KEY_FRAME_PROFILE) return profileValid(v);
+  if (isBillingKey(key)) return billingSettingValid(key, v);
   if (key == KEY_V_GAIN) return v >= 500_000 && v <= 2_000_000;
   if (key == KEY_V_PHASE) return v >= -10_000 && v <= 10_000;
   if (isOutKey(key)) return v >= 0 && v <= <i64>paramMax(fieldOf(key));
@@ -104,6 +107,7 @@ export function settingApply(key: u16, v: i64): void {
   if (key == KEY_REPORT_INTERVAL_S) { setReportIntervalS(<u32>v); return; }
   if (key == KEY_LOCK_S) { setLockTimeoutS(<u32>v); return; }
   if (key == KEY_FRAME_PROFILE) { setFrameProfile(<u32>v); return; }
+  if (isBillingKey(key)) { billingSettingApply(key, v); return; }
   if (key == KEY_V_GAIN) { ctMeterSetVoltageGainMicro(<i32>v); return; }
   if (key == KEY_V_PHASE) { ctMeterSetVoltagePhaseMilliDeg(<i32>v); return; }
   if (isOutKey(key)) { outputSetParam(outOf(key), fieldOf(key), v); return; }

@@ -25,13 +25,17 @@ defs="-DWASM_RT_MEMCHECK_SIGNAL_HANDLER=0 -DNDEBUG $(cat build/native/depth.flag
 defs="$defs -DREPLAY_FRAMES_HEX_BYTES=0x800000 -DREPLAY_CONSOLE_BYTES=0x200000"
 flags="$arch $opt -fno-strict-aliasing -ffunction-sections -fdata-sections --specs=picolibc.specs --oslib=semihost $defs -Ibuild/native -I$src"
 ${cross}gcc $flags -w -c build/native/firmware.c -o "$out/firmware$opt.o"
-for c in build/native/fw-exports.c "$src/shell.c" "$src/wasm-rt-min.c" "$src/replay.c" "$src/replay-json.c" "$src/replay-cost.c" "$src/rv32/virt.c"; do
+# -Os: libgcc's helpers that repeat another's algorithm, as a call to that one (rv32/libgcc-small.c)
+small=""
+case $opt in -Os*) small="$src/rv32/libgcc-small.c" ;; esac
+objs=""
+for c in build/native/fw-exports.c "$src/shell.c" "$src/wasm-rt-min.c" "$src/replay.c" "$src/replay-json.c" "$src/replay-cost.c" "$src/rv32/virt.c" $small; do
   ${cross}gcc $flags -Wall -Wextra -Wno-format-truncation -c "$c" -o "$out/$(basename "$c" .c)$opt.o"
+  objs="$objs $out/$(basename "$c" .c)$opt.o"
 done
 # virt: RAM at 0x80000000 (QEMU -m 128M); code first, then data, bss and a 256 KiB stack.
 ${cross}gcc $arch $opt --specs=picolibc.specs --oslib=semihost --crt0=semihost -Wl,--gc-sections \
   -Wl,--defsym=__flash=0x80000000 -Wl,--defsym=__flash_size=0x00400000 \
   -Wl,--defsym=__ram=0x80400000 -Wl,--defsym=__ram_size=0x07c00000 -Wl,--defsym=__stack_size=0x40000 \
-  "$out/firmware$opt.o" "$out/fw-exports$opt.o" "$out/shell$opt.o" "$out/wasm-rt-min$opt.o" "$out/replay$opt.o" "$out/replay-json$opt.o" "$out/replay-cost$opt.o" "$out/virt$opt.o" \
-  -o "$elf"
+  "$out/firmware$opt.o" $objs -o "$elf"
 echo "$elf"

@@ -21,9 +21,11 @@ report() { # label opt
   ${cross}gcc $flags -Wall -c "$src/shell.c" -o "$out/shell$label.o"
   ${cross}gcc $flags -Wall -c "$src/wasm-rt-min.c" -o "$out/wasm-rt-min$label.o"
   ${cross}gcc $flags -Wall -c "$src/size/main.c" -o "$out/main$label.o"
+  small=""   # -Os: libgcc's helpers that repeat another's algorithm, as a call to that one (rv32/libgcc-small.c)
+  case $opt in -Os*) ${cross}gcc $flags -Wall -c "$src/rv32/libgcc-small.c" -o "$out/libgcc-small$label.o"; small="$out/libgcc-small$label.o" ;; esac
   ${cross}gcc $arch $opt --specs=picolibc.specs --crt0=minimal -Wl,--gc-sections -Wl,--defsym=__flash=0x42000000 \
     -Wl,--defsym=__flash_size=0x400000 -Wl,--defsym=__ram=0x3fc80000 -Wl,--defsym=__ram_size=0x50000 -Wl,--defsym=__stack_size=0x2000 \
-    "$out/main$label.o" "$out/firmware$label.o" "$out/fw-exports$label.o" "$out/shell$label.o" "$out/wasm-rt-min$label.o" \
+    "$out/main$label.o" "$out/firmware$label.o" "$out/fw-exports$label.o" "$out/shell$label.o" "$out/wasm-rt-min$label.o" $small \
     -o "$out/activemeter$label.elf"
   for f in "$out/firmware$label.o" "$out/shell$label.o" "$out/wasm-rt-min$label.o" "$out/activemeter$label.elf"; do
     # size -A: per-section sizes; sum .text*/.rodata*/.srodata* (flash) and .data*/.sdata*/.bss*/.sbss* (RAM)

@@ -15,7 +15,9 @@
 #endif
 #define SHELL_MEMORY_BYTES ((uint64_t)SHELL_MEMORY_PAGES * 65536u)
 
-extern uint8_t shell_linear_memory[];
+/* Declared with its alignment (wasm-rt-min.c), so that the compiler can drop the alignment test
+ * of an access whose address it sees is even (or a multiple of 4). */
+extern uint8_t shell_linear_memory[] __attribute__((aligned(16)));
 
 /* [offset, offset + len) outside the memory. Every memory of the module is this one. Written as
  * offset > size - len (len > size first, so nothing wraps): for a load of (u64)u32 the compiler

@@ -6,13 +6,86 @@
 // N = offset << 12 | length in one packed ASCII table that assembly/console/text.ts then holds.
 // The sources stay readable; a build without this step (as-pect, harnesses) runs the literals.
 // Non-ASCII text is refused here, so the console cannot send a byte above 0x7e by accident.
+// The bytes are then compressed by byte-pair encoding (issue 18: 11.5 KB of text was a sixth of
+// the module): trained on every text of the build, each byte the text cannot hold (0x7f..0xff and
+// the control bytes other than NUL, BS, LF, CR) stands for a pair of bytes, which may be pairs
+// again; out.ts expands them as it writes. The pair table holds 2 bytes per token at index
+// `pairIndex(token)`: the control bytes at their own value, 0x7f..0xff from 32 on.
+// Each text stays a separately addressable slice, so a reference is still offset and length
+// (of the compressed bytes).
 
 const CALL = /\b(out|outLine|T)\("((?:[^"\\]|\\.)*)"\)/g;
 const LENGTH_BITS = 12;
+/** Control bytes the text itself may hold (never tokens): NUL, BS, LF, CR (bit n = byte n). */
+const LITERAL_CONTROLS = 1 << 0 | 1 << 8 | 1 << 10 | 1 << 13;
+/** Token bytes in the order pairs are given them: 0x80..0xff, 0x7f, then the free control bytes. */
+export const PAIR_TOKENS: number[] = [];
+for (let b = 0x80; b <= 0xff; b++) PAIR_TOKENS.push(b);
+PAIR_TOKENS.push(0x7f);
+for (let b = 1; b < 0x20; b++) if (((LITERAL_CONTROLS >> b) & 1) === 0) PAIR_TOKENS.push(b);
+/** Where a token's pair sits in the table (assembly/console/out.ts computes the same). */
+export function pairIndex(token: number): number {
+  return token < 0x20 ? token : token - 0x5f;
+}
+/** A pair must replace at least this many bytes to pay for its 2 table bytes. */
+const MIN_PAIR_USES = 3;
+
+/** Every text literal the rewrite would table in `source` (to train the compressor first). */
+export function consoleTexts(source: string): string[] {
+  return [...source.matchAll(CALL)].map((m) => decodeLiteral(m[2]));
+}
+
+function decodeLiteral(literal: string): string {
+  return JSON.parse(`"${literal.replace(/\\x([0-9a-fA-F]{2})/g, "\\u00$1").replace(/\\'/g, "'")}"`) as string;
+}
+
+function replacePair(symbols: number[], a: number, b: number, token: number): number[] {
+  const out: number[] = [];
+  for (let j = 0; j < symbols.length; j++) {
+    if (j + 1 < symbols.length && symbols[j] === a && symbols[j + 1] === b) { out.push(token); j++; } else out.push(symbols[j]);
+  }
+  return out;
+}
+
+/** Byte-pair table trained on `texts` (distinct texts, each counted once; pairs never span two). */
+export function trainPairs(texts: string[]): number[][] {
+  let corpus = [...new Set(texts)].map((t) => [...t].map((c) => c.charCodeAt(0)));
+  const pairs: number[][] = [];
+  while (pairs.length < PAIR_TOKENS.length) {
+    const counts = new Map<number, number>();
+    let best = -1, bestCount = MIN_PAIR_USES - 1;
+    for (const t of corpus) {
+      for (let j = 0; j + 1 < t.length; j++) {
+        const key = t[j] * 256 + t[j + 1];
+        const n = (counts.get(key) ?? 0) + 1;
+        counts.set(key, n);
+        if (n > bestCount || (n === bestCount && key < best)) { best = key; bestCount = n; }
+      }
+    }
+    if (best < 0) break;
+    const token = PAIR_TOKENS[pairs.length];
+    pairs.push([best >> 8, best & 0xff]);
+    corpus = corpus.map((t) => replacePair(t, best >> 8, best & 0xff, token));
+  }
+  return pairs;
+}
 
 export class ConsoleTextTable {
   private readonly bytes: number[] = [];
   private readonly offsets = new Map<string, number>();
+  private readonly pairs: number[][];
+
+  /** `corpus`: the texts to train the byte-pair table on (none: the text is stored as it is). */
+  constructor(corpus: string[] = []) {
+    this.pairs = trainPairs(corpus);
+  }
+
+  /** `text` as stored: its bytes with the table's pairs applied in the order they were learnt. */
+  compress(text: string): number[] {
+    let symbols = [...text].map((c) => c.charCodeAt(0));
+    this.pairs.forEach(([a, b], k) => { symbols = replacePair(symbols, a, b, PAIR_TOKENS[k]); });
+    return symbols;
+  }
 
   /** The packed reference of `text` (added once; identical texts share their bytes). */
   ref(text: string, where: string): number {
@@ -22,14 +95,15 @@ export class ConsoleTextTable {
         throw new Error(`${where}: console text must be printable ASCII, not U+${c.toString(16).padStart(4, "0")} in ${JSON.stringify(text)}`);
       }
     }
-    if (text.length >= 1 << LENGTH_BITS) throw new Error(`${where}: console text of ${text.length} characters is too long`);
+    const stored = this.compress(text);
+    if (stored.length >= 1 << LENGTH_BITS) throw new Error(`${where}: console text of ${text.length} characters is too long`);
     let offset = this.offsets.get(text);
     if (offset === undefined) {
       offset = this.bytes.length;
-      for (let i = 0; i < text.length; i++) this.bytes.push(text.charCodeAt(i));
+      this.bytes.push(...stored);
       this.offsets.set(text, offset);
     }
-    return offset * (1 << LENGTH_BITS) + text.length;
+    return offset * (1 << LENGTH_BITS) + stored.length;
   }
 
   /** A console source with its literal out/outLine calls replaced by table references. */
@@ -37,20 +111,39 @@ export class ConsoleTextTable {
     let n = 0;
     const body = source.replace(CALL, (_m, fn: string, literal: string) => {
       n++;
-      const text = JSON.parse(`"${literal.replace(/\\x([0-9a-fA-F]{2})/g, "\\u00$1").replace(/\\'/g, "'")}"`) as string;
+      const text = decodeLiteral(literal);
       const ref = this.ref(text, where);
       return fn === "T" ? `<u32>${ref}` : `${fn === "out" ? "__outText" : "__outLineText"}(${ref})`;
     });
     return n === 0 ? source : `import { outText as __outText, outLineText as __outLineText } from "./out";\n${body}`;
   }
 
+  /** Bytes of the table (compressed text), without the pair table. */
   get size(): number {
     return this.bytes.length;
+  }
+
+  /** The pair table as out.ts reads it: 2 bytes at 2 * pairIndex(token), unused slots 0. */
+  pairTable(): number[] {
+    const table: number[] = [];
+    this.pairs.forEach((pair, k) => {
+      const at = 2 * pairIndex(PAIR_TOKENS[k]);
+      while (table.length < at + 2) table.push(0);
+      table[at] = pair[0];
+      table[at + 1] = pair[1];
+    });
+    return table;
+  }
+
+  /** Bytes of the pair table. */
+  get pairBytes(): number {
+    return this.pairTable().length;
   }
 
   /** assembly/console/text.ts with the table. */
   module(): string {
     return `// Generated by host/firmware/console-text.ts for the release build: the console's text, ASCII.\n` +
-      `export const CONSOLE_TEXT: usize = memory.data<u8>([${this.bytes.join(",")}]);\n`;
+      `export const CONSOLE_TEXT: usize = memory.data<u8>([${this.bytes.join(",")}]);\n` +
+      `export const CONSOLE_PAIRS: usize = memory.data<u8>([${this.pairTable().join(",") || "0,0"}]);\n`;
   }
 }

@@ -137,6 +137,15 @@ export class Firmware {
     this.check(this.exports.fw_set_identity(32), "set identity");
   }
 
+  /**
+   * The board's wall clock (RTC, SNTP): UTC seconds. False when this firmware has no
+   * fw_set_time_utc (added within ABI 1: called only if exported) or refused the value.
+   */
+  setTimeUtc(utcSeconds: number): boolean {
+    if (typeof this.exports.fw_set_time_utc !== "function") return false;
+    return this.exports.fw_set_time_utc(BigInt(Math.floor(utcSeconds))) === 0;
+  }
+
   /** The supply monitor fired: the firmware commits its registers. False if it has no store. */
   powerFail(): boolean {
     return this.exports.fw_power_fail() === 0;

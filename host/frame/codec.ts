@@ -9,6 +9,8 @@ import { parsePayload, encodePayload, PayloadError } from "./payload.js";
 import type { KeyLookup } from "./keyring.js";
 import { FrameKey, frameNonce } from "./frame-keys.js";
 import { aes128Ctr } from "../crypto/ctr.js";
+import { parseBillingPayload, BILLING_FRAME_VERSION } from "./billing-payload.js";
+import type { BillingRecord } from "./billing-payload.js";
 
 export const FRAME_VERSION = 1;
 export const SUITE_CRC32 = 0;
@@ -33,6 +35,8 @@ export const STATUS_FLAGS: Record<number, string> = {
   8: "under_voltage",
   9: "reverse_energy",
   10: "adc_gap",
+  11: "time_unknown",
+  12: "info_code",
   13: "output_override",
   14: "demand_response",
 };
@@ -55,8 +59,10 @@ export interface Frame extends FrameHeader {
   status: number;
   status_flags: string[];
   event_counter: number;
-  /** Register name -> value in Wh or L (one decimal), every register the frame carries. */
+  /** Register name -> value in Wh or L (one decimal), every register the frame carries (none in a billing frame). */
   registers: Record<string, number>;
+  /** A billing frame (version 2): one record of the node's billing history. */
+  billing?: BillingRecord;
 }
 
 /** Why a frame was refused, for counting (gateways) without parsing messages. */
@@ -104,7 +110,7 @@ function varint(bytes: Uint8Array, at: number, end: number, what: string): [numb
 function checkEnvelope(bytes: Uint8Array): number {
   if (bytes.length < MIN_FRAME_BYTES) throw new FrameError(`frame too short: ${bytes.length} bytes, at least ${MIN_FRAME_BYTES} needed`, "too_short");
   if (bytes.length > MAX_FRAME_BYTES) throw new FrameError(`frame too long: ${bytes.length} bytes, at most ${MAX_FRAME_BYTES}`, "too_long");
-  if (bytes[0] !== FRAME_VERSION) throw new FrameError(`unsupported frame version ${bytes[0]} (this decoder reads version ${FRAME_VERSION})`, "bad_version");
+  if (bytes[0] !== FRAME_VERSION && bytes[0] !== BILLING_FRAME_VERSION) throw new FrameError(`unsupported frame version ${bytes[0]} (this decoder reads versions ${FRAME_VERSION} and ${BILLING_FRAME_VERSION})`, "bad_version");
   const suite = bytes[1];
   if (TRAILER_BYTES[suite] === undefined) throw new FrameError(`unknown authentication suite ${suite}`, "bad_suite");
   return suite;
@@ -119,7 +125,7 @@ function parseHeader(bytes: Uint8Array, suite: number, end: number): FrameHeader
   [counter, at] = varint(bytes, at, end, "frame counter");
   if (node > 0xffffffff || counter > 0xffffffff || (keyVersion ?? 0) > 0xffffffff) throw new FrameError("header field above 32 bits");
   if (keyVersion === 0) throw new FrameError("key version 0 (reserved for 'no key')");
-  const header: FrameHeader & { payloadAt: number } = { version: FRAME_VERSION, suite: SUITE_NAMES[suite], node, counter, encrypted: suite === SUITE_CTR_CMAC64, payloadAt: at };
+  const header: FrameHeader & { payloadAt: number } = { version: bytes[0], suite: SUITE_NAMES[suite], node, counter, encrypted: suite === SUITE_CTR_CMAC64, payloadAt: at };
   if (keyVersion !== undefined) header.key_version = keyVersion;
   return header;
 }
@@ -174,8 +180,15 @@ export function decodeFrame(bytes: Uint8Array, options: DecodeOptions = {}): Fra
     payloadEnd = payloadBytes.length;
   }
   let payload;
+  let billing: BillingRecord | undefined;
   try {
-    payload = parsePayload(payloadBytes, payloadAt, payloadEnd);
+    if (header.version === BILLING_FRAME_VERSION) {
+      const b = parseBillingPayload(payloadBytes, payloadAt, payloadEnd);
+      payload = { status: b.status, event_counter: b.event_counter, registers: {} };
+      billing = b.billing;
+    } else {
+      payload = parsePayload(payloadBytes, payloadAt, payloadEnd);
+    }
   } catch (e) {
     if (e instanceof PayloadError) throw new FrameError(e.message);
     throw e;
@@ -186,6 +199,7 @@ export function decodeFrame(bytes: Uint8Array, options: DecodeOptions = {}): Fra
     event_counter: payload.event_counter, registers: payload.registers,
   };
   if (header.key_version !== undefined) frame.key_version = header.key_version;
+  if (billing) frame.billing = billing;
   return frame;
 }
 

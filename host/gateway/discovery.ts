@@ -63,6 +63,37 @@ export function discoveryConfig(prefix: string, node: number, register: FrameReg
   };
 }
 
+/**
+ * The billing values a monthly billing frame brings (docs/billing.md): per energy register its
+ * month's peak demand and the mean of the top hours ("ct1.import_wh.peak_w", "….peak_mean_w"),
+ * and the target-date value ("target.ct1.import_wh"). Home Assistant sensors of their own.
+ */
+export function billingDiscoveryConfig(prefix: string, node: number, name: string, expireAfterS = 0): object {
+  const power = name.endsWith("_w");
+  const base = name.replace(/^target\./, "").replace(/\.peak(_mean)?_w$/, "");
+  const title = name.startsWith("target.") ? `${registerTitle(base)} at the billing date` : `${registerTitle(base)} ${name.endsWith("peak_mean_w") ? "peak demand (mean of top hours)" : "peak demand"}`;
+  return {
+    name: title,
+    unique_id: `activemeter_${node}_${registerSlug(name)}`,
+    state_topic: stateTopic(prefix, node, name),
+    ...(expireAfterS > 0 ? { expire_after: expireAfterS } : {}),
+    device_class: power ? "power" : base.endsWith("volume_l") ? "volume" : "energy",
+    state_class: power ? "measurement" : "total",
+    unit_of_measurement: power ? "W" : base.endsWith("volume_l") ? "L" : "Wh",
+    suggested_display_precision: power ? 0 : 1,
+    device: { identifiers: [`activemeter_${node}`], name: `activemeter ${node}`, manufacturer: "activemeter", model: "energy submeter" },
+    origin: { name: "activemeter gateway", sw_version: GATEWAY_VERSION },
+  };
+}
+
+/** The state values of a monthly billing record: name -> value (see billingDiscoveryConfig). */
+export function billingStates(record: { kind: string; registers: Record<string, number>; peaks: Record<string, { peak: number; mean: number }> }): [string, number][] {
+  if (record.kind !== "monthly") return [];
+  const out: [string, number][] = Object.entries(record.registers).map(([r, v]) => [`target.${r}`, v]);
+  for (const [r, p] of Object.entries(record.peaks)) if (!r.endsWith("volume_l")) out.push([`${r}.peak_w`, p.peak], [`${r}.peak_mean_w`, p.mean]);
+  return out;
+}
+
 /** A gateway's own connectivity sensor, fed by its status topic (online / offline, the last will). */
 export function gatewayDiscovery(discoveryPrefix: string, prefix: string, gatewayId: string): { topic: string; config: object } {
   const id = `activemeter_gateway_${registerSlug(gatewayId)}`;

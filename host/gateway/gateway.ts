@@ -2,6 +2,7 @@
 // rejects replays (a counter not above the last accepted one of that node), counts duplicates,
 // reports gaps, and counts every kind of rejection. Pure: no I/O, no clock of its own (the
 // caller says when a frame arrived), and it never throws on bad input.
+import type { BillingRecord } from "../frame/billing-payload.js";
 import { bytesToHex } from "../frame/codec.js";
 import type { Frame, FrameRejection } from "../frame/codec.js";
 import type { KeyLookup } from "../frame/keyring.js";
@@ -34,6 +35,8 @@ interface EventBase { received: string; source: string }
 export interface ReadingEvent extends EventBase {
   type: "reading"; node: number; counter: number; suite: string; authenticated: boolean; encrypted: boolean; key_version?: number;
   status: number; status_flags: string[]; event_counter: number; registers: Record<string, number>;
+  /** A billing frame's record (docs/billing.md); its registers are then empty. */
+  billing?: BillingRecord;
 }
 export interface GapEvent extends EventBase { type: "gap"; node: number; counter: number; last_counter: number; missing: number }
 export interface DuplicateEvent extends EventBase { type: "duplicate"; node: number; counter: number }
@@ -165,6 +168,7 @@ export class Gateway {
       type: "reading", node, counter, suite: frame.suite, authenticated: frame.authenticated, encrypted: frame.encrypted,
       ...(frame.key_version === undefined ? {} : { key_version: frame.key_version }), status: frame.status,
       status_flags: frame.status_flags, event_counter: frame.event_counter, registers: frame.registers, received, source,
+      ...(frame.billing ? { billing: frame.billing } : {}),
     });
     return { verdict: "accepted", raw, received, source, frame, node, counter, events };
   }

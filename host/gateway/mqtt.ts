@@ -12,7 +12,7 @@ import type { FrameRegister } from "../frame/registers.js";
 import type { GatewayEvent } from "./gateway.js";
 import type { FrameStore } from "./store.js";
 import { scrub } from "./secrets.js";
-import { discoveryConfig, discoveryTopic, gatewayDiscovery, registerSlug, stateTopic } from "./discovery.js";
+import { discoveryConfig, discoveryTopic, gatewayDiscovery, registerSlug, stateTopic, billingDiscoveryConfig, billingStates } from "./discovery.js";
 
 export { discoveryConfig, discoveryTopic, registerSlug, registerTitle, stateTopic, GATEWAY_VERSION } from "./discovery.js";
 export type { DiscoveryConfig } from "./discovery.js";
@@ -156,7 +156,8 @@ export class MqttPublisher {
     this.announced.clear();
     for (const key of known) {
       const [node, register] = key.split(" ");
-      this.announce(Number(node), register, () => {});
+      if (REGISTERS.has(register)) this.announce(Number(node), register, () => {});
+      else this.announceBilling(Number(node), register, () => {});
     }
     this.kick();
   }
@@ -175,6 +176,15 @@ export class MqttPublisher {
     this.announced.add(key);
     const config = discoveryConfig(this.prefix, node, reg, this.options.expireAfterS ?? 0);
     this.publishNow(discoveryTopic(this.discoveryPrefix, node, register), JSON.stringify(config), true, done);
+    return 1;
+  }
+
+  private announceBilling(node: number, name: string, done: (ok: boolean) => void): number {
+    const key = `${node} ${name}`;
+    if (this.announced.has(key) || this.discoveryPrefix === null) return 0;
+    this.announced.add(key);
+    const config = billingDiscoveryConfig(this.prefix, node, name, this.options.expireAfterS ?? 0);
+    this.publishNow(discoveryTopic(this.discoveryPrefix, node, name), JSON.stringify(config), true, done);
     return 1;
   }
 
@@ -223,6 +233,11 @@ export class MqttPublisher {
       for (const [register, value] of Object.entries(event.registers)) {
         pending += this.announce(event.node, register, acked);
         messages.push([stateTopic(this.prefix, event.node, register), String(value), true]);
+      }
+      // A monthly billing frame: target-date values and peak demand as sensors of their own.
+      for (const [name, value] of event.billing ? billingStates(event.billing) : []) {
+        pending += this.announceBilling(event.node, name, acked);
+        messages.push([stateTopic(this.prefix, event.node, name), String(value), true]);
       }
       messages.push([`${this.prefix}/${event.node}/reading`, JSON.stringify({ ...event, gateway: this.options.gatewayId }), false]);
     } else {

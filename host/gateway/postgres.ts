@@ -182,6 +182,14 @@ export class PostgresStore implements FrameStore {
       await client.query(`INSERT INTO readings (node, counter, register, value, unit, received)
         SELECT * FROM unnest($1::bigint[], $2::bigint[], $3::text[], $4::float8[], $5::text[], $6::timestamptz[]) ON CONFLICT DO NOTHING`, r);
     }
+    for (const o of accepted) {
+      const b = o.frame!.billing;
+      if (!b) continue;
+      await client.query(`INSERT INTO billing_records (node, kind, seq, at, taken, flags, registers, peaks, operating_s, error_s, info_current, info_latched, counter, received)
+        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14) ON CONFLICT DO NOTHING`,
+      [o.frame!.node, b.kind, b.seq, b.at, b.taken, b.flags.join(","), JSON.stringify(b.registers), JSON.stringify(b.peaks), b.operating_s, b.error_s,
+        b.info_current.join(","), b.info_latched.join(","), o.frame!.counter, o.received]);
+    }
     const gaps = accepted.flatMap((o) => o.events.filter((e) => e.type === "gap"));
     if (gaps.length) {
       await client.query(`INSERT INTO events (received, type, node, gateway, detail)

@@ -105,10 +105,21 @@ CREATE TABLE site_balance (
 CREATE INDEX site_balance_building_computed ON site_balance (building, flat, computed);
 `;
 
+/** Version 4 (issue 20): the billing records of billing frames, one row per node, kind and record number. */
+const V4_BILLING = (json: string, time: string) => `
+CREATE TABLE billing_records (
+  node BIGINT NOT NULL, kind TEXT NOT NULL, seq BIGINT NOT NULL,
+  at ${time} NOT NULL, taken ${time} NOT NULL, flags TEXT NOT NULL,
+  registers ${json} NOT NULL, peaks ${json} NOT NULL, operating_s BIGINT NOT NULL, error_s BIGINT NOT NULL,
+  info_current TEXT NOT NULL, info_latched TEXT NOT NULL, counter BIGINT NOT NULL, received ${time} NOT NULL,
+  PRIMARY KEY (node, kind, seq));
+`;
+
 export const MIGRATIONS: Migration[] = [
   { version: 1, description: "first schema: every frame kept, counters per gateway", sqlite: V1_SQLITE, postgres: "" },
   { version: 2, description: "accepted frames only, rejects aggregated, receptions per gateway, MQTT outbox", sqlite: V2_SQLITE, postgres: V2_POSTGRES },
   { version: 3, description: "site_balance: the building balance of --site", sqlite: BALANCE_COLUMNS("TEXT", "REAL"), postgres: BALANCE_COLUMNS("TIMESTAMPTZ", "DOUBLE PRECISION") },
+  { version: 4, description: "billing records (monthly and daily history) from billing frames", sqlite: V4_BILLING("TEXT", "TEXT"), postgres: V4_BILLING("JSONB", "TIMESTAMPTZ") },
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.at(-1)!.version;

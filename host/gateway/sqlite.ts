@@ -79,6 +79,8 @@ export class SqliteStore implements FrameStore {
         updated = excluded.updated, gateway = excluded.gateway WHERE excluded.last_counter > nodes.last_counter`),
       heard: db.prepare(`INSERT INTO heard (node, counter, gateway, first_received, last_received, receptions) VALUES (?, ?, ?, ?, ?, 1)
         ON CONFLICT (node, counter, gateway) DO UPDATE SET receptions = receptions + 1, last_received = excluded.last_received`),
+      billing: db.prepare(`INSERT OR IGNORE INTO billing_records (node, kind, seq, at, taken, flags, registers, peaks, operating_s, error_s,
+        info_current, info_latched, counter, received) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
       event: db.prepare("INSERT INTO events (received, type, node, detail) VALUES (?, ?, ?, ?)"),
       outbox: db.prepare("INSERT INTO outbox (gateway, event) VALUES (?, ?)"),
       reject: db.prepare(`INSERT INTO rejects (minute, gateway, source, verdict, count, bytes, prefix, detail, node, first, last)
@@ -112,6 +114,10 @@ export class SqliteStore implements FrameStore {
     for (const [register, value] of Object.entries(frame.registers)) {
       this.stmt.reading.run(frame.node, frame.counter, register, value, UNITS.get(register) ?? "", received);
     }
+    const b = frame.billing;
+    // A record repeated (the daily repeat of the billing-date one) is kept once.
+    if (b) this.stmt.billing.run(frame.node, b.kind, b.seq, b.at, b.taken, b.flags.join(","), JSON.stringify(b.registers), JSON.stringify(b.peaks),
+      b.operating_s, b.error_s, b.info_current.join(","), b.info_latched.join(","), frame.counter, received);
     this.stmt.node.run(frame.node, frame.counter, raw, received, this.gatewayId);
     this.stmt.heard.run(frame.node, frame.counter, this.gatewayId, received, received);
     for (const event of outcome.events) {

@@ -92,12 +92,44 @@ export const PULSE_SUBUNIT_FIRST = 4;
 
 export interface ActivemeterValues {
   registers: Record<string, number>;
+  /** Storage number 1: the values at the last billing date (docs/billing.md), when it has one. */
+  target?: Record<string, number>;
+  /** Storage number 1: the billing date, local time as the meter's rule gives it ("2026-05-01T00:00"). */
+  target_time?: string;
   instantaneous: Record<string, number>;
   status: number;
   event_counter: number;
 }
 
 const key = (vif: number[]) => vif.map((b) => b.toString(16).padStart(2, "0")).join("");
+
+/** A storage-number-1 record: the billing date (type F date and time) or a register at it. */
+function billingRecord(out: ActivemeterValues, deviceType: number, r: DataRecord): void {
+  const k = key(r.vif);
+  const v = r.value!;
+  const s = r.subunit;
+  if (k === "6d" && r.dataCode === 4 && s === 0) {
+    if (out.target_time !== undefined) throw new FrameError("two billing dates");
+    const b = [v & 0xff, (v >>> 8) & 0xff, (v >>> 16) & 0xff, (v >>> 24) & 0xff];
+    const year = 2000 + (((b[2] & 0xe0) >> 5) | ((b[3] & 0xf0) >> 1));
+    const p2 = (n: number) => String(n).padStart(2, "0");
+    out.target_time = `${year}-${p2(b[3] & 0x0f)}-${p2(b[2] & 0x1f)}T${p2(b[1] & 0x1f)}:${p2(b[0] & 0x3f)}`;
+    return;
+  }
+  if (!(r.dataCode === 4 || r.dataCode === 6) || v < 0) throw new FrameError(`billing-date record VIF ${k} subunit ${s} is not part of the activemeter OMS profile`);
+  let name: string | undefined;
+  if (deviceType === DEVICE_ELECTRICITY) {
+    if (k === "02" && s < 4) name = `ct${s + 1}.import_wh`;
+    else if (k === "02" && s >= PULSE_SUBUNIT_FIRST && s < 8) name = `pulse${s - 3}.wh`;
+    else if (k === "823c" && s < 4) name = `ct${s + 1}.export_wh`;
+  } else if (deviceType === DEVICE_HEAT_COOLING && s < 2) {
+    name = k === "02" ? `heat${s + 1}.heat_wh` : k === "823c" ? `heat${s + 1}.cool_wh` : k === "12" ? `heat${s + 1}.volume_l` : undefined;
+  }
+  if (!name) throw new FrameError(`billing-date record VIF ${k} subunit ${s} is not part of the activemeter OMS profile`);
+  out.target ??= {};
+  if (name in out.target) throw new FrameError(`billing-date record ${name} appears twice`);
+  out.target[name] = v / 10;
+}
 
 /** Map the records of an activemeter telegram to register names; anything unexpected is an error. */
 export function activemeterValues(deviceType: number, records: DataRecord[]): ActivemeterValues {
@@ -107,6 +139,7 @@ export function activemeterValues(deviceType: number, records: DataRecord[]): Ac
     table[name] = value;
   };
   for (const r of records) {
+    if (r.storage === 1 && r.function === 0 && r.tariff === 0 && r.value !== null) { billingRecord(out, deviceType, r); continue; }
     if (r.function !== 0 || r.tariff !== 0 || r.storage !== 0 || r.value === null) throw new FrameError("record with storage, tariff or function this profile does not send");
     const s = r.subunit;
     const v = r.value;

@@ -38,6 +38,9 @@ export interface OmsFrame extends Frame {
   instantaneous: Record<string, number>;
   /** Every record, for telegrams of other manufacturers (activemeter's map to registers). */
   records?: DataRecord[];
+  /** Storage number 1: the registers at the last billing date, and that date (local time). */
+  target?: Record<string, number>;
+  target_time?: string;
 }
 
 /** KDF input of OMS Vol. 2: DC ‖ MCR (4, LE) ‖ ID (4, as in the A-field) ‖ 07 × 7. */
@@ -141,6 +144,7 @@ export function decodeOms(bytes: Uint8Array, options: OmsDecodeOptions = {}): Om
     instantaneous: values.instantaneous,
   };
   if (!ours) frame.records = records;
+  if ("target" in values && values.target) { frame.target = values.target; frame.target_time = values.target_time; }
   return frame;
 }
 

@@ -8,14 +8,33 @@ import { Random } from "./random.js";
 const MAX_GLITCHES_PER_EDGE = 3;
 const MAX_GHOST_DELAY_US = 20;
 
+/** A stretch of constant rate: pulse k of it rises at startS + k/hz, for rises before endS. */
+interface Segment { startS: number; hz: number; first: number; count: number }
+
 export class PulseTrain {
   private nextPulse = 0;
   private queue: PulseEvent[] = [];
   private head = 0;
-  private readonly periodUs: number;
+  /** Load steps (`steps`: [at_s, hz]) cut the train into segments; without steps there is one. */
+  private readonly segments: Segment[] = [];
+  private readonly total: number;
 
   constructor(private readonly spec: PulseSpec, private readonly input: number, private readonly random: Random) {
-    this.periodUs = 1e6 / spec.hz;
+    const starts = [{ atS: spec.startS, value: spec.hz }, ...(spec.steps ?? [])];
+    let first = 0;
+    starts.forEach((st, i) => {
+      const endS = Math.min(spec.stopS, i + 1 < starts.length ? starts[i + 1].atS : Infinity);
+      const count = st.value > 0 ? PulseTrain.pulsesStarted({ ...spec, startS: st.atS, hz: st.value, stopS: endS }) : 0;
+      this.segments.push({ startS: st.atS, hz: st.value, first, count });
+      first += count;
+    });
+    this.total = first;
+  }
+
+  private segmentOf(k: number): Segment {
+    let seg = this.segments[0];
+    for (const s of this.segments) if (s.first <= k && s.count > 0) seg = s;
+    return seg;
   }
 
   /** Number of pulses that start before stop_s: what an ideal meter counts. */
@@ -29,15 +48,28 @@ export class PulseTrain {
   }
 
   private riseUs(k: number): number {
-    return Math.round(this.spec.startS * 1e6 + k * this.periodUs);
+    const seg = this.segmentOf(k);
+    return Math.round(seg.startS * 1e6 + (k - seg.first) * 1e6 / seg.hz);
   }
 
   /** The input's level at time `tUs` (before any bounce): used at power-up. */
   levelAt(tUs: number): number {
-    const k = Math.floor((tUs - this.spec.startS * 1e6) / this.periodUs);
-    if (k < 0 || k >= PulseTrain.pulsesStarted(this.spec)) return 0;
-    const rise = this.riseUs(k);
-    return tUs >= rise && tUs < rise + Math.round(this.spec.onMs * 1000) ? 1 : 0;
+    let seg: Segment | undefined;
+    for (const s of this.segments) if (s.startS * 1e6 <= tUs) seg = s;
+    if (!seg || seg.count === 0) {
+      // The last pulse of an earlier segment may still be on.
+      const prev = this.segments.filter((s) => s.count > 0 && s.startS * 1e6 <= tUs).pop();
+      if (!prev) return 0;
+      const rise = this.riseUs(prev.first + prev.count - 1);
+      return tUs >= rise && tUs < rise + Math.round(this.spec.onMs * 1000) ? 1 : 0;
+    }
+    const k = Math.min(seg.count - 1, Math.floor((tUs - seg.startS * 1e6) * seg.hz / 1e6));
+    for (const kk of [seg.first + k, seg.first - 1]) {
+      if (kk < 0 || kk >= this.total) continue;
+      const rise = this.riseUs(kk);
+      if (tUs >= rise && tUs < rise + Math.round(this.spec.onMs * 1000)) return 1;
+    }
+    return 0;
   }
 
   private edge(out: PulseEvent[], timeUs: number, level: number): void {
@@ -73,7 +105,7 @@ export class PulseTrain {
 
   /** All events with time <= tUs not yet taken, in time order. */
   take(tUs: number, out: PulseEvent[]): void {
-    const total = PulseTrain.pulsesStarted(this.spec);
+    const total = this.total;
     while (this.nextPulse < total && this.riseUs(this.nextPulse) <= tUs) {
       if (this.head > 0) {
         this.queue = this.queue.slice(this.head);

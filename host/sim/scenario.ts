@@ -13,7 +13,9 @@ export type PowerProfile = [number, number][];
 export interface CtSpec { irms: number; phiDeg: number; harmonics: Harmonic[]; noiseA: number; profileW?: PowerProfile }
 /** An output's load: `loadW` watts (resistive) through `clamps` while the firmware has the output on. */
 export interface OutputLoad { loadW: number; clamps: string[] }
-export interface PulseSpec { hz: number; onMs: number; bounceMs: number; startS: number; stopS: number; ghostProb: number }
+/** A load step: from `atS` on, the pulse train runs at `value` Hz. */
+export interface LoadStep { atS: number; value: number }
+export interface PulseSpec { hz: number; onMs: number; bounceMs: number; startS: number; stopS: number; ghostProb: number; steps?: LoadStep[] }
 export interface HeatSpec { flowM3h: number; supplyC: number; returnC: number; startS: number; stopS: number; litresPerPulse?: number }
 export interface Outage { atS: number; offS: number }
 
@@ -30,13 +32,32 @@ export interface Scenario {
   outages: Outage[];
   /** Closed loop: each output's load follows fw_output_state (docs/scenarios.md). */
   outputs: Map<string, OutputLoad>;
+  /** UTC second at t = 0 (the board's RTC); undefined: the board has no clock (time_unknown). */
+  startUtc?: number;
+  /** Main-loop step, µs (default 10 ms; longer steps skip idle time in long runs). */
+  stepUs?: number;
 }
 
 export class ScenarioError extends Error {}
 
 type Json = Record<string, unknown>;
 
-const TOP_FIELDS = ["$schema", "format", "description", "board", "seconds", "seed", "console", "mains", "ct", "pulse", "heat", "outages", "outputs"];
+const TOP_FIELDS = ["$schema", "format", "description", "board", "seconds", "seed", "console", "mains", "ct", "pulse", "heat", "outages", "outputs", "start_utc", "step_ms"];
+
+/** `steps`: [[at_s, value], …] in ascending time within the run. */
+function loadSteps(v: unknown, where: string, seconds: number, max: number): LoadStep[] {
+  if (v === undefined) return [];
+  if (!Array.isArray(v)) fail(`'${where}' must be a list of [at_s, value]`);
+  let last = -1;
+  return v.map((step, i) => {
+    if (!Array.isArray(step) || step.length !== 2 || step.some((x) => typeof x !== "number" || !Number.isFinite(x))) fail(`'${where}[${i}]' must be [at_s, value] numbers`);
+    const [atS, value] = step as number[];
+    if (atS <= last || atS < 0 || atS > seconds) fail(`'${where}[${i}]' at_s must be ascending, from 0 to the scenario's seconds, not ${atS}`);
+    if (value < 0 || value > max) fail(`'${where}[${i}]' value must be from 0 to ${max}, not ${value}`);
+    last = atS;
+    return { atS, value };
+  });
+}
 
 function fail(message: string): never {
   throw new ScenarioError(message);
@@ -163,7 +184,7 @@ export function parseScenario(text: string, source = "scenario"): Scenario {
   });
 
   const pulse = channelMap(data.pulse, "pulse", board, "pulse", (o, w) => {
-    onlyFields(o, ["hz", "on_ms", "bounce_ms", "start_s", "stop_s", "ghost_prob"], w);
+    onlyFields(o, ["hz", "on_ms", "bounce_ms", "start_s", "stop_s", "ghost_prob", "steps"], w);
     const hz = number(o, "hz", w, { above: 0, max: 1000 });
     const periodMs = 1000 / hz;
     const onMs = number(o, "on_ms", w, { above: 0, fallback: Math.min(50, periodMs / 2) });
@@ -175,7 +196,12 @@ export function parseScenario(text: string, source = "scenario"): Scenario {
     const startS = number(o, "start_s", w, { min: 0, fallback: 0 });
     const stopS = number(o, "stop_s", w, { min: 0, fallback: seconds });
     if (stopS < startS) fail(`'${w}stop_s' (${stopS}) must not be before start_s (${startS})`);
-    return { hz, onMs, bounceMs, startS, stopS, ghostProb: number(o, "ghost_prob", w, { min: 0, max: 1, fallback: 0 }) };
+    const steps = loadSteps(o.steps, `${w}steps`, seconds, 1000);
+    for (const st of steps) {
+      if (st.value > 0 && onMs >= 1000 / st.value) fail(`'${w}steps' rate ${st.value} Hz: the on time ${onMs} ms must be shorter than its period`);
+      if (st.atS <= startS) fail(`'${w}steps' at_s ${st.atS} must be after start_s (${startS})`);
+    }
+    return { hz, onMs, bounceMs, startS, stopS, ghostProb: number(o, "ghost_prob", w, { min: 0, max: 1, fallback: 0 }), steps };
   });
 
   const heat = channelMap(data.heat, "heat", board, "heat", (o, w) => {
@@ -217,7 +243,20 @@ export function parseScenario(text: string, source = "scenario"): Scenario {
     }
   }
 
-  return { board, boardName: data.board, seconds, seed, console: consoleLines as string[], mains, ct, pulse, heat, outages, outputs };
+  const startUtc = data.start_utc === undefined ? undefined : parseUtc(data.start_utc);
+  const stepMs = number(data, "step_ms", "", { min: 10, max: 3_600_000, integer: true, fallback: 10 });
+  if (stepMs !== 10 && (mains !== undefined || ct.size > 0)) fail(`'step_ms' above 10 needs a scenario without 'mains' and 'ct' (CT sampling runs in 10 ms blocks)`);
+  return { board, boardName: data.board, seconds, seed, console: consoleLines as string[], mains, ct, pulse, heat, outages, outputs, startUtc, stepUs: stepMs * 1000 };
+}
+
+/** `start_utc`: an ISO 8601 UTC time ("2026-03-28T00:00:00Z") or UTC seconds since 1970. */
+function parseUtc(v: unknown): number {
+  let s: number;
+  if (typeof v === "number") s = v;
+  else if (typeof v === "string" && /^\d{4}-\d\d-\d\dT\d\d:\d\d(:\d\d)?Z$/.test(v)) s = Date.parse(v) / 1000;
+  else fail(`'start_utc' must be an ISO 8601 UTC time like "2026-03-28T00:00:00Z" or UTC seconds, not ${JSON.stringify(v)}`);
+  if (!Number.isInteger(s) || s < 1_577_836_800 || s > 4_291_747_200) fail(`'start_utc' must be a whole second from 2020 to 2105, not ${JSON.stringify(v)}`);
+  return s;
 }
 
 export function readScenario(file: string): Scenario {

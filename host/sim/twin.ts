@@ -152,6 +152,8 @@ export class Twin {
     }, this.options.recorder);
     fw.start(packDescriptor(boardForScenario(this.scenario.board, this.scenario.heat)));
     this.adcRefused = false;
+    // The board's RTC (docs/scenarios.md `start_utc`): kept through outages, handed over at power-up.
+    if (this.scenario.startUtc !== undefined) fw.setTimeUtc(this.scenario.startUtc + Math.floor(this.clockUs / 1e6));
     this.setOutputs(0);
     const key = this.options.key === undefined ? testKey(this.scenario.board.node_id) : this.options.key;
     if (key) fw.setKey(key);
@@ -161,6 +163,9 @@ export class Twin {
     fw.pulseEvents(this.trains.map(({ train, input }) => ({ timeUs: this.clockUs, input, level: train.levelAt(this.clockUs - 1), powerUp: true })));
     fw.pulseEvents(this.heat.map((h) => ({ timeUs: this.clockUs, input: h.input, level: h.levelAt(this.clockUs - 1), powerUp: true })));
     fw.temperatures(this.heat.map((h) => h.temperature()));
+    // Skipping idle time (step_ms > 10): a board's main loop still ticks right after start-up,
+    // so work due at once (a billing record missed while off) is not deferred a whole step.
+    if ((this.scenario.stepUs ?? STEP_US) > STEP_US) fw.tick();
     return fw;
   }
 
@@ -206,7 +211,10 @@ export class Twin {
   step(): void {
     const outage = this.scenario.outages[this.nextOutage];
     const outageUs = outage ? Math.round(outage.atS * 1e6) : Infinity;
-    const until = Math.min(this.clockUs + STEP_US, this.endUs, Math.max(outageUs, this.clockUs));
+    // Long steps (step_ms) stay on their grid of absolute time, after a restart too, so ticks land on whole hours.
+    const stepUs = this.scenario.stepUs ?? STEP_US;
+    const next = stepUs > STEP_US ? (Math.floor(this.clockUs / stepUs) + 1) * stepUs : this.clockUs + STEP_US;
+    const until = Math.min(next, this.endUs, Math.max(outageUs, this.clockUs));
     if (outage && until >= outageUs) {
       this.nextOutage++;
       this.runStep(until);

@@ -1,18 +1,20 @@
 // Reads a flash image the way docs/storage.md describes it, independently of the firmware: the
-// register journal (format AMJ2: newest sector with a valid base copy, the median of three tally
+// register journal (format AMJ3: newest sector with a valid base copy, the median of three tally
 // copies, the newest commit slot), the two configuration copies and the event log. Tests use it
 // to know what was persisted before a power cut or damage; an operator can use it to inspect a
 // dumped partition.
 import { crc32 } from "../frame/crc32.js";
 
 export const JOURNAL_FIRST_SECTOR = 4;
-const BASE_MAGIC = 0x324a4d41; // "AMJ2"
+const BASE_MAGIC = 0x334a4d41; // "AMJ3"
 const COMMIT_MAGIC = 0x324b4d41; // "AMK2"
 const MAX_ENTRIES = 22;
 const FRAME_FIELD_BYTES = 64;
 const BOOT_FIELD_BYTES = 32;
 const COPIES = 3;
 const MAX_COMMIT_SLOTS = 16;
+/** The last bytes of every journal sector: zeros once a newer sector's base is complete. */
+export const MARK_BYTES = 16;
 export const FRAME_COUNTER_BLOCK = 64;
 
 export interface JournalEntry { id: number; base: bigint; coarseStep: bigint; fineStep: bigint; coarse: number; fine: number; commit: bigint | null }
@@ -49,6 +51,7 @@ export interface Geometry { n: number; base: number; commit: number; slots: numb
 
 /** The sector layout for `n` journalled registers (docs/storage.md, "Register journal"). */
 export function geometry(sectorBytes: number, n: number): Geometry | null {
+  sectorBytes -= MARK_BYTES; // the sector's last bytes: the superseded mark
   const base = Math.ceil((24 + 20 * n + 5) / 32) * 32;
   const commit = Math.ceil((12 + 8 * n + 1) / 8) * 8;
   const nn = Math.max(n, 1);

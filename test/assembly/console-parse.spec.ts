@@ -1,5 +1,6 @@
 // Fixed-point parsing of console arguments: exact values, and refusal of anything odd.
-import { parseFixed, parsedValue, tokenEquals } from "../../assembly/console/parse";
+import { parseFixed, parsedValue } from "../../assembly/console/parse";
+import { textEquals, textStarts, T } from "../../assembly/console/out";
 
 const text = memory.data(32);
 
@@ -32,10 +33,18 @@ describe("parseFixed", () => {
   });
 });
 
-describe("tokenEquals", () => {
-  it("compares whole words only", () => {
-    expect(tokenEquals(text, put("set"), "set")).toBe(true);
-    expect(tokenEquals(text, put("sett"), "set")).toBe(false);
-    expect(tokenEquals(text, put("se"), "set")).toBe(false);
+describe("textEquals", () => {
+  it("compares whole words only, in any case", () => {
+    expect(textEquals(text, put("set"), T("set"))).toBe(true);
+    expect(textEquals(text, put("SeT"), T("set"))).toBe(true);
+    expect(textEquals(text, put("Wh"), T("wh"))).toBe(true);
+    expect(textEquals(text, put("sett"), T("set"))).toBe(false);
+    expect(textEquals(text, put("se"), T("set"))).toBe(false);
+    expect(textEquals(text, put("sex"), T("set"))).toBe(false);
+  });
+  it("textStarts: the slice begins with the word", () => {
+    expect(textStarts(text, put("ct1.gain"), T("ct"))).toBe(true);
+    expect(textStarts(text, put("c"), T("ct"))).toBe(false);
+    expect(textStarts(text, put("cx1"), T("ct"))).toBe(false);
   });
 });

@@ -11,7 +11,7 @@ import { Twin } from "../../host/sim/twin.js";
 import { loadFirmwareImage } from "../../host/firmware/firmware.js";
 import type { FirmwareImage } from "../../host/firmware/firmware.js";
 import { firmwarePath, packageRoot } from "../../host/paths.js";
-import { ConsoleTextTable } from "../../host/firmware/console-text.js";
+import { ConsoleTextTable, PAIR_TOKENS } from "../../host/firmware/console-text.js";
 
 const LINES = ["help", "HELP SET", "help unlock", "help metrolog", "help cal", "set node.id 5", "frobnicate", "unlock1234", "unlock 0000", "set report.interval_s 5 kW",
   "cal voltage 20", "cal ct1 power 2.31 kW", "set ct1.gain 3", "set console.pin 12", "config", "status", "metrolog", "log 3", "key set 00", "zero nothing", "metrolog ack", "id",
@@ -38,10 +38,10 @@ test("the release module answers exactly as the same sources compiled with plain
   assert.equal(transcript(release), transcript(plain));
 });
 
-test("the release module holds console text as ASCII, never UTF-16, and the build refuses non-ASCII text", () => {
+test("the release module holds console text compressed, never as UTF-16, and the build refuses non-ASCII text", () => {
   const wasm = fs.readFileSync(firmwarePath);
   const message = "is protected: unlock first";
-  assert.ok(wasm.includes(Buffer.from(message, "latin1")), "the ASCII bytes are in the module");
+  assert.ok(!wasm.includes(Buffer.from(message, "latin1")), "stored byte-pair compressed, not as plain ASCII");
   assert.ok(!wasm.includes(Buffer.from(message, "utf16le")), "no UTF-16 copy");
   assert.ok(!wasm.includes(Buffer.from("nothing was changed", "utf16le")));
   const table = new ConsoleTextTable();
@@ -49,4 +49,40 @@ test("the release module holds console text as ASCII, never UTF-16, and the buil
   assert.throws(() => table.rewrite('outLine("10°");', "x.ts"), /printable ASCII, not U\+00b0/);
   const a = table.rewrite('out("abc"); outLine("abc"); const t = T("de");', "y.ts");
   assert.match(a, /__outText\(3\); __outLineText\(3\); const t = <u32>12290;/, "identical texts share their bytes; T(...) is the packed reference");
+});
+
+/** Text bytes: printable ASCII, BS, LF, CR; every other byte is a token (docs/console.md). */
+const isText = (b: number) => (b >= 0x20 && b <= 0x7e) || b === 0x08 || b === 0x0a || b === 0x0d;
+
+/** Expands byte-pair tokens, written apart from assembly/console/out.ts: a token is replaced by its pair until none is left. */
+function expand(bytes: number[], pairs: Map<number, number[]>): string {
+  let symbols = bytes;
+  while (!symbols.every(isText)) symbols = symbols.flatMap((b) => (isText(b) ? [b] : pairs.get(b)!));
+  return String.fromCharCode(...symbols);
+}
+
+test("byte-pair compression: every text comes back exactly, shorter, with pairs never spanning two texts", () => {
+  const corpus = ["error: set takes a number", "error: cal takes a number", "usage: set <key> <value>", "nothing was changed", "error: nothing was changed"];
+  const table = new ConsoleTextTable(corpus);
+  // The pair table as the module gets it (CONSOLE_PAIRS in the generated text.ts).
+  const listed = /CONSOLE_PAIRS: usize = memory.data<u8>\(\[([0-9,]*)\]\)/.exec(table.module());
+  assert.ok(listed, "text.ts declares the pair table");
+  const flat = listed[1].split(",").map(Number);
+  // Token t's pair at 2 * (t < 0x20 ? t : t - 0x5f): the control bytes first, then 0x7f..0xff.
+  const pairs = new Map<number, number[]>();
+  for (let t = 0; t < 0x100; t++) {
+    const at = 2 * (t < 0x20 ? t : t - 0x5f);
+    if (!isText(t) && t !== 0 && at + 1 < flat.length) pairs.set(t, [flat[at], flat[at + 1]]);
+  }
+  assert.ok(pairs.size > 0 && PAIR_TOKENS.every((t) => !isText(t) && t !== 0), "tokens are bytes no text holds");
+  let stored = 0, plain = 0;
+  for (const text of [...corpus, "an untrained text: set a number"]) {
+    const bytes = table.compress(text);
+    assert.ok(bytes.every((b) => b >= 0 && b <= 0xff));
+    assert.equal(expand(bytes, pairs), text);
+    stored += bytes.length; plain += text.length;
+  }
+  assert.ok(stored < 0.8 * plain, `compressed ${stored} of ${plain} bytes`);
+  // An empty corpus learns nothing: texts stay plain ASCII.
+  assert.deepEqual(new ConsoleTextTable().compress("abc"), [0x61, 0x62, 0x63]);
 });

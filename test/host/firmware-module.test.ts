@@ -70,6 +70,9 @@ test("static data (tables, strings, buffers) leaves at least 8 KiB of the page f
     ["console", fw.fw_console_ptr(), fw.fw_console_capacity()],
   ];
   for (const [name, ptr, len] of buffers) assert.ok(ptr > 0 && ptr + len <= 65536, `${name} buffer at ${ptr}+${len} outside the page`);
+  // The CT sample passes stop at 0xFFE0 (assembly/ct/sample.ts, SAMPLES_END_LIMIT: the C translation
+  // then drops their bounds checks); a full ADC buffer must end below it.
+  assert.ok(fw.fw_adc_ptr() + fw.fw_adc_capacity() * 2 <= 0xFFE0, "the ADC buffer reaches past the CT passes' end limit");
 });
 
 test("a board shell refuses firmware that speaks another ABI version", async () => {

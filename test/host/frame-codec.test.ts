@@ -115,9 +115,9 @@ test("every truncation and extension of a golden frame is rejected with a reason
 
 test("clear messages for the usual mistakes", () => {
   assert.throws(() => decodeFrame(new Uint8Array(3)), /too short/);
-  const v2 = hexToBytes(vectors[0].hex);
-  v2[0] = 2;
-  assert.throws(() => decodeFrame(v2), /unsupported frame version 2/);
+  const v3 = hexToBytes(vectors[0].hex);
+  v3[0] = 3; // version 2 is the billing frame (docs/frames.md)
+  assert.throws(() => decodeFrame(v3), /unsupported frame version 3 \(this decoder reads versions 1 and 2\)/);
   const crcBad = hexToBytes(vectors[1].hex);
   crcBad[crcBad.length - 1] ^= 0xff;
   assert.throws(() => decodeFrame(crcBad), /CRC mismatch/);

@@ -34,6 +34,7 @@ function programKind(op: FlashOp, sectorBytes: number): string {
   if (sector < 4) return "event log";
   const inSector = op.offset % sectorBytes;
   if (inSector === 0 || inSector === 128) return "base record";
+  if (inSector >= sectorBytes - 16) return "superseded mark";
   if (inSector < 1024) return "commit slot";
   // Steps the program adds: pairs it clears that were not cleared before.
   let steps = 0;

@@ -9,6 +9,8 @@ import { readJournal } from "../../host/store/journal-reader.js";
 import type { JournalState } from "../../host/store/journal-reader.js";
 import { decodeFrame } from "../../host/frame/codec.js";
 import { TestKeys } from "../../host/frame/keyring.js";
+import { claimedHeader } from "../../host/gateway/verify.js";
+import { hexToBytes } from "../../host/frame/index.js";
 import { runCli, scenarioFile } from "./support/cli.js";
 import fs from "node:fs";
 import os from "node:os";
@@ -33,27 +35,48 @@ function twinWithImage(image: Uint8Array, seconds = 30): Twin {
   return t;
 }
 
-test("corrupt flash images start in a safe state with store_corrupt, reported in frames", () => {
-  const size = 32 * 4096;
+test("corrupt flash images: store_corrupt, counters held (no frame) until a new key, then from 0xC0000000 (above 20 years of use)", () => {
+  const size = 48 * 4096; // esp32c3-mini: 32 sectors + 16 of billing history
   const random = new Random(5);
   const images: [string, Uint8Array][] = [
     ["random bytes", new Uint8Array(size).map(() => random.int(0, 255))],
     ["all zeros", new Uint8Array(size)],
   ];
+  const runFor = (t: Twin, seconds: number) => { const end = t.clockUs + seconds * 1e6; while (t.clockUs < end) t.step(); };
   for (const [what, image] of images) {
-    const t = twinWithImage(image);
+    const t = twinWithImage(image, 200);
     assert.ok(t.status() & STORE_CORRUPT, `${what}: store_corrupt expected`);
     const regs = t.registers();
     assert.equal(regs["pulse1.wh"], 0, `${what}: registers start at zero, not at garbage`);
-    t.runToEnd();
-    const frame = decodeFrame(t.frames.at(-1)!, { keys: new TestKeys() });
-    assert.ok(frame.status_flags.includes("store_corrupt"), `${what}: frames report it`);
+    runFor(t, 30);
+    // Nothing in this flash proves where the counters stopped: no frame may go out.
+    assert.equal(t.frames.length, 0, `${what}: no frame while counters are held`);
     assert.equal(t.registers()["pulse1.count"], 4 * 30, `${what}: metering goes on`);
+    // Held across a restart too (the hold is in the journal and both configuration copies).
+    t.powerCut(t.clockUs, 1000);
+    assert.ok(t.status() & STORE_CORRUPT, `${what}: still held after a restart`);
+    runFor(t, 12);
+    assert.equal(t.frames.length, 0, `${what}: no frame after a restart either`);
+    t.typeLines(["log 3"]);
+    assert.match(t.consoleText, /frame counters held/);
+    // A new key releases them: its nonces are new, counters continue above 0xC0000000 (the damaged
+    // lockout counts as three wrong PINs: the installer waits its minute first).
+    runFor(t, 61);
+    t.typeLines(["unlock 0000", "key set 00112233445566778899aabbccddeeff"]);
+    runFor(t, 12);
+    assert.ok(t.frames.length > 0, `${what}: frames after the new key`);
+    const counters = t.frames.map((f) => claimedHeader(f).counter!);
+    assert.ok(counters.every((c) => c > 0xc0000000), `${what}: counters ${counters[0]}… above 0xC0000000`);
+    t.powerCut(t.clockUs, 1000);
+    const before = t.frames.length;
+    runFor(t, 12);
+    assert.ok(t.frames.length > before, `${what}: still sending after a restart`);
+    assert.ok(claimedHeader(t.frames[before]).counter! > counters.at(-1)!, `${what}: counters go on increasing`);
   }
 });
 
 test("an all-0xFF (erased) store is a new device: registers at zero, no corruption flag", () => {
-  const t = twinWithImage(new Uint8Array(32 * 4096).fill(0xff));
+  const t = twinWithImage(new Uint8Array(48 * 4096).fill(0xff));
   assert.equal(t.status() & STORE_CORRUPT, 0);
   assert.equal(t.registers()["pulse1.wh"], 0);
 });
@@ -277,10 +300,29 @@ test("activemeter sim --flash keeps working on a damaged image", () => {
   assert.equal(r.status, 0, r.stderr);
   const report = JSON.parse(r.stdout);
   assert.ok(report.frames.length > 0);
-  assert.equal(fs.readFileSync(file).length, 32 * 4096, "the image is written back");
+  assert.equal(fs.readFileSync(file).length, 48 * 4096, "the image is written back");
   const again = runCli(["sim", "--scenario", sim, "--flash", file, "--json"]);
   assert.equal(again.status, 0, again.stderr);
   assert.equal(JSON.parse(again.stdout).status & STORE_CORRUPT, 0, "repaired after the first run");
+  // The whole journal wiped: flagged, counters continue above the configuration's floor.
+  const ceiling = readJournal(image, 4096, 32)!.frameCounterCeiling;
+  const wiped = image.slice();
+  wiped.fill(0xff, 4 * 4096, 28 * 4096);
+  fs.writeFileSync(file, wiped);
+  const w = runCli(["sim", "--scenario", sim, "--flash", file, "--json"]);
+  assert.equal(w.status, 0, w.stderr);
+  const wr = JSON.parse(w.stdout);
+  assert.ok(wr.status & STORE_CORRUPT, "a wiped journal is flagged");
+  assert.ok(wr.frames.length > 0 && wr.frames.every((f: string) => claimedHeader(hexToBytes(f)).counter! > ceiling), "counters above every one reserved before");
+  // Nothing left that proves a counter (all zeros): it runs, sends nothing, and says store_corrupt.
+  fs.writeFileSync(file, new Uint8Array(48 * 4096));
+  for (let run = 0; run < 2; run++) {
+    const z = runCli(["sim", "--scenario", sim, "--flash", file, "--json"]);
+    assert.equal(z.status, 0, z.stderr);
+    const zr = JSON.parse(z.stdout);
+    assert.equal(zr.frames.length, 0, `run ${run}: no frame while counters are held`);
+    assert.ok(zr.status & STORE_CORRUPT, `run ${run}: store_corrupt while counters are held`);
+  }
 });
 
 test("the twin flags scenarios above 120 % of the board's rating as overload (and still runs them)", () => {

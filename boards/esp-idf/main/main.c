@@ -15,6 +15,8 @@
  * (console `reboot`, `factory-reset`: registers are already committed).
  * NOT COMPILED with ESP-IDF here (syntax-checked against stub headers): see ../README.md.
  */
+#include <sys/time.h>
+#include "esp_sntp.h"
 #include <string.h>
 
 #include "board-io.h"
@@ -71,6 +73,30 @@ static void load_key(void) {
   memset(key, 0, sizeof key);
 }
 
+/* Wall clock (fw_set_time_utc, issue 20): the RTC keeps the system time across resets, SNTP sets
+ * it once a network is up. The firmware gets UTC seconds at start-up and then every minute (it
+ * logs steps above 5 s itself); before the time is plausible it gets nothing: time_unknown. */
+#ifndef CONFIG_ACTIVEMETER_SNTP_SERVER
+#define CONFIG_ACTIVEMETER_SNTP_SERVER "pool.ntp.org"
+#endif
+static volatile bool sntp_synced;
+static void on_sntp_sync(struct timeval* tv) { (void)tv; sntp_synced = true; }
+
+static void clock_to_firmware(void) {
+  struct timeval tv;
+  gettimeofday(&tv, NULL);
+  if (tv.tv_sec < 1577836800) return; /* before 2020: the RTC was never set */
+  call_if_present("fw_set_time_utc", (int64_t)tv.tv_sec, 1);
+}
+
+static void clock_init(void) {
+  esp_sntp_setoperatingmode(ESP_SNTP_OPMODE_POLL);
+  esp_sntp_setservername(0, CONFIG_ACTIVEMETER_SNTP_SERVER);
+  sntp_set_time_sync_notification_cb(on_sntp_sync);
+  esp_sntp_init();
+  clock_to_firmware();
+}
+
 /* The firmware asked for a reset (console reboot / factory-reset): restart as after power-on. */
 static void reset_if_pending(void) {
   if (call_if_present("fw_reset_pending", 0, 0) != 1) return;
@@ -110,6 +136,9 @@ void app_main(void) {
     call_if_present("fw_set_identity", 32, 1);
   }
   const bool has_reset = firmware_has("fw_reset_pending");
+  const bool has_clock = firmware_has("fw_set_time_utc");
+  if (has_clock) clock_init();
+  unsigned clock_steps = 0;
   edges_init();
   adc_init();
   outputs_init();
@@ -121,6 +150,11 @@ void app_main(void) {
     adc_deliver();
     console_deliver();
     if (has_reset) reset_if_pending();
+    if (has_clock && (sntp_synced || ++clock_steps >= 60000 / STEP_MS)) {
+      sntp_synced = false;
+      clock_steps = 0;
+      clock_to_firmware();
+    }
     shell_tick();
     outputs_update();
     if (has_reset) reset_if_pending();

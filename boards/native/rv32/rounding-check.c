@@ -26,7 +26,7 @@ void _exit(int status) {
 }
 #endif
 
-uint8_t shell_linear_memory[1]; /* wasm-rt-fixed.h declares it; unused here */
+uint8_t shell_linear_memory[1] __attribute__((aligned(16))); /* wasm-rt-fixed.h declares it; unused here */
 
 static uint64_t state = 88172645463325252ull;
 static uint64_t next(void) {
