@@ -274,7 +274,7 @@ export async function gatewayCommand(argv: string[]): Promise<number> {
       warn(`site ${site!.name}: ${site!.buildings.length} buildings, balance every ${balanceIntervalS} s`);
     }
     if (httpPort !== undefined) {
-      dashboard = await startDashboard({ port: httpPort, host: httpBind, token: httpToken, data: new LiveDashboardData(site!, siteBalance!, zone) });
+      dashboard = await startDashboard({ port: httpPort, host: httpBind, token: httpToken, data: new LiveDashboardData(site!, siteBalance!, zone, service.downlinks) });
       // The token is printed only when the gateway made it up: otherwise the operator has it already.
       warn(`dashboard on ${dashboard.url}${tokenGenerated ? `?token=${httpToken} (access token generated for this run; --http-token-file FILE to choose one)` : ""}`);
     }

@@ -39,6 +39,8 @@ export const DEFAULT_VALID_S = { demand: 900, override: 900, time_sync: 60 } as 
 
 export class DownlinkSender {
   private readonly peers = new Map<number, { host: string; port: number; keyVersion: number | undefined; heard: string }>();
+  /** The last demand-response level sent to each node and when its validity ends (the dashboard's column). */
+  private readonly demand = new Map<number, { level: string; untilMs: number }>();
 
   constructor(private readonly keys: KeyLookup, private readonly counters: DownlinkCounters,
     private readonly transport: () => DownlinkTransport | undefined, private readonly clock: () => number = Date.now) {}
@@ -55,6 +57,16 @@ export class DownlinkSender {
   /** Where a node was last heard (for the control answer and tests). */
   peer(node: number): { host: string; port: number } | undefined {
     return this.peers.get(node);
+  }
+
+  /**
+   * The demand-response level this gateway last sent the node, while its validity lasts (after
+   * that the node is back on its local rules: undefined). Sent, not acknowledged: the node's
+   * own registers (downlink.*) and event log say whether it took it.
+   */
+  state(node: number, nowMs: number): { level: string; untilMs: number | null } | undefined {
+    const d = this.demand.get(node);
+    return d && nowMs < d.untilMs ? { level: d.level, untilMs: d.untilMs } : undefined;
   }
 
   async send(request: DownlinkRequest): Promise<DownlinkSent> {
@@ -77,6 +89,7 @@ export class DownlinkSender {
     fields.counter = await this.counters.nextDownlinkCounter(request.node, request.counter_at_least ?? 1);
     const bytes = encodeDownlink(fields, key);
     await transport.send(bytes, peer.host, peer.port);
+    if (fields.command === "demand") this.demand.set(request.node, { level: fields.level, untilMs: (sentUtcS + validS) * 1000 });
     return { ok: true, node: request.node, counter: fields.counter, key_version: key.version, command: request.command, sent_utc_s: sentUtcS,
       valid_s: validS, to: `udp:${peer.host.includes(":") ? `[${peer.host}]` : peer.host}:${peer.port}`, hex: bytesToHex(bytes) };
   }
