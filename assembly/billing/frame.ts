@@ -5,9 +5,7 @@
 // channel count and per channel: register id, peak (mW, or mL/h), peak hour UTC s, mean of the
 // top hours (mW, mL/h); operating s, error s, info code (current | latched << 16).
 import { writeVarint } from "../frame/varint";
-import { crc32 } from "../frame/crc32";
-import { authHasKey, authKeyVersion, authSeal } from "../frame/auth";
-import { frameBuffer, SUITE_CRC32, SUITE_CTR_CMAC64, FRAME_CAPACITY } from "../frame/encoder";
+import { frameBuffer, frameStart, frameFinish, FRAME_CAPACITY } from "../frame/encoder";
 import { FRAME_REGISTER_COUNT, registerExists, registerDecimals } from "../registers";
 import { recordBuffer } from "./ring";
 import { recordRegister, peaksAt } from "./record";
@@ -21,16 +19,7 @@ const TRAILER_ROOM: u32 = 8 + 15;
 
 /** Encode the record in recordBuffer into frameBuffer; returns the length. */
 export function encodeBillingFrame(nodeId: u32, counter: u32, status: u32, eventCounter: u32): u32 {
-  let n: u32 = 0;
-  store<u8>(frameBuffer + n++, BILLING_FRAME_VERSION);
-  const sealed = authHasKey();
-  store<u8>(frameBuffer + n++, sealed ? SUITE_CTR_CMAC64 : SUITE_CRC32);
-  n += writeVarint(frameBuffer + n, nodeId);
-  if (sealed) n += writeVarint(frameBuffer + n, authKeyVersion());
-  n += writeVarint(frameBuffer + n, counter);
-  const payloadAt = n;
-  n += writeVarint(frameBuffer + n, status);
-  n += writeVarint(frameBuffer + n, eventCounter);
+  let n = frameStart(BILLING_FRAME_VERSION, nodeId, counter, status, eventCounter);
   n += writeVarint(frameBuffer + n, load<u8>(recordBuffer, 12));
   n += writeVarint(frameBuffer + n, load<u32>(recordBuffer, 4));
   n += writeVarint(frameBuffer + n, load<u32>(recordBuffer, 8));
@@ -68,7 +57,5 @@ export function encodeBillingFrame(nodeId: u32, counter: u32, status: u32, event
   n += writeVarint(frameBuffer + n, load<u32>(recordBuffer, 20));
   n += writeVarint(frameBuffer + n, load<u32>(recordBuffer, 24));
   n += writeVarint(frameBuffer + n, <u64>load<u16>(recordBuffer, 30) | <u64>load<u16>(recordBuffer, 28) << 16);
-  if (sealed) return authSeal(frameBuffer, payloadAt, n, nodeId, counter);
-  store<u32>(frameBuffer + n, crc32(frameBuffer, n));
-  return n + 4;
+  return frameFinish(n, nodeId, counter);
 }

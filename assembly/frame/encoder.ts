@@ -34,18 +34,36 @@ export function frameValue(id: i32): u64 {
   return v < 0 ? 0 : <u64>v;
 }
 
-/** Encode a frame into `frameBuffer`; returns its length. */
-export function encodeFrame(nodeId: u32, counter: u32, status: u32, eventCounter: u32): u32 {
+/**
+ * The header every frame version shares (version, suite, node, key version, counter) and the
+ * payload's first two fields (status, event counter), written into `frameBuffer`; returns the
+ * length so far. The payload begins at `framePayloadAt`.
+ */
+export function frameStart(version: u8, nodeId: u32, counter: u32, status: u32, eventCounter: u32): u32 {
   let n: u32 = 0;
-  store<u8>(frameBuffer + n++, FRAME_VERSION);
+  store<u8>(frameBuffer + n++, version);
   const sealed = authHasKey();
   store<u8>(frameBuffer + n++, sealed ? SUITE_CTR_CMAC64 : SUITE_CRC32);
   n += writeVarint(frameBuffer + n, nodeId);
   if (sealed) n += writeVarint(frameBuffer + n, authKeyVersion());
   n += writeVarint(frameBuffer + n, counter);
-  const payloadAt = n;
+  framePayloadAt = n;
   n += writeVarint(frameBuffer + n, status);
   n += writeVarint(frameBuffer + n, eventCounter);
+  return n;
+}
+export let framePayloadAt: u32 = 0;
+
+/** Seal (suite 2) or checksum (suite 0) the frame of `n` bytes; returns its full length. */
+export function frameFinish(n: u32, nodeId: u32, counter: u32): u32 {
+  if (authHasKey()) return authSeal(frameBuffer, framePayloadAt, n, nodeId, counter);
+  store<u32>(frameBuffer + n, crc32(frameBuffer, n));
+  return n + 4;
+}
+
+/** Encode a frame into `frameBuffer`; returns its length. */
+export function encodeFrame(nodeId: u32, counter: u32, status: u32, eventCounter: u32): u32 {
+  let n = frameStart(FRAME_VERSION, nodeId, counter, status, eventCounter);
   let bitmap: u64 = 0;
   for (let id = 0; id < FRAME_REGISTER_COUNT; id++) {
     if (!registerExists(id)) continue;
@@ -56,7 +74,5 @@ export function encodeFrame(nodeId: u32, counter: u32, status: u32, eventCounter
   for (let id = 0; id < FRAME_REGISTER_COUNT; id++) {
     if ((bitmap >> id) & 1) n += writeVarint(frameBuffer + n, load<u64>(frameValues + (<usize>id << 3)));
   }
-  if (sealed) return authSeal(frameBuffer, payloadAt, n, nodeId, counter);
-  store<u32>(frameBuffer + n, crc32(frameBuffer, n));
-  return n + 4;
+  return frameFinish(n, nodeId, counter);
 }
