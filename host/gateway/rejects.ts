@@ -4,10 +4,16 @@
 // per minute is capped (the rest is counted under source "other"), and rejection events on
 // stdout and MQTT are rate-limited with a per-minute summary of what was held back.
 import type { Outcome, Verdict } from "./gateway.js";
+import { REJECTIONS } from "./gateway.js";
 
 export const PREFIX_BYTES = 32;
 /** Distinct (source, verdict) rows per minute; beyond it everything counts under "other". */
 export const MAX_REJECT_ROWS_PER_MINUTE = 200;
+/**
+ * Rows kept back for source "other": one per verdict a tally counts (every rejection and
+ * duplicates), so "other" rows never take a minute past MAX_REJECT_ROWS_PER_MINUTE.
+ */
+const OTHER_ROWS = REJECTIONS.length + 1;
 const MAX_DETAIL_CHARS = 120;
 
 export interface RejectRow {
@@ -53,7 +59,7 @@ export class RejectTally {
     let source = sourceKey(outcome.source);
     let key = `${source}\u0000${outcome.verdict}`;
     if (!this.keysThisMinute.has(key)) {
-      if (this.keysThisMinute.size >= MAX_REJECT_ROWS_PER_MINUTE) {
+      if (this.keysThisMinute.size >= MAX_REJECT_ROWS_PER_MINUTE - OTHER_ROWS) {
         source = "other";
         key = `${source}\u0000${outcome.verdict}`;
       }
