@@ -13,41 +13,18 @@ python3-cryptography).
 key; for refusal tests "command_code", "level_code", "mode_code", "extra_hex") and prints the sealed downlink, so tests can feed the firmware commands this program made.
 """
 import json
-import struct
 import sys
 
-from cryptography.hazmat.primitives.cmac import CMAC
-from cryptography.hazmat.primitives.ciphers import algorithms
-from cryptography.hazmat.primitives.kdf.kbkdf import KBKDFCMAC, CounterLocation, Mode
+from activemeter_ref import leb128, test_key, cmac64, kdf
 
 COMMANDS = {"demand": 1, "override": 2, "time_sync": 3}
 LEVELS = ["normal", "reduce", "shed"]
 MODES = ["off", "on", "auto"]
 
 
-def leb128(value):
-    out = bytearray()
-    while True:
-        byte = value & 0x7F
-        value >>= 7
-        if value:
-            out.append(byte | 0x80)
-        else:
-            out.append(byte)
-            return bytes(out)
-
-
-def test_key(node):
-    """docs/frames.md: ASCII "activemeter:" then the node id, 32-bit big-endian."""
-    return b"activemeter:" + struct.pack(">I", node)
-
-
 def downlink_key(node_key, node, version):
     """K_dl: SP 800-108 counter mode, CMAC PRF, 8-bit counter, label "activemeter-downlink", L = 128."""
-    kdf = KBKDFCMAC(algorithm=algorithms.AES, mode=Mode.CounterMode, length=16, rlen=1, llen=2,
-                    location=CounterLocation.BeforeFixed, label=b"activemeter-downlink",
-                    context=struct.pack(">II", node, version), fixed=None)
-    return kdf.derive(node_key)
+    return kdf(node_key, node, version, b"activemeter-downlink", 16)
 
 
 def seal(c):
@@ -61,9 +38,7 @@ def seal(c):
         body += leb128(c["output"]) + leb128(c["mode_code"] if "mode_code" in c else MODES.index(c["mode"]))
     body += bytes.fromhex(c.get("extra_hex", ""))
     k_dl = downlink_key(key, c["node"], c["key_version"])
-    mac = CMAC(algorithms.AES(k_dl))
-    mac.update(body)
-    return body + mac.finalize()[:8], k_dl, key
+    return body + cmac64(k_dl, body), k_dl, key
 
 
 CASES = [

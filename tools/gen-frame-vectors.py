@@ -17,9 +17,8 @@ import struct
 import sys
 import zlib
 
-from cryptography.hazmat.primitives.cmac import CMAC
 from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
-from cryptography.hazmat.primitives.kdf.kbkdf import KBKDFCMAC, CounterLocation, Mode
+from activemeter_ref import leb128, test_key, cmac64, kdf
 
 REGISTERS = (
     [f"ct{n}.{d}_wh" for n in range(1, 5) for d in ("import", "export")]
@@ -28,38 +27,12 @@ REGISTERS = (
 )
 
 
-def leb128(value):
-    out = bytearray()
-    while True:
-        byte = value & 0x7F
-        value >>= 7
-        if value:
-            out.append(byte | 0x80)
-        else:
-            out.append(byte)
-            return bytes(out)
-
-
-def test_key(node):
-    """docs/frames.md: ASCII "activemeter:" then the node id, 32-bit big-endian."""
-    return b"activemeter:" + struct.pack(">I", node)
-
-
-def cmac64(key, data):
-    c = CMAC(algorithms.AES(key))
-    c.update(data)
-    return c.finalize()[:8]
-
-
 KDF_LABEL = b"activemeter-frame"
 
 
 def derive(node_key, node, version):
-    """docs/frames.md suite 2: SP 800-108 counter mode, CMAC PRF, 8-bit counter, 16-bit L = 256."""
-    kdf = KBKDFCMAC(algorithm=algorithms.AES, mode=Mode.CounterMode, length=32, rlen=1, llen=2,
-                    location=CounterLocation.BeforeFixed, label=KDF_LABEL,
-                    context=struct.pack(">II", node, version), fixed=None)
-    out = kdf.derive(node_key)
+    """docs/frames.md suite 2: K_enc and K_mac, L = 256."""
+    out = kdf(node_key, node, version, KDF_LABEL, 32)
     return out[:16], out[16:]
 
 

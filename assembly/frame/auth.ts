@@ -80,13 +80,18 @@ export function authInit(): void {
   if (keyVersion == 0) statusSet(STATUS_UNAUTHENTICATED);
 }
 
-/** K_enc and K_mac for this node id and key version, derived once and kept in their slots. */
-function deriveFor(nodeId: u32): void {
-  if (derived && derivedNode == nodeId) return;
+/** `bytes` of key material from the node key into derivedKeys (context: node id, key version). */
+function kdfFromNodeKey(label: usize, labelBytes: u32, nodeId: u32, bytes: u32): void {
   storeU32be(kdfContext, nodeId);
   storeU32be(kdfContext + 4, keyVersion);
   aesSelectKeySlot(SLOT_NODE_KEY);
-  kdfCounterCmac(KDF_LABEL, KDF_LABEL_BYTES, kdfContext, 8, derivedKeys, 32);
+  kdfCounterCmac(label, labelBytes, kdfContext, 8, derivedKeys, bytes);
+}
+
+/** K_enc and K_mac for this node id and key version, derived once and kept in their slots. */
+function deriveFor(nodeId: u32): void {
+  if (derived && derivedNode == nodeId) return;
+  kdfFromNodeKey(KDF_LABEL, KDF_LABEL_BYTES, nodeId, 32);
   aesSelectKeySlot(SLOT_ENC);
   aesExpandKey(derivedKeys);
   aesSelectKeySlot(SLOT_MAC);
@@ -130,10 +135,7 @@ const DOWNLINK_LABEL_BYTES: u32 = 20;
  */
 export function authVerifyDownlink(ptr: usize, len: u32, nodeId: u32): bool {
   if (keyVersion == 0) return false;
-  storeU32be(kdfContext, nodeId);
-  storeU32be(kdfContext + 4, keyVersion);
-  aesSelectKeySlot(SLOT_NODE_KEY);
-  kdfCounterCmac(DOWNLINK_LABEL, DOWNLINK_LABEL_BYTES, kdfContext, 8, derivedKeys, 16);
+  kdfFromNodeKey(DOWNLINK_LABEL, DOWNLINK_LABEL_BYTES, nodeId, 16);
   aesSelectKeySlot(AES_EPHEMERAL_SLOT);
   cmacLoadKey(derivedKeys);
   memory.fill(derivedKeys, 0, 16);

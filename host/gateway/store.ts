@@ -5,6 +5,7 @@
 import type { NodeState, Outcome } from "./gateway.js";
 import type { RejectRow } from "./rejects.js";
 import type { Reading } from "../site/balance.js";
+import type { BuildingBalance } from "../site/balance.js";
 
 /** One message of the durable MQTT outbox: a gateway event (reading, gap, …) as JSON. */
 export interface OutboxRow {
@@ -42,23 +43,16 @@ export interface FrameStore {
   close(): Promise<void>;
 }
 
+/** The building figures a balance row stores (host/site/balance.ts defines them). */
+type BalanceFigures = Pick<BuildingBalance, "importWh" | "exportWh" | "pvWh" | "selfConsumptionWh" | "consumptionWh" | "selfSufficiency"
+  | "heatExportedWh" | "heatImportedWh" | "importW" | "exportW" | "pvW">;
+
 /** One row of table site_balance: a building (flat "") or one of its flats at one time. */
-export interface BalanceRow {
+export interface BalanceRow extends BalanceFigures {
   computed: string;
   building: string;
   flat: string;
   periodFrom: string;
-  importWh: number;
-  exportWh: number;
-  pvWh: number;
-  selfConsumptionWh: number;
-  consumptionWh: number;
-  selfSufficiency: number | null;
-  heatExportedWh: number;
-  heatImportedWh: number;
-  importW: number | null;
-  exportW: number | null;
-  pvW: number | null;
   /** Terms without readings, comma-separated ("" when complete). */
   missing: string;
 }

@@ -64,25 +64,34 @@ test("RV32 instruction counts: small for trivial exports, proportional for the C
   assert.ok(i4 <= 200, `idle tick median ${i4} (target <= 200)`);
 });
 
+/** A bare-metal RV32IMC semihosting ELF of `args` (flags and sources), as the shell's build links it. */
+function buildSemihostElf(args: string[], elf: string): void {
+  const r = spawnSync("riscv64-unknown-elf-gcc", ["-march=rv32imc", "-mabi=ilp32", "--specs=picolibc.specs", "--oslib=semihost", "--crt0=semihost",
+    "-Wl,--defsym=__flash=0x80000000", "-Wl,--defsym=__flash_size=0x200000", "-Wl,--defsym=__ram=0x80200000",
+    "-Wl,--defsym=__ram_size=0x1000000", "-Wl,--defsym=__stack_size=0x10000", ...args, "-o", elf, "-lm"], { encoding: "utf8" });
+  if (r.error) assert.fail(`riscv64-unknown-elf-gcc is not available (apt-get install gcc-riscv64-unknown-elf picolibc-riscv64-unknown-elf)`);
+  assert.equal(r.status, 0, r.stderr);
+}
+
+/** What the ELF prints under QEMU (semihosting console output goes to QEMU's stderr). */
+function runSemihostElf(elf: string): string {
+  const q = spawnSync("timeout", ["120", "qemu-system-riscv32", "-M", "virt", "-cpu", "rv32,a=false", "-bios", "none", "-display", "none",
+    "-serial", "none", "-monitor", "none", "-kernel", elf, "-semihosting-config", "enable=on,target=native"], { encoding: "utf8" });
+  assert.equal(q.status, 0, q.stderr);
+  return (q.stdout + q.stderr).trim();
+}
+
 test("f64 floor/ceil/trunc of the translation on RV32 equal glibc's (picolibc's rv32 ceil is not used)", () => {
   const src = path.join(projectRoot, "boards/native/rv32/rounding-check.c");
   const inc = path.join(projectRoot, "boards/native");
   const ref = path.join(dir, "rounding-ref");
   const elf = path.join(dir, "rounding.elf");
-  let r = spawnSync(process.env.CC ?? "gcc", ["-O2", "-DREFERENCE", "-I", inc, src, "-o", ref, "-lm"], { encoding: "utf8" });
+  const r = spawnSync(process.env.CC ?? "gcc", ["-O2", "-DREFERENCE", "-I", inc, src, "-o", ref, "-lm"], { encoding: "utf8" });
   assert.equal(r.status, 0, r.stderr);
-  r = spawnSync("riscv64-unknown-elf-gcc", ["-march=rv32imc", "-mabi=ilp32", "-O2", "--specs=picolibc.specs", "--oslib=semihost", "--crt0=semihost",
-    "-I", inc, "-Wl,--defsym=__flash=0x80000000", "-Wl,--defsym=__flash_size=0x200000", "-Wl,--defsym=__ram=0x80200000",
-    "-Wl,--defsym=__ram_size=0x1000000", "-Wl,--defsym=__stack_size=0x10000", src, "-o", elf, "-lm"], { encoding: "utf8" });
-  if (r.error) assert.fail(`riscv64-unknown-elf-gcc is not available (apt-get install gcc-riscv64-unknown-elf picolibc-riscv64-unknown-elf)`);
-  assert.equal(r.status, 0, r.stderr);
+  buildSemihostElf(["-O2", "-I", inc, src], elf);
   const expected = spawnSync(ref, [], { encoding: "utf8" }).stdout.trim();
-  // semihosting console output goes to QEMU's stderr
-  const q = spawnSync("timeout", ["120", "qemu-system-riscv32", "-M", "virt", "-cpu", "rv32,a=false", "-bios", "none", "-display", "none",
-    "-serial", "none", "-monitor", "none", "-kernel", elf, "-semihosting-config", "enable=on,target=native"], { encoding: "utf8" });
-  assert.equal(q.status, 0, q.stderr);
   assert.match(expected, /^[0-9a-f]{16}$/);
-  assert.equal((q.stdout + q.stderr).trim(), expected);
+  assert.equal(runSemihostElf(elf), expected);
 });
 
 test("the -Os image's smaller libgcc helpers (rv32/libgcc-small.c) answer as the host's own arithmetic", () => {
@@ -90,13 +99,9 @@ test("the -Os image's smaller libgcc helpers (rv32/libgcc-small.c) answer as the
   const small = path.join(projectRoot, "boards/native/rv32/libgcc-small.c");
   const ref = path.join(dir, "libgcc-ref");
   const elf = path.join(dir, "libgcc.elf");
-  let r = spawnSync(process.env.CC ?? "gcc", ["-O2", "-DREFERENCE", check, "-o", ref, "-lm"], { encoding: "utf8" });
+  const r = spawnSync(process.env.CC ?? "gcc", ["-O2", "-DREFERENCE", check, "-o", ref, "-lm"], { encoding: "utf8" });
   assert.equal(r.status, 0, r.stderr);
-  r = spawnSync("riscv64-unknown-elf-gcc", ["-march=rv32imc", "-mabi=ilp32", "-Os", "--specs=picolibc.specs", "--oslib=semihost", "--crt0=semihost",
-    "-Wl,--defsym=__flash=0x80000000", "-Wl,--defsym=__flash_size=0x200000", "-Wl,--defsym=__ram=0x80200000",
-    "-Wl,--defsym=__ram_size=0x1000000", "-Wl,--defsym=__stack_size=0x10000", check, small, "-o", elf, "-lm"], { encoding: "utf8" });
-  if (r.error) assert.fail(`riscv64-unknown-elf-gcc is not available (apt-get install gcc-riscv64-unknown-elf picolibc-riscv64-unknown-elf)`);
-  assert.equal(r.status, 0, r.stderr);
+  buildSemihostElf(["-Os", check, small], elf);
   // The helpers linked are libgcc-small.c's, not libgcc's (whose __subdf3 is 2 KB, these ~20 bytes).
   const nm = spawnSync("riscv64-unknown-elf-nm", ["-S", elf], { encoding: "utf8" });
   const sizeOf = (name: string) => parseInt(new RegExp(`^[0-9a-f]+ ([0-9a-f]+) T ${name}$`, "m").exec(nm.stdout)?.[1] ?? "0", 16);
@@ -104,9 +109,6 @@ test("the -Os image's smaller libgcc helpers (rv32/libgcc-small.c) answer as the
     assert.ok(sizeOf(name) > 0 && sizeOf(name) < 160, `${name}: ${sizeOf(name)} bytes`);
   }
   const expected = spawnSync(ref, [], { encoding: "utf8" }).stdout.trim();
-  const q = spawnSync("timeout", ["120", "qemu-system-riscv32", "-M", "virt", "-cpu", "rv32,a=false", "-bios", "none", "-display", "none",
-    "-serial", "none", "-monitor", "none", "-kernel", elf, "-semihosting-config", "enable=on,target=native"], { encoding: "utf8" });
-  assert.equal(q.status, 0, q.stderr);
   assert.match(expected, /^[0-9a-f]{16}$/);
-  assert.equal((q.stdout + q.stderr).trim(), expected);
+  assert.equal(runSemihostElf(elf), expected);
 });
