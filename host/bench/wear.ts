@@ -7,6 +7,18 @@ import { parseScenario } from "../sim/scenario.js";
 import { Twin } from "../sim/twin.js";
 import { readJournal } from "../store/journal-reader.js";
 
+/**
+ * The journal's share of a partition of `sectors`, as assembly/store/layout.ts lays it out:
+ * configuration A/B and the event log first (4), the tail last (6: downlink counter, lockout,
+ * metrological log) and the 16 billing-history sectors before the tail where they fit beside a
+ * journal of at least two. (Until 2026-12-02 this was `sectors − 4`, which overstated the journal
+ * by the tail and, with billing, the history: the wear figures were low by up to 2×.)
+ */
+export function journalSectorCount(sectors: number): number {
+  const beside = sectors - 4 - 6;
+  return beside - 16 >= 2 ? beside - 16 : beside;
+}
+
 export const TWENTY_YEARS_S = 20 * 365.25 * 86400;
 export const ERASE_ENDURANCE = 100_000;
 
@@ -69,7 +81,7 @@ export function measureWear(name: string, scenarioJson: string): WearResult {
     for (let i = seq; i < now; i++) rollTimes.push(twin.clockUs / 1e6);
     seq = now;
   }
-  const journalSectors = sectors - 4;
+  const journalSectors = journalSectorCount(sectors);
   // Spacing of the rolls (one roll: the time from the start to it, an upper bound).
   const secondsPerRoll = rollTimes.length > 1 ? (rollTimes.at(-1)! - rollTimes[0]) / (rollTimes.length - 1) : rollTimes.length === 1 ? rollTimes[0] : Infinity;
   const erasesPer20Years = TWENTY_YEARS_S / secondsPerRoll / journalSectors;

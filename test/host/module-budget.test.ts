@@ -15,7 +15,7 @@ import { moduleSize } from "../../host/bench/module-size.js";
 const TARGET_WASM_BYTES = 32 * 1024;
 const TARGET_RV32_OS_FLASH_BYTES = 64 * 1024;
 /** NOT YET THE TARGETS: measured 2026-12-02 after issues 18, 21 (outputs, downlinks), 20 and 13
- * merged: 78 519 B / ≈ 85.7 KB (65 840 / 80 660 B on 2026-12-01; 55 932 / 64 884 B
+ * merged: 78 488 B / ≈ 85.7 KB (65 840 / 80 660 B on 2026-12-01; 55 932 / 64 884 B
  * with issue 18's size work alone: console text byte-pair compressed, no UTF-16 strings,
  * one-caller inlining, ASCII panic messages, -Os libgcc stand-ins; issue 21's outputs then added
  * ~6 KB, its downlinks ~2.4 KB, issue 20's billing registers ~12 KB, issue 13's counter floor
