@@ -25,6 +25,7 @@ import { EVENT_CLOCK_STEP } from "../clock/clock";
 import { OUT_FIRST } from "../store/settings-table";
 import { outParamKey } from "./outputs";
 import { EVENT_OUTPUT_OVERRIDE, EVENT_DEMAND_RESPONSE } from "../outputs/control";
+import { EVENT_OUTPUT_DAY_LOST } from "../outputs/day";
 
 /** The firmware asks the board for a reset (after `reboot` or `factory-reset`); fw_reset_pending. */
 export let resetRequested = false;
@@ -254,6 +255,8 @@ function logLine(counter: u32, boot: u32, upS: u32, type: u16, key: u16, oldV: i
     outText(key == 0 ? T("demand response normal") : key == 1 ? T("demand response reduce") : T("demand response shed"));
     if (newV > 0) { out(" until up "); outU64(<u64>newV); out(" s"); }
     outLine("");
+  } else if (type == EVENT_OUTPUT_DAY_LOST) {
+    outLine("output on-times of today unreadable in flash: every daily limit counts as used until the day ends");
   } else if (type == CT_EVENT_CONDITION) {
     outLineText(key == 7 ? T("over_range set") : key == 8 ? T("under_voltage set") : T("reverse_energy set"));
   } else {

@@ -2,7 +2,8 @@
 // second with each clamp's mean net power from the CT energy registers (docs/active-house.md).
 import { getI64, setI64 } from "../util/mem";
 import { outputsReset, outputDeclare, outputsClampSecond, outputsSecond, outputPresent, outputMode, outputsDrLevel,
-  MAX_OUTPUTS, MODE_AUTO, DR_NORMAL } from "./rules";
+  outputsBoot, MAX_OUTPUTS, MODE_AUTO, DR_NORMAL } from "./rules";
+import { outputDayStart, outputDayBefore, outputDayAfter } from "./day";
 import { outputDeclared, outputEntry, MAX_CT } from "../board/descriptor";
 import { ctMeterActive, ctMeterImportMicroWh, ctMeterExportMicroWh, ctMeterWindows } from "../ct/meter";
 import { statusSet, statusClear, STATUS_OUTPUT_OVERRIDE, STATUS_DEMAND_RESPONSE } from "../status";
@@ -35,6 +36,10 @@ export function outputsStart(nowUs: i64): void {
   setLastS(nowUs / 1_000_000);
   lastWindows = ctMeterWindows();
   for (let c = 0; c < MAX_CT; c++) { setI64(lastImport, c, ctMeterImportMicroWh(c)); setI64(lastExport, c, ctMeterExportMicroWh(c)); }
+  if (anyOutput) {
+    outputsBoot(lastS);
+    outputDayStart(nowUs);
+  }
   outputsStatusUpdate();
 }
 
@@ -69,7 +74,12 @@ export function outputsTick(nowUs: i64): void {
   }
   lastWindows += windows;
   setLastS(s);
-  outputsSecond(s, s / 86400);
+  if (anyOutput) {
+    outputsSecond(s, outputDayBefore(nowUs));
+    outputDayAfter(s);
+  } else {
+    outputsSecond(s, s / 86400); // only a demand-response level to expire
+  }
   outputsStatusUpdate();
 }
 

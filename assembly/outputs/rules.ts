@@ -123,6 +123,23 @@ export function outputSwitches(i: i32): i64 { return getI64(switches, i); }
 export function outputOnTotalS(i: i32): i64 { return getI64(onTotalS, i); }
 export function outputOnTodayS(i: i32): i64 { return getI64(onTodayS, i); }
 export function outputDivertedMicroWh(i: i32): i64 { return getI64(divertedMicroWh, i); }
+/** The day the on-times count for (assembly/outputs/day.ts numbers it). */
+export function outputsDay(): i64 { return dayIndex; }
+
+/**
+ * Start-up and clock changes (assembly/outputs/day.ts): the day to count on-time for and output
+ * i's on-time so far in it, without the reset a new day brings.
+ */
+export function outputsSetDay(day: i64): void { dayIndex = day; }
+export function outputSetOnTodayS(i: i32, s: i64): void { if (i >= 0 && i < MAX_OUTPUTS) setI64(onTodayS, i, s < 0 ? 0 : s); }
+
+/**
+ * Start-up at second `nowS`: every output is off (its relay lost power) and counts as switched
+ * off now, so a restart never shortens a minimum off-time (docs/active-house.md).
+ */
+export function outputsBoot(nowS: i64): void {
+  for (let i = 0; i < MAX_OUTPUTS; i++) if (outputPresent(i)) setI64(lastSwitchS, i, nowS);
+}
 
 /** Bit i set when output i is on: what the board drives its relays from. */
 export function outputsMask(): u32 {

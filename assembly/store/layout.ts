@@ -3,7 +3,12 @@
 // history) take sectors of their own, documented here and in docs/storage.md, without moving
 // the configuration copies, the event log or the journal's first sector. Journal formats:
 // journal-format.ts (AMJ3), configuration: config.ts (AMC2), records: record.ts.
-import { flashSectorBytes, flashSectorCount } from "../board/descriptor";
+import { flashSectorBytes, flashSectorCount, outputDeclared } from "../board/descriptor";
+
+function anyOutputDeclared(): bool {
+  for (let i = 0; i < 4; i++) if (outputDeclared(i)) return true;
+  return false;
+}
 
 export const CONFIG_SECTOR_A: u32 = 0;
 export const CONFIG_SECTOR_B: u32 = 1;
@@ -40,8 +45,23 @@ export function historyPresent(): bool {
 }
 export function historySector(i: u32): u32 { return flashSectorCount - TAIL_SECTORS - HISTORY_SECTORS + i; }
 
+/**
+ * The outputs' day record (assembly/store/output-day.ts): two sectors just before the billing
+ * history (or the tail), on boards that declare an output, where a journal of at least two
+ * sectors still fits. The board files with outputs grew by these two sectors.
+ */
+export const OUTPUT_DAY_SECTORS: u32 = 2;
+export function outputDayPresent(): bool {
+  if (!storeUsable() || !anyOutputDeclared()) return false;
+  return flashSectorCount >= MIN_SECTORS + OUTPUT_DAY_SECTORS + (historyPresent() ? HISTORY_SECTORS : 0);
+}
+export function outputDaySector(i: u32): u32 {
+  return flashSectorCount - TAIL_SECTORS - (historyPresent() ? HISTORY_SECTORS : 0) - OUTPUT_DAY_SECTORS + i;
+}
+
 export function journalSectors(): u32 {
-  return flashSectorCount - JOURNAL_FIRST_SECTOR - TAIL_SECTORS - (historyPresent() ? HISTORY_SECTORS : 0);
+  return flashSectorCount - JOURNAL_FIRST_SECTOR - TAIL_SECTORS - (historyPresent() ? HISTORY_SECTORS : 0)
+    - (outputDayPresent() ? OUTPUT_DAY_SECTORS : 0);
 }
 
 @inline export function sectorOffset(sector: u32): u32 {

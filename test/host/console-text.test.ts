@@ -11,7 +11,7 @@ import { Twin } from "../../host/sim/twin.js";
 import { loadFirmwareImage } from "../../host/firmware/firmware.js";
 import type { FirmwareImage } from "../../host/firmware/firmware.js";
 import { firmwarePath, packageRoot } from "../../host/paths.js";
-import { ConsoleTextTable, PAIR_TOKENS } from "../../host/firmware/console-text.js";
+import { ConsoleTextTable, PAIR_TOKENS, joinRuns } from "../../host/firmware/console-text.js";
 
 const LINES = ["help", "HELP SET", "help unlock", "help metrolog", "help cal", "set node.id 5", "frobnicate", "unlock1234", "unlock 0000", "set report.interval_s 5 kW",
   "cal voltage 20", "cal ct1 power 2.31 kW", "set ct1.gain 3", "set console.pin 12", "config", "status", "metrolog", "log 3", "key set 00", "zero nothing", "metrolog ack", "id",
@@ -85,4 +85,18 @@ test("byte-pair compression: every text comes back exactly, shorter, with pairs 
   assert.ok(stored < 0.8 * plain, `compressed ${stored} of ${plain} bytes`);
   // An empty corpus learns nothing: texts stay plain ASCII.
   assert.deepEqual(new ConsoleTextTable().compress("abc"), [0x61, 0x62, 0x63]);
+});
+
+test("literal out/outLine runs are joined into one call only where both run unconditionally", () => {
+  // Reference: what each statement writes, worked out by hand (outLine adds CR LF).
+  assert.equal(joinRuns(`{\n  outLine("a");\n  out("b");\n  outLine("c");\n}`), `{\n  outLine("a\\r\\nbc");\n}`);
+  assert.equal(joinRuns(`x();\n out("a"); out("b");\n y();`), `x();\n out("ab");\n y();`);
+  // The first call is an if's or else's body: nothing joined; the two after it are unconditional.
+  const guarded = `if (v) outLine("a");\n outLine("b");\n outLine("c");`;
+  assert.equal(joinRuns(guarded), `if (v) outLine("a");\n outLine("b\\r\\nc");`);
+  assert.equal(joinRuns(`} else outLine("a");\n outLine("b");`), `} else outLine("a");\n outLine("b");`);
+  // A comment or any other code between them ends a run.
+  const commented = `{ outLine("a");\n // why\n outLine("b"); }`;
+  assert.equal(joinRuns(commented), commented);
+  assert.equal(joinRuns(`{ outLine("a\\"q"); outLine("b"); }`), `{ outLine("a\\"q\\r\\nb"); }`);
 });

@@ -19,9 +19,11 @@ const TARGET_RV32_OS_FLASH_BYTES = 64 * 1024;
  * with issue 18's size work alone: console text byte-pair compressed, no UTF-16 strings,
  * one-caller inlining, ASCII panic messages, -Os libgcc stand-ins; issue 21's outputs then added
  * ~6 KB, its downlinks ~2.4 KB, issue 20's billing registers ~12 KB, issue 13's counter floor
- * ~1.6 KB) + ~2 % margin; lower them as the module shrinks, down to the targets. */
+ * ~1.6 KB) + ~2 % margin; lower them as the module shrinks, down to the targets.
+ * 2026-12-02 (session 4): the outputs' day record in flash (a restart no longer resets the daily
+ * limit) +1.5 KB, literal console runs joined −0.33 KB: 79 697 B / 87 868 B; rv32 budget +1 KB. */
 const BUDGET_WASM_BYTES_NOT_YET_TARGET = 80_000;
-const BUDGET_RV32_OS_FLASH_BYTES_NOT_YET_TARGET = 87_500;
+const BUDGET_RV32_OS_FLASH_BYTES_NOT_YET_TARGET = 88_500;
 /** wasm2c copies every data segment at each power-up with its own inline code (620 once cost 20 KB). */
 const MAX_DATA_SEGMENTS = 24; // 18 after issues 20 and 21: static buffers between the tables split them
 
