@@ -6,6 +6,7 @@ text, not from the firmware. Reads one JSON object on stdin:
                 "max_on_s_per_day", "load_w"}],       # all on clamp 0
    "dr": [[t, level, until]], "override": [[t, output, mode, until]],   (optional)
    "switch_delay_s": d}   (optional, default 0)
+Every output starts off, as if switched off at second 0 (a restart never shortens min_off_s).
 Demand-response levels are "normal", "reduce" and "shed". The clamp's power in second t is
 base_w[t-1] plus the load of every output on during it: an output switched at the evaluation of
 second t-1 changes its load d seconds later (the twin: one 10 ms main-loop step), so in second t
@@ -25,7 +26,7 @@ def run(spec):
     on = [False] * n
     mode = ["auto"] * n
     mode_until = [0] * n
-    last_switch = [-(1 << 40)] * n
+    last_switch = [0] * n  # start-up counts as a switch-off at second 0 (min_off_s holds from it)
     surplus_since = [NEVER] * n
     import_since = [NEVER] * n
     on_today = [0] * n

@@ -256,7 +256,7 @@ function logLine(counter: u32, boot: u32, upS: u32, type: u16, key: u16, oldV: i
     if (newV > 0) { out(" until up "); outU64(<u64>newV); out(" s"); }
     outLine("");
   } else if (type == EVENT_OUTPUT_DAY_LOST) {
-    outLine("output on-times of today unreadable in flash: every daily limit counts as used until the day ends");
+    outLine("output on-times of today unreadable in flash: daily limits count as used until the day ends");
   } else if (type == CT_EVENT_CONDITION) {
     outLineText(key == 7 ? T("over_range set") : key == 8 ? T("under_voltage set") : T("reverse_energy set"));
   } else {

@@ -13,7 +13,7 @@ import { tzOffsetAt, tzRule } from "../clock/tz";
 import { floorDiv } from "../clock/civil";
 import { storeRecordEvent } from "../store/index";
 
-/** Event 32: the day record was unreadable; every output's limit counts as used today. */
+/** Event 32: the day record was unreadable; every daily limit under 24 h counts as used today. */
 export const EVENT_OUTPUT_DAY_LOST: u16 = 32;
 /** Seconds of on-time between two records; also what a restart adds to an output that was on. */
 export const CHECKPOINT_S: i64 = 60;
@@ -54,7 +54,11 @@ export function outputDayStart(nowUs: i64): void {
   memory.fill(restoredS, 0, 32);
   const state = outputDayRestore();
   if (state == OUTPUT_DAY_DAMAGED) {
-    for (let i = 0; i < MAX_OUTPUTS; i++) if (outputPresent(i)) outputSetOnTodayS(i, <i64>outputParam(i, P_MAX_DAY));
+    // A limit of a whole day limits nothing: only shorter ones count as used.
+    for (let i = 0; i < MAX_OUTPUTS; i++) {
+      const max = outputParam(i, P_MAX_DAY);
+      if (outputPresent(i) && max < 86400) outputSetOnTodayS(i, <i64>max);
+    }
     outputDayRecover(key, 0, outputOnTodayS(0), outputOnTodayS(1), outputOnTodayS(2), outputOnTodayS(3));
     storeRecordEvent(EVENT_OUTPUT_DAY_LOST, 0, 0, 0);
   } else if (state == OUTPUT_DAY_VALID) {
@@ -100,10 +104,20 @@ export function outputDayBefore(nowUs: i64): i64 {
   return key; // a new day: outputsSecond resets the on-times
 }
 
-/** After the rules' second `nowS`: a record at a switch and every CHECKPOINT_S while one is on. */
+/** Outputs with a daily limit under 24 h (the only ones a record is for) that are on; bit i. */
+function limitedOn(): u32 {
+  let m: u32 = 0;
+  for (let i = 0; i < MAX_OUTPUTS; i++) if (outputIsOn(i) && outputParam(i, P_MAX_DAY) < 86400) m |= <u32>1 << <u32>i;
+  return m;
+}
+
+/**
+ * After the rules' second `nowS`: a record at a switch and every CHECKPOINT_S while an output
+ * with a daily limit is on. Outputs without one (86 400 s) never need a record.
+ */
 export function outputDayAfter(nowS: i64): void {
   const switches = switchesTotal();
-  const on = onMask() != 0;
+  const on = limitedOn() != 0;
   if (switches != savedSwitches || (on && nowS - lastSaveS >= CHECKPOINT_S)) {
     save();
     savedSwitches = switches;

@@ -53,6 +53,11 @@ export function outputsTick(nowUs: i64): void {
   // The two returns below without a 64-bit division (≈ 60 instructions on rv32) on most ticks:
   // for nowUs ≥ 0, s ≤ lastS is nowUs < nextSecondUs, and s − lastS < 2 is nowUs < nextSecondUs + 1 s.
   if (nowUs >= 0 && nowUs < nextSecondUs) return;
+  outputsEverySecond(nowUs);
+}
+
+/** The rest of outputsTick, from the first tick of a new second on (kept out of fw_tick's body). */
+export function outputsEverySecond(nowUs: i64): void {
   const windows = ctMeterWindows() - lastWindows;
   const waiting = ctMeterActive() && windows <= 0;
   if (waiting && nowUs >= 0 && nextSecondUs >= 0 && nowUs < nextSecondUs + 1_000_000) return;

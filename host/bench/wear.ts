@@ -11,12 +11,14 @@ import { readJournal } from "../store/journal-reader.js";
  * The journal's share of a partition of `sectors`, as assembly/store/layout.ts lays it out:
  * configuration A/B and the event log first (4), the tail last (6: downlink counter, lockout,
  * metrological log) and the 16 billing-history sectors before the tail where they fit beside a
- * journal of at least two. (Until 2026-12-02 this was `sectors − 4`, which overstated the journal
- * by the tail and, with billing, the history: the wear figures were low by up to 2×.)
+ * journal of at least two, and on a board with outputs the 2 sectors of their day record before
+ * those. (Until 2026-12-02 this was `sectors − 4`, which overstated the journal by the tail and,
+ * with billing, the history: the wear figures were low by up to 2×.)
  */
-export function journalSectorCount(sectors: number): number {
-  const beside = sectors - 4 - 6;
-  return beside - 16 >= 2 ? beside - 16 : beside;
+export function journalSectorCount(sectors: number, hasOutputs = false): number {
+  let beside = sectors - 4 - 6;
+  if (beside - 16 >= 2) beside -= 16;
+  return hasOutputs && beside - 2 >= 2 ? beside - 2 : beside;
 }
 
 export const TWENTY_YEARS_S = 20 * 365.25 * 86400;
@@ -81,7 +83,7 @@ export function measureWear(name: string, scenarioJson: string): WearResult {
     for (let i = seq; i < now; i++) rollTimes.push(twin.clockUs / 1e6);
     seq = now;
   }
-  const journalSectors = journalSectorCount(sectors);
+  const journalSectors = journalSectorCount(sectors, (scenario.board.outputs ?? []).length > 0);
   // Spacing of the rolls (one roll: the time from the start to it, an upper bound).
   const secondsPerRoll = rollTimes.length > 1 ? (rollTimes.at(-1)! - rollTimes[0]) / (rollTimes.length - 1) : rollTimes.length === 1 ? rollTimes[0] : Infinity;
   const erasesPer20Years = TWENTY_YEARS_S / secondsPerRoll / journalSectors;

@@ -1,7 +1,7 @@
 // Host-test harness: the output rule engine, exported for test/host/output-rules.test.ts.
 import { outputDeclare, outputSetParam, paramMax, PARAMS } from "../../assembly/outputs/rules";
 export {
-  outputsReset, outputsClampSecond, outputsSecond, outputOverride, outputsDemandResponse,
+  outputsReset, outputsBoot, outputsClampSecond, outputsSecond, outputOverride, outputsDemandResponse,
   outputsMask, outputSwitches, outputOnTotalS, outputOnTodayS, outputDivertedMicroWh, outputsDrLevel,
 } from "../../assembly/outputs/rules";
 

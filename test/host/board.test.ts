@@ -57,7 +57,7 @@ test("the descriptor follows the documented layout", () => {
   assert.equal(v.getUint16(22, true), 1717, "bias code");
   assert.equal(v.getUint32(24, true), 3100, "full scale mV");
   assert.equal(v.getUint32(28, true), 4096, "flash sector bytes");
-  assert.equal(v.getUint32(32, true), 80, "flash sectors (64 + 16 for the billing history, docs/billing.md)");
+  assert.equal(v.getUint32(32, true), 82, "flash sectors (64 + 16 for the billing history, docs/billing.md, + 2 for the outputs' day record, docs/storage.md)");
   const pulse1 = 36 + 3 * 32;
   assert.deepEqual([d[pulse1], d[pulse1 + 1], d[pulse1 + 2]], [3, 1, 25], "kind pulse, number 1, gpio 25");
   assert.equal(v.getInt32(pulse1 + 4, true), 10_000, "filter µs");

@@ -42,6 +42,7 @@ async function firmware(spec: Spec) {
   const { exports: fw } = await harness;
   fw.outputsReset();
   spec.outputs.forEach((o, i) => assert.ok(fw.outputConfigure(i, 0, -1, o.on_w, o.off_w, o.on_delay_s, o.off_delay_s, o.min_on_s, o.min_off_s, o.max_on_s_per_day)));
+  fw.outputsBoot(0n); // start-up: every output off since second 0
   const dr = new Map((spec.dr ?? []).map(([t, level, until]) => [t, [level, until] as const]));
   const overrides = new Map<number, [number, number, string, number][]>();
   for (const o of spec.override ?? []) overrides.set(o[0], [...(overrides.get(o[0]) ?? []), o]);

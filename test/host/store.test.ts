@@ -36,7 +36,7 @@ function twinWithImage(image: Uint8Array, seconds = 30): Twin {
 }
 
 test("corrupt flash images: store_corrupt, counters held (no frame) until a new key, then from 0xC0000000 (above 20 years of use)", () => {
-  const size = 48 * 4096; // esp32c3-mini: 32 sectors + 16 of billing history
+  const size = 50 * 4096; // esp32c3-mini: 32 sectors + 16 of billing history + 2 of the outputs' day record
   const random = new Random(5);
   const images: [string, Uint8Array][] = [
     ["random bytes", new Uint8Array(size).map(() => random.int(0, 255))],
@@ -76,7 +76,7 @@ test("corrupt flash images: store_corrupt, counters held (no frame) until a new 
 });
 
 test("an all-0xFF (erased) store is a new device: registers at zero, no corruption flag", () => {
-  const t = twinWithImage(new Uint8Array(48 * 4096).fill(0xff));
+  const t = twinWithImage(new Uint8Array(50 * 4096).fill(0xff));
   assert.equal(t.status() & STORE_CORRUPT, 0);
   assert.equal(t.registers()["pulse1.wh"], 0);
 });
@@ -300,7 +300,7 @@ test("activemeter sim --flash keeps working on a damaged image", () => {
   assert.equal(r.status, 0, r.stderr);
   const report = JSON.parse(r.stdout);
   assert.ok(report.frames.length > 0);
-  assert.equal(fs.readFileSync(file).length, 48 * 4096, "the image is written back");
+  assert.equal(fs.readFileSync(file).length, 50 * 4096, "the image is written back");
   const again = runCli(["sim", "--scenario", sim, "--flash", file, "--json"]);
   assert.equal(again.status, 0, again.stderr);
   assert.equal(JSON.parse(again.stdout).status & STORE_CORRUPT, 0, "repaired after the first run");
@@ -315,7 +315,7 @@ test("activemeter sim --flash keeps working on a damaged image", () => {
   assert.ok(wr.status & STORE_CORRUPT, "a wiped journal is flagged");
   assert.ok(wr.frames.length > 0 && wr.frames.every((f: string) => claimedHeader(hexToBytes(f)).counter! > ceiling), "counters above every one reserved before");
   // Nothing left that proves a counter (all zeros): it runs, sends nothing, and says store_corrupt.
-  fs.writeFileSync(file, new Uint8Array(48 * 4096));
+  fs.writeFileSync(file, new Uint8Array(50 * 4096));
   for (let run = 0; run < 2; run++) {
     const z = runCli(["sim", "--scenario", sim, "--flash", file, "--json"]);
     assert.equal(z.status, 0, z.stderr);
