@@ -23,11 +23,26 @@ let restoredDay: i64 = -1; // the restored record's local day (-1 none or uptime
 let savedSwitches: i64 = 0;
 let lastSaveS: i64 = 0;
 
+// The local day of the last evaluation, valid for UTC seconds in [cacheFromUtc, cacheUntilUtc):
+// up to the next quarter hour of local time. Time-zone offsets, their changes and so local
+// midnight all fall on quarter hours, so the TZ rule (thousands of rv32 instructions) is
+// evaluated once per 15 minutes instead of every second.
+let cachedDay: i64 = 0;
+let cacheFromUtc: i64 = 0;
+let cacheUntilUtc: i64 = 0;
+let cacheRule: i64 = 0;
+
 /** Local days are ≥ 0 (days since 1970); uptime days −1, −2, … from start-up. */
 export function dayKeyAt(nowUs: i64): i64 {
   if (!clockKnown()) return -1 - (nowUs < 0 ? 0 : nowUs / 86_400_000_000);
   const utc = clockUtcS(nowUs);
-  return floorDiv(utc + tzOffsetAt(tzRule, utc), 86400);
+  if (utc >= cacheFromUtc && utc < cacheUntilUtc && tzRule == cacheRule) return cachedDay;
+  const local = utc + tzOffsetAt(tzRule, utc);
+  cachedDay = floorDiv(local, 86400);
+  cacheFromUtc = utc;
+  cacheUntilUtc = utc + 900 - (local - floorDiv(local, 900) * 900);
+  cacheRule = tzRule;
+  return cachedDay;
 }
 
 function switchesTotal(): i64 {
