@@ -39,6 +39,9 @@ export function tzOffsetAt(rule: i64, utc: i64): i64 {
   return dst ? tzDstOffsetS(rule) : std;
 }
 
+/** Local wall time (seconds since 1970 as the local clock reads) at UTC second `utc`, by the current rule. */
+export function tzLocalS(utc: i64): i64 { return utc + tzOffsetAt(tzRule, utc); }
+
 /**
  * The first UTC second at which the local clock reads `localS` (seconds since 1970 in local
  * wall time) or later: the earlier instant of a time that occurs twice (autumn), the

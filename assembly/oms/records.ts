@@ -5,7 +5,7 @@
 import { frameValue } from "../frame/encoder";
 import { registerExists, registerValue, registerDecimals } from "../registers";
 import { targetUtcS, billingTargetValue } from "../billing/billing";
-import { tzRule, tzOffsetAt } from "../clock/tz";
+import { tzLocalS } from "../clock/tz";
 import { civilFromDays, civilYear, civilMonth, civilDay, floorDiv } from "../clock/civil";
 import { heatSupplyMilliC, heatReturnMilliC, heatReadingValid, heatFlowMilliLPerH } from "../heat/meter";
 import { boardTimeUs } from "../abi/board";
@@ -99,7 +99,7 @@ function target(id: i32, subunit: u32, vif: u32, negative: bool): void {
  */
 function billingRecords(kind: u32): void {
   if (targetUtcS <= 0) return;
-  const local = targetUtcS + tzOffsetAt(tzRule, targetUtcS);
+  const local = tzLocalS(targetUtcS);
   civilFromDays(floorDiv(local, 86400));
   const sec = local - floorDiv(local, 86400) * 86400;
   const year = civilYear - 2000;

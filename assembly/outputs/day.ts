@@ -9,7 +9,7 @@ import { outputsDay, outputsSetDay, outputSetOnTodayS, outputOnTodayS, outputIsO
 import { outputDayRestore, outputDayKey, outputDayOnMask, outputDayOnS, outputDaySave, outputDayRecover,
   OUTPUT_DAY_VALID, OUTPUT_DAY_DAMAGED } from "../store/output-day";
 import { clockKnown, clockUtcS } from "../clock/clock";
-import { tzOffsetAt, tzRule } from "../clock/tz";
+import { tzLocalS, tzRule } from "../clock/tz";
 import { floorDiv } from "../clock/civil";
 import { storeRecordEvent } from "../store/index";
 
@@ -37,7 +37,7 @@ export function dayKeyAt(nowUs: i64): i64 {
   if (!clockKnown()) return -1 - (nowUs < 0 ? 0 : nowUs / 86_400_000_000);
   const utc = clockUtcS(nowUs);
   if (utc >= cacheFromUtc && utc < cacheUntilUtc && tzRule == cacheRule) return cachedDay;
-  const local = utc + tzOffsetAt(tzRule, utc);
+  const local = tzLocalS(utc);
   cachedDay = floorDiv(local, 86400);
   cacheFromUtc = utc;
   cacheUntilUtc = utc + 900 - (local - floorDiv(local, 900) * 900);

@@ -36,10 +36,8 @@ export function outputsStart(nowUs: i64): void {
   setLastS(nowUs / 1_000_000);
   lastWindows = ctMeterWindows();
   for (let c = 0; c < MAX_CT; c++) { setI64(lastImport, c, ctMeterImportMicroWh(c)); setI64(lastExport, c, ctMeterExportMicroWh(c)); }
-  if (anyOutput) {
-    outputsBoot(lastS);
-    outputDayStart(nowUs);
-  }
+  outputsBoot(lastS);
+  outputDayStart(nowUs);
   outputsStatusUpdate();
 }
 
@@ -79,12 +77,8 @@ export function outputsEverySecond(nowUs: i64): void {
   }
   lastWindows += windows;
   setLastS(s);
-  if (anyOutput) {
-    outputsSecond(s, outputDayBefore(nowUs));
-    outputDayAfter(s);
-  } else {
-    outputsSecond(s, s / 86400); // only a demand-response level to expire
-  }
+  outputsSecond(s, outputDayBefore(nowUs));
+  outputDayAfter(s);
   outputsStatusUpdate();
 }
 

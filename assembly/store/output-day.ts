@@ -78,11 +78,16 @@ export function outputDayRestore(): i32 {
  * first), then sector 1 erased. A cut on the way leaves the damage in place to be found again.
  */
 export function outputDayRecover(key: i64, onMask: u32, on0: i64, on1: i64, on2: i64, on3: i64): bool {
-  if (!usable) return false;
-  current = 1; // so the save rolls into sector 0
-  nextSlot = slots();
-  if (!outputDaySave(key, onMask, on0, on1, on2, on3)) return false;
+  if (!usable || !rollTo(0) || !outputDaySave(key, onMask, on0, on1, on2, on3)) return false;
   return boardFlashErase(outputDaySector(1)) == 0;
+}
+
+/** Sector `s` erased and appended to from its start. */
+function rollTo(s: i32): bool {
+  if (boardFlashErase(outputDaySector(<u32>s)) != 0) return false;
+  current = s;
+  nextSlot = 0;
+  return true;
 }
 
 /** The restored record's day key, outputs-on mask and output i's on-time (s). */
@@ -93,12 +98,7 @@ export function outputDayOnS(i: i32): i64 { return <i64>load<u32>(loaded + (<usi
 /** Append a record; false when the flash refused (the next call tries again). */
 export function outputDaySave(key: i64, onMask: u32, on0: i64, on1: i64, on2: i64, on3: i64): bool {
   if (!usable) return false;
-  if (current < 0 || nextSlot >= slots()) {
-    const next = current < 0 ? 0 : current ^ 1;
-    if (boardFlashErase(outputDaySector(<u32>next)) != 0) return false;
-    current = next;
-    nextSlot = 0;
-  }
+  if ((current < 0 || nextSlot >= slots()) && !rollTo(current < 0 ? 0 : current ^ 1)) return false;
   memory.fill(record, 0, RECORD_BYTES);
   store<u32>(record, MAGIC);
   store<u32>(record, seq + 1, 4);

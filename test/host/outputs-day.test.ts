@@ -105,27 +105,34 @@ test("a damaged day record: limits under 24 h count as used for the day, the oth
   assert.match(second.consoleText, /output on-times of today unreadable in flash: daily limits count as used until the day ends/);
   assert.equal(total(onPeriods(second, 1, [], 3000.5)), 0, "out2 (600 s a day) stays off");
   assert.ok(total(onPeriods(second, 0, [], 3000.5)) > 300, "out1 (no daily limit) still follows its rule");
-  // The damage is repaired at once: a third start finds a valid record and says nothing.
-  const third = new Twin(parseScenario(scenario({ seconds: 5, console: ["log 1"] })), undefined, undefined, { flashImage: second.flash.data.slice() });
+  // The damage is repaired at once: a third start finds a valid record and logs no second event 32.
+  const third = new Twin(parseScenario(scenario({ seconds: 5, console: ["log 20"] })), undefined, undefined, { flashImage: second.flash.data.slice() });
   third.runToEnd();
-  assert.doesNotMatch(third.consoleText, /unreadable/);
+  assert.equal(lostEvents(third), 1, "the second start's event 32 only");
 });
 
-test("an intact older record behind the newest: the newest counts (sequence), the older one is ignored", () => {
-  const first = new Twin(parseScenario(scenario({ seconds: 500 })));
-  first.runToEnd();
-  const image = first.flash.data.slice();
-  const records = dayRecords(image, 4096, 64);
-  // Erasing the newest record's slot (as if its program never happened) falls back to the one before.
-  image.fill(0xff, records[records.length - 1], records[records.length - 1] + 48);
-  const second = new Twin(parseScenario(scenario({ console: ["log 1"] })), undefined, undefined, { flashImage: image });
-  second.runToEnd();
-  assert.doesNotMatch(second.consoleText, /unreadable/);
-  const out2 = total(onPeriods(second, 1, [], 3000.5));
-  // First run: out2 on from 333 s to the end at 500 s (167 s); the record before the newest holds
-  // at least 167 − 2 × 60 s, and 60 s are added for an output that was on.
-  assert.ok(out2 > 0 && out2 <= MAX2 - (167 - 120), `out2 ran ${out2.toFixed(2)} s on the second start`);
-});
+/** Event-32 lines in the terminal's text (a `log N` listing). */
+function lostEvents(t: Twin): number {
+  return (t.consoleText.match(/output on-times of today unreadable/g) ?? []).length;
+}
+
+for (const [what, from] of [["never programmed (erased)", 0], ["torn by a power cut (its first 24 bytes programmed)", 24]] as const) {
+  test(`the newest record ${what}: the one before it counts, and that is no damage`, () => {
+    const first = new Twin(parseScenario(scenario({ seconds: 500 })));
+    first.runToEnd();
+    const image = first.flash.data.slice();
+    const records = dayRecords(image, 4096, 64);
+    const newest = records[records.length - 1];
+    image.fill(0xff, newest + from, newest + 48);
+    const second = new Twin(parseScenario(scenario({ console: ["log 20"] })), undefined, undefined, { flashImage: image });
+    second.runToEnd();
+    assert.equal(lostEvents(second), 0);
+    const out2 = total(onPeriods(second, 1, [], 3000.5));
+    // First run: out2 on from 333 s to the end at 500 s (167 s); the record before the newest holds
+    // at least 167 − 2 × 60 s, and 60 s are added for an output that was on.
+    assert.ok(out2 > 0 && out2 <= MAX2 - (167 - 120), `out2 ran ${out2.toFixed(2)} s on the second start`);
+  });
+}
 
 test("the day is the local calendar day once the clock is set: a new day at local midnight allows a new run", () => {
   // 21:45 UTC on 2026-06-10 is 23:45 CEST: local midnight falls at 900 s of the run, after out2
@@ -138,4 +145,20 @@ test("the day is the local calendar day once the clock is set: a new day at loca
   const later = periods.filter(([a]) => a > 1000);
   assert.ok(later.length > 0, `out2 runs again on the new local day: ${JSON.stringify(periods)}`);
   assert.ok(total(periods) - before <= MAX2, "and keeps that day's limit");
+});
+
+test("a time sync a day back is refused and out2 stays off; a day forward is a new local day", () => {
+  // 14:00 CEST: out2 uses its 588 s by 921 s; at 1000 s a valid time sync moves the clock a day back.
+  const start = Date.UTC(2026, 5, 10, 12, 0, 0) / 1000;
+  const back = new Twin(parseScenario(scenario({ start_utc: start, downlinks: [{ at_s: 1000, command: "time_sync", utc_s: start + 1000 - 86400 }] })));
+  back.runToEnd();
+  // The node's clock (from the board's RTC) says a command sent a day ago has long expired.
+  assert.equal(back.downlinks[0]?.result, "expired");
+  const periods = onPeriods(back, 1, [], 3000.5);
+  assert.deepEqual(periods.filter(([a]) => a > 1000), [], `out2 stays off after the clock went back: ${JSON.stringify(periods)}`);
+  // The same sync a day forward is a new local day: out2 runs again (the command is authenticated).
+  const ahead = new Twin(parseScenario(scenario({ start_utc: start, downlinks: [{ at_s: 1000, command: "time_sync", utc_s: start + 1000 + 86400 }] })));
+  ahead.runToEnd();
+  assert.equal(ahead.downlinks[0]?.result, "accepted");
+  assert.ok(onPeriods(ahead, 1, [], 3000.5).some(([a]) => a > 1000), "a day forward: out2 runs again");
 });
