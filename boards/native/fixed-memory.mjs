@@ -46,6 +46,29 @@ for (const [from, to, count] of rewrites) {
   text = text.slice(0, start) + body + text.slice(end);
   text = text.replace(call, "  memset(instance, 0, sizeof *instance); /* every global starts zero unless init_globals says */\n" + call);
 }
+// Accesses without an offset (~1 000 of them): a 32-bit address. wasm2c passes every address as
+// u64, so on rv32 each call also loaded a zero high word and the check compared 64 bits. An
+// address of u32 plus nothing cannot wrap, so the same check against the same size holds. The
+// accesses with an offset keep the u64 form (address + offset may exceed 2^32 and must trap).
+{
+  const last = "DEFINE_STORE(i64_store32, u32, u64)\n";
+  if (text.split(last).length !== 2) {
+    console.error(`fixed-memory: ${file}: no '${last.trim()}' line (another wasm2c version?)`);
+    process.exit(1);
+  }
+  const names = [...text.matchAll(/^DEFINE_(LOAD|STORE)\((\w+), \w+, (\w+)(?:, (\w+))?\)$/gm)];
+  const wrappers = names.map(([, kind, name, t2, t3]) => kind === "LOAD"
+    ? `static inline ${t3} ${name}_a32(wasm_rt_memory_t* mem, u32 addr) { return ${name}(mem, addr); }`
+    : `static inline void ${name}_a32(wasm_rt_memory_t* mem, u32 addr, ${t2} value) { ${name}(mem, addr, value); }`);
+  text = text.replace(last, last + wrappers.join("\n") + "\n");
+  const before = text.length;
+  text = text.replace(/\b(i(?:32|64)_(?:load|store)\w*)\(&instance->w2c_memory, \(u64\)\((w2c_\w+)\)([,)])/g,
+    "$1_a32(&instance->w2c_memory, $2$3");
+  if (text.length === before) {
+    console.error(`fixed-memory: ${file}: no '(u64)(w2c_…)' memory access (another wasm2c version?)`);
+    process.exit(1);
+  }
+}
 text = text.replace('#include "firmware.h"\n', '#include "firmware.h"\n#include "wasm-rt-fixed.h"\n');
 if (!text.includes("wasm-rt-fixed.h")) {
   console.error(`fixed-memory: ${file}: no '#include "firmware.h"' line`);
