@@ -12,6 +12,7 @@ import { boardTimeUs } from "../abi/board";
 import { MAX_CT } from "../board/descriptor";
 import { ctWindowSequence } from "../ct/index";
 import { phaseResidualMilliDeg } from "../ct/calibration";
+import { divRound } from "../util/divide";
 import {
   ctMeterActive, ctMeterChannelPresent, ctMeterPowerMilliW, ctMeterVrmsMilliV, ctMeterFrequencyMilliHz, ctMeterPowerFactorMilli,
   ctMeterGainMicro, ctMeterSetGainMicro, ctMeterPhaseMilliDeg, ctMeterSetPhaseMilliDeg, ctMeterOffsetMilliW,
@@ -48,7 +49,7 @@ let seqSeen: i32 = 0;
 let skip = 0;
 let windowsLeft = 0;
 let sum: i64 = 0;
-let plusMean: f64 = 0;
+let plusSum: i64 = 0; // real power summed over the PHASE_PLUS windows (mW)
 let pfSum: i64 = 0;
 let minPower: i64 = 0;
 let maxPower: i64 = 0;
@@ -197,7 +198,7 @@ export function calPoll(): void {
   if (state == VOLTAGE) finishVoltage();
   else if (state == POWER) finishPower();
   else if (state == PHASE_PLUS) {
-    plusMean = <f64>sum / <f64>CAL_PHASE_WINDOWS;
+    plusSum = sum;
     if (ctMeterSetPhaseMilliDeg(channel, before - stepMilliDeg) != 0) { fail(T("phase step refused")); return; }
     begin(PHASE_MINUS, CAL_PHASE_WINDOWS);
   } else finishPhase();
@@ -211,15 +212,15 @@ function applied(): void {
 }
 
 function finishVoltage(): void {
-  const measured = <f64>sum / <f64>CAL_WINDOWS; // mV
-  const gain = <i32>Math.round(<f64>before * <f64>targetMilli / measured);
-  if (measured <= 0 || ctMeterSetVoltageGainMicro(gain) != 0) { fail(T("the voltage gain would leave 0.5 .. 2 (is the voltage reference wired?)")); return; }
+  // gain = before · true / measured, measured = sum / CAL_WINDOWS (mV): integers, rounded once
+  const gain = sum > 0 ? <i32>divRound(<i64>before * targetMilli * CAL_WINDOWS, sum) : 0;
+  if (sum <= 0 || ctMeterSetVoltageGainMicro(gain) != 0) { fail(T("the voltage gain would leave 0.5 .. 2 (is the voltage reference wired?)")); return; }
   out("v.gain ");
   outFixed(before, 6);
   out(" -> ");
   outFixed(gain, 6);
   out(" (measured ");
-  outFixed(<i64>Math.round(measured), 3);
+  outFixed(divRound(sum, CAL_WINDOWS), 3);
   out(" V, true ");
   outFixed(targetMilli, 3);
   out(" V)");
@@ -227,18 +228,18 @@ function finishVoltage(): void {
 }
 
 function finishPower(): void {
-  const measured = <f64>sum / <f64>CAL_WINDOWS; // mW, signed
-  const magnitude = measured < 0 ? -measured : measured;
-  if (magnitude < <f64>MIN_LOAD_MW) { fail(T("no load on the clamp (under 100 W): connect the known resistive load")); return; }
+  // measured = sum / CAL_WINDOWS (mW, signed); compared and scaled as sums, in integers
+  const magnitudeSum = sum < 0 ? -sum : sum;
+  if (magnitudeSum < MIN_LOAD_MW * CAL_WINDOWS) { fail(T("no load on the clamp (under 100 W): connect the known resistive load")); return; }
   // A gain is only right from a resistive load: with PF < 0.98 the real power is not V*I.
   const pfMilli = pfSum / CAL_WINDOWS;
   if (pfMilli < MIN_RESISTIVE_PF_MILLI) { refusePf(pfMilli); return; }
   const spread = maxPower - minPower;
-  if (<f64>spread * 1e6 > <f64>MAX_SPREAD_PPM * magnitude) { refuseUnstable(spread); return; }
+  if (spread * 1000000 * CAL_WINDOWS > <i64>MAX_SPREAD_PPM * magnitudeSum) { refuseUnstable(spread); return; }
   // P = gain·raw − offset (sign of the flow): scale the part the gain acts on.
-  const offset = <f64>ctMeterOffsetMilliW(channel);
-  const sign: f64 = measured < 0 ? -1 : 1;
-  const gain = <i32>Math.round(<f64>before * (sign * <f64>targetMilli + offset) / (measured + offset));
+  const offset = <i64>ctMeterOffsetMilliW(channel);
+  const signedTarget = sum < 0 ? -targetMilli : targetMilli;
+  const gain = <i32>divRound(<i64>before * (signedTarget + offset) * CAL_WINDOWS, sum + offset * CAL_WINDOWS);
   if (ctMeterSetGainMicro(channel, gain) != 0) { fail(T("the gain would leave 0.5 .. 2 (wrong clamp or wrong load?)")); return; }
   outCt();
   out(".gain ");
@@ -246,8 +247,8 @@ function finishPower(): void {
   out(" -> ");
   outFixed(gain, 6);
   out(" (measured ");
-  outFixed(<i64>Math.round(magnitude), 3);
-  outText(measured < 0 ? T(" W export") : T(" W"));
+  outFixed(divRound(magnitudeSum, CAL_WINDOWS), 3);
+  outText(sum < 0 ? T(" W export") : T(" W"));
   out(", load ");
   outFixed(targetMilli, 3);
   out(" W)");
@@ -275,11 +276,10 @@ function refuseUnstable(spreadMilliW: i64): void {
 }
 
 function finishPhase(): void {
-  const minusMean = <f64>sum / <f64>CAL_PHASE_WINDOWS;
-  const total = plusMean + minusMean;
-  if ((total < 0 ? -total : total) < 2 * <f64>MIN_LOAD_MW) { fail(T("no load on the clamp (under 100 W): connect a resistive load")); return; }
+  const total = plusSum + sum; // P+ and P− summed over CAL_PHASE_WINDOWS windows each
+  if ((total < 0 ? -total : total) < 2 * MIN_LOAD_MW * CAL_PHASE_WINDOWS) { fail(T("no load on the clamp (under 100 W): connect a resistive load")); return; }
   // P(φ) = A·cos(e − (φ − before)) with e the uncorrected lead: (P+ − P−)/(P+ + P−) = tan e · tan Δ.
-  const phase = before + phaseResidualMilliDeg(plusMean, minusMean, stepMilliDeg); // no libm (assembly/ct/calibration.ts)
+  const phase = before + phaseResidualMilliDeg(plusSum, sum, stepMilliDeg); // no f64 (assembly/ct/calibration.ts)
   if (ctMeterSetPhaseMilliDeg(channel, phase) != 0) { fail(T("the correction would leave +/-10 deg (is the load resistive?)")); return; }
   outCt();
   out(".phase_deg ");
@@ -287,9 +287,9 @@ function finishPhase(): void {
   out(" -> ");
   outFixed(phase, 3);
   out(" (P ");
-  outFixed(<i64>Math.round(plusMean), 3);
+  outFixed(divRound(plusSum, CAL_PHASE_WINDOWS), 3);
   out(" / ");
-  outFixed(<i64>Math.round(minusMean), 3);
+  outFixed(divRound(sum, CAL_PHASE_WINDOWS), 3);
   out(" W at ");
   outFixed(stepMilliDeg, 3);
   out(" deg either side; PF 1 load assumed)");

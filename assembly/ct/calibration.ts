@@ -1,9 +1,9 @@
 // Configuration and calibration: board parameters in, integer coefficients out.
-// f64 appears only here and in the once-a-second window evaluation, never per sample.
+// No f64 (the ESP32-C3 has no FPU): ratios are binary scaled integers (../util/scaled.ts).
 import {
   MAX_CT_CHANNELS, FINE_BITS, configured, ctChannelCount, sampleRateHz, adcBits, fullScaleMilliV,
   biasCode, voltsPerAdcVoltMilli, voltagePhaseMilliDeg, voltageGainMicro, maxCycleFrames,
-  sampleRateMilliHz, columnStepNs, crosstalkPpm, coefficientHz, setFrontEnd,
+  sampleRateMilliHz, columnStepNs, crosstalkPpm, coefficientMilliHz, setFrontEnd,
   chMaxMilliA, chImportOnly, chCurveCount, chCurvePoints, chCurveLeadMilliDeg, chCurveRatioPpm, chXtalkQ16, MAX_CURVE_POINTS,
   setConfig, setVoltageBoardPhase, setVoltagePhase, setVoltageGain, setStartThreshold, markCoefficients,
   markDirty, resetVoltageState, resetChannelMeasurement,
@@ -11,6 +11,10 @@ import {
   chPowerOffsetMilliW, chIrmsOffsetMilliA, chDelayVoltage, chCoefA, chCoefB, chOffsetFinePerFrame,
   regImportMicroWh, regExportMicroWh, regImportFine, regExportFine, getI32, setI32, setI64,
 } from "./state";
+import {
+  Scaled, sInt, sRatio, sMul, sDiv, sMulInt, sDivInt, sAdd, sSub, sNeg, sAbs, sLess, sRound, sSqrt, sTimesPow2,
+} from "../util/scaled";
+import { divRound } from "../util/divide";
 
 export const CT_OK: i32 = 0;
 export const CT_ERR_RANGE: i32 = -1;     // a parameter outside what the core supports
@@ -21,26 +25,24 @@ export const CT_ERR_OVERFLOW: i32 = -3;  // this combination could overflow the 
 export const MAX_PHASE_MILLIDEG: i32 = 10000;
 /** Largest total correction (CT − voltage + column delay + error curve) the two-tap delay applies. */
 const MAX_TOTAL_MILLIDEG: i32 = 30000;
-const PI: f64 = 3.141592653589793;
-const FINE_PER_MICROWH: f64 = <f64>(<i64>1 << FINE_BITS);
+const PI: Scaled = sRatio(3141592653589793, 1000000000000000);
 
-// ---- unit conversions (f64, used when coefficients or display values are computed) ----------
+// ---- unit conversions (used when coefficients or display values are computed) ----------------
 /** ADC input volts per code: code 2^bits − 1 ≈ full scale. */
-function adcVoltsPerCode(): f64 { return <f64>fullScaleMilliV / 1000.0 / <f64>((1 << adcBits) - 1); }
-/** The real frame rate, frames per second (the descriptor's, else the nominal rate). */
-export function realRateHz(): f64 { return <f64>sampleRateMilliHz / 1000.0; }
+function adcVoltsPerCode(): Scaled { return sRatio(fullScaleMilliV, 1000 * ((1 << adcBits) - 1)); }
 /** Mains volts per centred voltage code, calibrated. */
-export function voltsPerCode(): f64 {
-  return adcVoltsPerCode() * <f64>voltsPerAdcVoltMilli / 1000.0 * <f64>voltageGainMicro / 1e6;
+export function voltsPerCode(): Scaled {
+  return sMul(adcVoltsPerCode(), sMul(sRatio(voltsPerAdcVoltMilli, 1000), sRatio(voltageGainMicro, 1000000)));
 }
 /** Primary amps per centred current code of channel `ch`, calibrated, with the error curve's ratio at this current. */
-export function ampsPerCode(ch: i32): f64 {
-  return adcVoltsPerCode() / (<f64>getI32(chBurdenMilliOhm, ch) / 1000.0) * <f64>getI32(chRatio, ch)
-    * <f64>getI32(chGainMicro, ch) / 1e6 / (1.0 + <f64>getI32(chCurveRatioPpm, ch) / 1e6);
+export function ampsPerCode(ch: i32): Scaled {
+  // (ADC volts per code) / (burden Ω) · ratio · gain / (1 + curve ratio error)
+  const volts = sDiv(adcVoltsPerCode(), sRatio(getI32(chBurdenMilliOhm, ch), 1000));
+  return sMul(sMulInt(volts, getI32(chRatio, ch)), sRatio(getI32(chGainMicro, ch), 1000000 + <i64>getI32(chCurveRatioPpm, ch)));
 }
-/** Fine energy units (2^-32 µWh) in one milliwatt held for one frame. */
-export function finePerMilliWFrame(): f64 {
-  return 1e-3 / realRateHz() / 3600.0 * 1e6 * FINE_PER_MICROWH;
+/** Fine energy units (2^-32 µWh) in one milliwatt held for one frame: 10^6 · 2^32 / (3600 · mHz rate). */
+export function finePerMilliWFrame(): Scaled {
+  return sTimesPow2(sRatio(1000000, 3600 * sampleRateMilliHz), FINE_BITS);
 }
 
 // ---- configuration ---------------------------------------------------------------------------------
@@ -73,7 +75,7 @@ export function configureCore(ctChannels: i32, rateHz: i32, bits: i32, fullScale
     setI64(regImportFine, ch, 0); setI64(regExportFine, ch, 0);
     resetChannelMeasurement(ch);
   }
-  return updateCoefficients(50.0);
+  return updateCoefficients(50000);
 }
 
 /** One CT channel from the board file; calibration returns to the board defaults. */
@@ -85,7 +87,7 @@ export function configureChannel(ch: i32, ratio: i32, burdenMilliOhm: i32, rated
   setI32(chBoardPhaseMilliDeg, ch, phaseMilliDeg); setI32(chPhaseMilliDeg, ch, phaseMilliDeg);
   setI32(chGainMicro, ch, 1000000); setI32(chPowerOffsetMilliW, ch, 0); setI32(chIrmsOffsetMilliA, ch, 0);
   resetChannelMeasurement(ch);
-  return updateCoefficients(50.0);
+  return updateCoefficients(50000);
 }
 
 /**
@@ -103,7 +105,7 @@ export function configureFrontEnd(rateMilliHz: i32, stepNs: i32, nominalMv: i32,
   if (nominalMv < 0 || nominalMv > 500000 || noiseMilliLsb < 0 || noiseMilliLsb > 100000) return CT_ERR_RANGE;
   if (crosstalk < -10000 || crosstalk > 10000) return CT_ERR_RANGE;
   setFrontEnd(rate, stepNs, nominalMv == 0 ? 230000 : nominalMv, noiseMilliLsb, crosstalk);
-  return updateCoefficients(coefficientHz);
+  return updateCoefficients(coefficientMilliHz);
 }
 
 /** Clamp `ch`: maximum primary current (mA, 0 = none: over-range above it) and import-only installation. */
@@ -135,33 +137,35 @@ function curveField(ch: i32, k: i32, field: i32): i32 { return getI32(chCurvePoi
  * The error curve at primary current `milliA` (linear between points, constant beyond the ends):
  * field 1 ratio error ppm, field 2 extra lead m°. 0 without a curve.
  */
-export function curveAt(ch: i32, milliA: f64, field: i32): f64 {
+export function curveAt(ch: i32, milliA: i64, field: i32): i32 {
   const n = getI32(chCurveCount, ch);
   if (n == 0) return 0;
-  if (milliA <= <f64>curveField(ch, 0, 0)) return <f64>curveField(ch, 0, field);
+  if (milliA <= <i64>curveField(ch, 0, 0)) return curveField(ch, 0, field);
   for (let k = 1; k < n; k++) {
-    const x1 = <f64>curveField(ch, k, 0);
+    const x1 = <i64>curveField(ch, k, 0);
     if (milliA <= x1) {
-      const x0 = <f64>curveField(ch, k - 1, 0);
-      const y0 = <f64>curveField(ch, k - 1, field);
-      return y0 + (<f64>curveField(ch, k, field) - y0) * (milliA - x0) / (x1 - x0);
+      const x0 = <i64>curveField(ch, k - 1, 0);
+      const y0 = <i64>curveField(ch, k - 1, field);
+      // |Δy| ≤ 4·10^5, Δx < 2^31: the product fits; rounded to the nearest unit.
+      return <i32>(y0 + divRound((<i64>curveField(ch, k, field) - y0) * (milliA - x0), x1 - x0));
     }
   }
-  return <f64>curveField(ch, n - 1, field);
+  return curveField(ch, n - 1, field);
 }
+
 
 /**
  * At a window's end (a cycle boundary), from the channel's Irms: the curve's ratio and lead at
  * that current. When they moved noticeably the channel's coefficients are recomputed at once;
  * returns true then (the caller re-weighs the window's energy with them).
  */
-export function followCurve(ch: i32, irmsMilliA: f64): bool {
+export function followCurve(ch: i32, irmsMilliA: i64): bool {
   if (getI32(chCurveCount, ch) == 0) return false;
-  const ratio = <i32>Math.round(curveAt(ch, irmsMilliA, 1));
-  const lead = <i32>Math.round(curveAt(ch, irmsMilliA, 2));
+  const ratio = curveAt(ch, irmsMilliA, 1);
+  const lead = curveAt(ch, irmsMilliA, 2);
   if (abs(ratio - getI32(chCurveRatioPpm, ch)) < 20 && abs(lead - getI32(chCurveLeadMilliDeg, ch)) < 5) return false;
   setI32(chCurveRatioPpm, ch, ratio); setI32(chCurveLeadMilliDeg, ch, lead);
-  updateChannelCoefficients(ch, coefficientHz);
+  updateChannelCoefficients(ch, coefficientMilliHz);
   return true;
 }
 
@@ -220,42 +224,49 @@ export function setStartThresholdPpm(ppm: i32): i32 {
 }
 
 // ---- coefficients ------------------------------------------------------------------------------------
-/** Total lead to correct on channel `ch` at `hz`, m°: CT − voltage + sequential column delay + error curve. */
-function totalLeadMilliDeg(ch: i32, hz: f64): f64 {
-  const columnMilliDeg = 360000.0 * hz * <f64>(ch + 1) * <f64>columnStepNs * 1e-9;
-  const lead = <f64>(getI32(chPhaseMilliDeg, ch) - voltagePhaseMilliDeg + getI32(chCurveLeadMilliDeg, ch)) + columnMilliDeg;
-  const limit = <f64>MAX_TOTAL_MILLIDEG;
-  return lead > limit ? limit : lead < -limit ? -limit : lead;
+/** Total lead to correct on channel `ch` at `milliHz`, m°: CT − voltage + sequential column delay + error curve. */
+function totalLeadMilliDeg(ch: i32, milliHz: i32): Scaled {
+  // 360° · f · (ch + 1) · step: m° = 360 · mHz · (ch + 1) · ns / 10^9 (< 2^53 for every accepted setting)
+  const column = sRatio(360 * <i64>milliHz * <i64>(ch + 1) * <i64>columnStepNs, 1000000000);
+  const lead = sAdd(sInt(getI32(chPhaseMilliDeg, ch) - voltagePhaseMilliDeg + getI32(chCurveLeadMilliDeg, ch)), column);
+  const limit = sInt(MAX_TOTAL_MILLIDEG);
+  return sLess(limit, lead) ? limit : sLess(lead, sNeg(limit)) ? sNeg(limit) : lead;
 }
 
 /** Fine units per code²·frame of channel `ch` (the energy scale before the phase correction). */
-function energyScale(ch: i32): f64 {
-  return voltsPerCode() * ampsPerCode(ch) / realRateHz() / 3600.0 * 1e6 * FINE_PER_MICROWH;
+function energyScale(ch: i32): Scaled {
+  // W per code² = V/code · A/code; one milliwatt-frame is finePerMilliWFrame fine units.
+  return sMul(sMul(voltsPerCode(), ampsPerCode(ch)), sMulInt(finePerMilliWFrame(), 1000));
 }
 
 /** Bound on |N·Σvi − ΣvΣi| per cycle, and the i64 headroom for A·C0 + B·CL. */
-function worstCovariance(): f64 {
-  const span = <f64>max(biasCode, (1 << adcBits) - 1 - biasCode);
-  return <f64>maxCycleFrames * <f64>maxCycleFrames * span * span;
+function worstCovariance(): Scaled {
+  const span = <i64>max(biasCode, (1 << adcBits) - 1 - biasCode);
+  return sInt(<i64>maxCycleFrames * <i64>maxCycleFrames * span * span); // ≤ 500² · 4096²
 }
-const FINE_LIMIT: f64 = 4.0e18; // below 2^62
+const FINE_LIMIT: Scaled = sInt(4_000_000_000_000_000_000); // below 2^62
 
-/** The two taps a, b of channel `ch` at `hz` (into tapA, tapB). */
-let tapA: f64 = 1.0;
-let tapB: f64 = 0.0;
-function taps(ch: i32, hz: f64): void {
-  const omegaT = 2.0 * PI * hz / realRateHz();
+/** The two taps a, b of channel `ch` at `milliHz` (into tapA, tapB). */
+let tapA: Scaled = 0;
+let tapB: Scaled = 0;
+function taps(ch: i32, milliHz: i32): void {
+  const omegaT = sMul(sTimesPow2(PI, 1), sRatio(milliHz, sampleRateMilliHz)); // 2π f / rate
   const sinOmegaT = sinRad(omegaT);
-  const delta = abs(totalLeadMilliDeg(ch, hz)) / 1000.0 * PI / 180.0;
-  tapA = sinRad(omegaT - delta) / sinOmegaT;
-  tapB = sinRad(delta) / sinOmegaT;
+  const delta = sMul(sAbs(totalLeadMilliDeg(ch, milliHz)), sDivInt(PI, 180000)); // m° → rad
+  tapA = sDiv(sinRad(sSub(omegaT, delta)), sinOmegaT);
+  tapB = sDiv(sinRad(delta), sinOmegaT);
+}
+
+/** (|a| + |b|) · K · worst covariance would reach the i64 sums' limit. */
+function overflows(k: Scaled): bool {
+  return !sLess(sMul(sMul(sAdd(sAbs(tapA), sAbs(tapB)), k), worstCovariance()), FINE_LIMIT);
 }
 
 /** Every channel's coefficients would fit the i64 sums at the present frequency (the setters' check). */
 function coefficientsFit(): bool {
   for (let ch = 0; ch < ctChannelCount; ch++) {
-    taps(ch, coefficientHz);
-    if ((abs(tapA) + abs(tapB)) * energyScale(ch) * worstCovariance() >= FINE_LIMIT) return false;
+    taps(ch, coefficientMilliHz);
+    if (overflows(energyScale(ch))) return false;
   }
   return true;
 }
@@ -264,70 +275,71 @@ function coefficientsFit(): bool {
  * Phase correction as an exact two-tap fractional delay at the mains fundamental, folded
  * together with the energy scale into two integers per channel:
  *   corrected Σ v·i = a·Σ v[n]i[n] + b·Σ (lagged pair),  a = sin(ωT − δ)/sin ωT,  b = sin δ / sin ωT,
- * which delays the current (lead δ > 0) or the voltage (δ < 0) by δ at frequency `hz` with unity
- * gain; A = a·K, B = b·K with K = fine units per code²·frame. δ includes the sequential column
- * delay and the error curve at the last window's current. The crosstalk correction c·(A + B)
- * (Q16) takes out what the previous conversion leaked into this one. Called at configuration
- * and at cycle boundaries when calibration, current or frequency changed. No libm: sinRad.
+ * which delays the current (lead δ > 0) or the voltage (δ < 0) by δ at frequency `milliHz` with
+ * unity gain; A = a·K, B = b·K with K = fine units per code²·frame. δ includes the sequential
+ * column delay and the error curve at the last window's current. The crosstalk correction
+ * c·(A + B) (Q16) takes out what the previous conversion leaked into this one. Called at
+ * configuration and at cycle boundaries when calibration, current or frequency changed.
  */
-export function updateCoefficients(hz: f64): i32 {
+export function updateCoefficients(milliHz: i32): i32 {
   let status = CT_OK;
-  for (let ch = 0; ch < ctChannelCount; ch++) if (updateChannelCoefficients(ch, hz) != CT_OK) status = CT_ERR_OVERFLOW;
-  markCoefficients(hz);
+  for (let ch = 0; ch < ctChannelCount; ch++) if (updateChannelCoefficients(ch, milliHz) != CT_OK) status = CT_ERR_OVERFLOW;
+  markCoefficients(milliHz);
   return status;
 }
 
-/** Channel `ch`'s coefficients at `hz` (see updateCoefficients); CT_ERR_OVERFLOW if they could overflow. */
-export function updateChannelCoefficients(ch: i32, hz: f64): i32 {
-  taps(ch, hz);
+/** Channel `ch`'s coefficients at `milliHz` (see updateCoefficients); CT_ERR_OVERFLOW if they could overflow. */
+export function updateChannelCoefficients(ch: i32, milliHz: i32): i32 {
+  taps(ch, milliHz);
   const k = energyScale(ch);
-  const status = (abs(tapA) + abs(tapB)) * k * worstCovariance() >= FINE_LIMIT ? CT_ERR_OVERFLOW : CT_OK;
-  setI32(chDelayVoltage, ch, totalLeadMilliDeg(ch, hz) < 0 ? 1 : 0);
-  setI64(chCoefA, ch, <i64>Math.round(tapA * k));
-  setI64(chCoefB, ch, <i64>Math.round(tapB * k));
-  setI64(chXtalkQ16, ch, <i64>Math.round(<f64>crosstalkPpm / 1e6 * (tapA + tapB) * k * 65536.0));
-  setI64(chOffsetFinePerFrame, ch, <i64>Math.round(<f64>getI32(chPowerOffsetMilliW, ch) * finePerMilliWFrame()));
+  const status = overflows(k) ? CT_ERR_OVERFLOW : CT_OK;
+  setI32(chDelayVoltage, ch, totalLeadMilliDeg(ch, milliHz) < 0 ? 1 : 0);
+  setI64(chCoefA, ch, sRound(sMul(tapA, k)));
+  setI64(chCoefB, ch, sRound(sMul(tapB, k)));
+  setI64(chXtalkQ16, ch, sRound(sMul(sMul(sRatio(<i64>crosstalkPpm << 16, 1000000), sAdd(tapA, tapB)), k)));
+  setI64(chOffsetFinePerFrame, ch, sRound(sMulInt(finePerMilliWFrame(), getI32(chPowerOffsetMilliW, ch))));
   return status;
 }
 
-// ---- trigonometry without libm (issue 18: no sin/tan/argument reduction from libm at run time) ------
-/** sin x for any x: reduced to [−π/2, π/2], then an odd Taylor polynomial to x¹⁷ (error < 3e-13). */
-export function sinRad(x: f64): f64 {
-  const twoPi = 2.0 * PI;
-  x -= twoPi * Math.floor(x / twoPi + 0.5);     // [−π, π]
-  if (x > 0.5 * PI) x = PI - x;
-  else if (x < -0.5 * PI) x = -PI - x;
-  const x2 = x * x;
+// ---- trigonometry in scaled integers (no libm, no f64) ---------------------------------------------
+/** sin x for any x: reduced to [−π/2, π/2], then an odd Taylor polynomial to x¹⁷ (series error < 3e-13;
+ * the scaled operations' rounding, ~2e-9 relative, dominates). */
+export function sinRad(x: Scaled): Scaled {
+  const twoPi = sTimesPow2(PI, 1), halfPi = sTimesPow2(PI, -1);
+  x = sSub(x, sMulInt(twoPi, sRound(sDiv(x, twoPi)))); // [−π, π]
+  if (sLess(halfPi, x)) x = sSub(PI, x);
+  else if (sLess(x, sNeg(halfPi))) x = sSub(sNeg(PI), x);
+  const x2 = sMul(x, x);
   let term = x, sum = x;
   for (let n = 1; n <= 8; n++) {
-    term = -term * x2 / <f64>((2 * n) * (2 * n + 1));
-    sum += term;
+    term = sNeg(sDivInt(sMul(term, x2), (2 * n) * (2 * n + 1)));
+    sum = sAdd(sum, term);
   }
   return sum;
 }
-export function cosRad(x: f64): f64 { return sinRad(x + 0.5 * PI); }
+export function cosRad(x: Scaled): Scaled { return sinRad(sAdd(x, sTimesPow2(PI, -1))); }
 
-/** atan x without libm: two argument halvings (atan x = 2·atan(x / (1 + √(1 + x²)))), then Taylor. */
-export function atanRad(x: f64): f64 {
-  let scale: f64 = 1.0;
-  for (let i = 0; i < 3; i++) { x = x / (1.0 + Math.sqrt(1.0 + x * x)); scale *= 2.0; }
-  const x2 = x * x;
+/** atan x: three argument halvings (atan x = 2·atan(x / (1 + √(1 + x²)))), then Taylor. */
+export function atanRad(x: Scaled): Scaled {
+  const one = sInt(1);
+  for (let i = 0; i < 3; i++) x = sDiv(x, sAdd(one, sSqrt(sAdd(one, sMul(x, x)))));
+  const x2 = sMul(x, x);
   let power = x, sum = x;
   for (let n = 1; n <= 9; n++) {
-    power = -power * x2;
-    sum += power / <f64>(2 * n + 1);
+    power = sNeg(sMul(power, x2));
+    sum = sAdd(sum, sDivInt(power, 2 * n + 1));
   }
-  return sum * scale;
+  return sTimesPow2(sum, 3);
 }
 
 /**
- * The wizard's phase step (`cal ctN phase`): with the mean real power P+ and P− measured at the
- * phase setting ± `stepMilliDeg` on a resistive load, the lead still uncorrected is
- * e = atan((P+ − P−) / ((P+ + P−)·tan Δ)) (from P(φ) = A·cos(e − (φ − before))). m°.
+ * The wizard's phase step (`cal ctN phase`): with the real power summed over equally many
+ * windows at the phase setting ± `stepMilliDeg` on a resistive load (P+, P−), the lead still
+ * uncorrected is e = atan((P+ − P−) / ((P+ + P−)·tan Δ)) (from P(φ) = A·cos(e − (φ − before))). m°.
  */
-export function phaseResidualMilliDeg(plusMean: f64, minusMean: f64, stepMilliDeg: i32): i32 {
-  const step = <f64>stepMilliDeg * PI / 180000.0;
-  const tanStep = sinRad(step) / cosRad(step);
-  const e = atanRad((plusMean - minusMean) / ((plusMean + minusMean) * tanStep));
-  return <i32>Math.round(e * 180000.0 / PI);
+export function phaseResidualMilliDeg(plusSum: i64, minusSum: i64, stepMilliDeg: i32): i32 {
+  const step = sMul(sInt(stepMilliDeg), sDivInt(PI, 180000));
+  const tanStep = sDiv(sinRad(step), cosRad(step));
+  const e = atanRad(sDiv(sInt(plusSum - minusSum), sMul(sInt(plusSum + minusSum), tanStep)));
+  return <i32>sRound(sDiv(sMulInt(e, 180000), PI));
 }

@@ -58,8 +58,8 @@ export let voltageGainMicro: i32 = 1000000;
 export let startThresholdPpm: i32 = 1000;
 /** Calibration changed: new coefficients take effect at the next cycle boundary. */
 export let coefficientsDirty = true;
-/** Mains frequency (Hz) the phase-correction coefficients were computed for. */
-export let coefficientHz: f64 = 50.0;
+/** Mains frequency (mHz) the phase-correction coefficients were computed for. */
+export let coefficientMilliHz: i32 = 50000;
 
 export function setConfig(channels: i32, rateHz: i32, bits: i32, fullScale: i32, bias: i32, voltsMilli: i32): void {
   ctChannelCount = channels; sampleRateHz = rateHz; adcBits = bits; fullScaleMilliV = fullScale;
@@ -75,10 +75,10 @@ export function setVoltageBoardPhase(milliDeg: i32): void { voltageBoardPhaseMil
 export function setVoltagePhase(milliDeg: i32): void { voltagePhaseMilliDeg = milliDeg; coefficientsDirty = true; }
 export function setVoltageGain(gainMicro: i32): void { voltageGainMicro = gainMicro; coefficientsDirty = true; }
 export function setStartThreshold(ppm: i32): void { startThresholdPpm = ppm; }
-export function markCoefficients(hz: f64): void { coefficientHz = hz; coefficientsDirty = false; }
+export function markCoefficients(milliHz: i32): void { coefficientMilliHz = milliHz; coefficientsDirty = false; }
 export function markDirty(): void { coefficientsDirty = true; }
-/** The mains frequency moved: recompute the phase coefficients for `hz` at the next boundary. */
-export function retuneCoefficients(hz: f64): void { coefficientHz = hz; coefficientsDirty = true; }
+/** The mains frequency moved: recompute the phase coefficients for `milliHz` at the next boundary. */
+export function retuneCoefficients(milliHz: i32): void { coefficientMilliHz = milliHz; coefficientsDirty = true; }
 
 // ---- voltage path, current cycle ------------------------------------------------------------
 // Codes are centred on the nominal bias; the true (drifting) bias is removed per cycle.
@@ -150,7 +150,7 @@ export function resetVoltageState(): void {
   framesTotal = 0; framesMetered = 0;
   crossRefQ16 = 0; crossLastQ16 = 0; crossCount = 0; crossHaveRef = false;
   windowFramesDone = 0; windowSumSqV = 0; windowRampV2 = 0; previousWindowFrames = 0; windowSequence = 0; vrmsMilliV = 0; frequencyMilliHz = 0;
-  coefficientsDirty = true; coefficientHz = 50.0; frequencyTuned = false;
+  coefficientsDirty = true; coefficientMilliHz = 50000; frequencyTuned = false;
 }
 
 // ---- per-CT-channel fields: one array of MAX_CT_CHANNELS entries each ----------------------------

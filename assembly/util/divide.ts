@@ -21,3 +21,9 @@ export function divSmall(x: i64, n: i64): i64 {
   const q: u64 = (<u64>qHi << 32) | <u64>((q1 << 16) | (t2 / d));
   return negative ? -<i64>q : <i64>q;
 }
+
+/** `a / b` rounded to the nearest integer, halves away from zero (b ≠ 0, either sign). */
+export function divRound(a: i64, b: i64): i64 {
+  if (b < 0) { a = -a; b = -b; }
+  return a >= 0 ? (a + (b >> 1)) / b : -((-a + (b >> 1)) / b);
+}
