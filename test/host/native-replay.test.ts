@@ -136,6 +136,19 @@ for (const [name, scenario, required] of capabilities) {
   });
 }
 
+// The size-optimised image (rv32/os-flags.sh: -Os, link-time optimisation) is the one whose flash
+// size test/host/module-budget.test.ts holds: it must compute what the twin computes too.
+test("the -Os RV32 image the flash budget measures replays CT, pulses, heat and an outage byte for byte", () => {
+  buildNative();
+  const [, scenario] = capabilities.find(([name]) => name.startsWith("everything at once"))!;
+  const twin = record("everything-Os", scenarioFile(scenario));
+  assert.ok(twin, "the twin runs the scenario");
+  const r = spawnSync("sh", [path.join(projectRoot, "boards", "native", "replay-rv32.sh"), twin.recording],
+    { cwd: projectRoot, encoding: "utf8", maxBuffer: 64 * 1024 * 1024, env: { ...process.env, OPT: "-Os" } });
+  assert.equal(r.status, 0, r.stderr);
+  assert.equal(r.stdout, twin.report, "the -Os RV32 report differs from the twin's");
+});
+
 test("the replay checks every result and refuses a recording of another firmware", () => {
   buildNative();
   const twin = record("tamper", scenarioFile({ ...base, seconds: 5, pulse: { pulse1: { hz: 2, on_ms: 40 } } }))!;
