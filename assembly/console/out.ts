@@ -1,7 +1,7 @@
 // Console output: text is collected in a static buffer and handed to the board's UART in
 // chunks, never one call per character.
 import { boardConsoleWrite } from "../abi/board";
-import { CONSOLE_TEXT, CONSOLE_PAIRS } from "./text";
+import { CONSOLE_TEXT, CONSOLE_PAIRS, CONSOLE_INDEX } from "./text";
 import { lower } from "./parse";
 
 const OUT_CAPACITY: u32 = 256;
@@ -35,8 +35,8 @@ export function outLine(s: string): void {
 }
 
 /**
- * A console text passed around as a value: in the release build an offset << 12 | length into
- * the ASCII table (assembly/console/text.ts, T("...") rewritten by host/firmware/console-text.ts);
+ * A console text passed around as a value: in the release build the text's number in the ASCII
+ * table (assembly/console/text.ts, T("...") rewritten by host/firmware/console-text.ts);
  * elsewhere, marked by the top bit, the address of the AssemblyScript string literal.
  */
 export type Text = u32;
@@ -68,16 +68,17 @@ function expandByte(b: u32): void {
   expanded++;
 }
 
-/** Table text `packed` to the console, or (`slice`) compared with `len` bytes at `at`: its length. */
-function expandText(packed: Text, slice: bool, at: usize, len: u32): u32 {
+/** Table text number `n` to the console, or (`slice`) compared with `len` bytes at `at`: its length. */
+function expandText(n: Text, slice: bool, at: usize, len: u32): u32 {
   toConsole = !slice;
   sliceAt = at;
   sliceLen = len;
   expanded = 0;
   differs = false;
-  const stored = CONSOLE_TEXT + (packed >> 12);
-  const n = packed & 0xfff;
-  for (let i: u32 = 0; i < n; i++) expandByte(load<u8>(stored + i));
+  const entry = CONSOLE_INDEX + (<usize>n << 1);
+  const start = <usize>load<u16>(entry);
+  const end = <usize>load<u16>(entry, 2);
+  for (let p = start; p < end; p++) expandByte(load<u8>(CONSOLE_TEXT + p));
   toConsole = true;
   return expanded;
 }
@@ -110,14 +111,14 @@ export function textStarts(ptr: usize, len: u32, t: Text): bool {
   return len >= n && textEquals(ptr, n, t);
 }
 
-/** Text of the console's ASCII table (assembly/console/text.ts): offset << 12 | length. */
-export function outText(packed: Text): void {
-  if ((packed & STRING_MARK) != 0) { out(changetype<string>(<usize>(packed & ~STRING_MARK))); return; }
-  expandText(packed, false, 0, 0);
+/** Text of the console's ASCII table (assembly/console/text.ts), by its number. */
+export function outText(t: Text): void {
+  if ((t & STRING_MARK) != 0) { out(changetype<string>(<usize>(t & ~STRING_MARK))); return; }
+  expandText(t, false, 0, 0);
 }
 
-export function outLineText(packed: u32): void {
-  outText(packed);
+export function outLineText(t: Text): void {
+  outText(t);
   outByte(0x0d);
   outByte(0x0a);
 }

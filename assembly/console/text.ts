@@ -4,3 +4,5 @@
 // CONSOLE_PAIRS: the byte-pair table the text is compressed with (host/firmware/console-text.ts).
 export const CONSOLE_TEXT: usize = memory.data(4);
 export const CONSOLE_PAIRS: usize = memory.data(2);
+// CONSOLE_INDEX: where each text starts (u16 offsets; text N ends where text N + 1 starts).
+export const CONSOLE_INDEX: usize = memory.data(4, 2);

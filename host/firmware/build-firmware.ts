@@ -49,7 +49,7 @@ export async function buildFirmware(): Promise<number> {
     return 1;
   }
   const bytes = fs.statSync(path.join(packageRoot, "build", "firmware.wasm")).size;
-  process.stdout.write(`build/firmware.wasm: ${bytes} bytes (console text: ${table.size} bytes + ${table.pairBytes} of byte pairs)\n`);
+  process.stdout.write(`build/firmware.wasm: ${bytes} bytes (console text: ${table.size} bytes + ${table.pairBytes} of byte pairs + ${table.indexBytes} of index)\n`);
   return 0;
 }
 

@@ -2,8 +2,11 @@
 // literals as UTF-16 with a header each, twice their ASCII size, and the console's ~300
 // messages were a third of the module. For the release build, every `out("...")` and
 // `outLine("...")` in assembly/console/ is rewritten to `outText(N)` / `outLineText(N)`, and every
-// `T("...")` (a Text value, assembly/console/out.ts) to N itself, where
-// N = offset << 12 | length in one packed ASCII table that assembly/console/text.ts then holds.
+// `T("...")` (a Text value, assembly/console/out.ts) to N itself, where N is the text's number
+// in one ASCII table that assembly/console/text.ts then holds, with a u16 index of where each
+// text starts (text N ends where N + 1 starts). A small number is a 1- or 2-byte constant at each
+// of the ~600 places that name a text (an offset << 12 | length took 4, and on rv32 a lui + addi
+// pair where a number below 2048 is one instruction): the index's 2 bytes a text pay for that.
 // The sources stay readable; a build without this step (as-pect, harnesses) runs the literals.
 // Non-ASCII text is refused here, so the console cannot send a byte above 0x7e by accident.
 // The bytes are then compressed by byte-pair encoding (issue 18: 11.5 KB of text was a sixth of
@@ -11,11 +14,11 @@
 // the control bytes other than NUL, BS, LF, CR) stands for a pair of bytes, which may be pairs
 // again; out.ts expands them as it writes. The pair table holds 2 bytes per token at index
 // `pairIndex(token)`: the control bytes at their own value, 0x7f..0xff from 32 on.
-// Each text stays a separately addressable slice, so a reference is still offset and length
-// (of the compressed bytes).
+// Each text stays a separately addressable slice of the compressed bytes.
 
 const CALL = /\b(out|outLine|T)\("((?:[^"\\]|\\.)*)"\)/g;
-const LENGTH_BITS = 12;
+/** The index holds u16 offsets: the table's bytes must stay below 64 KiB. */
+const MAX_TABLE_BYTES = 0xffff;
 /** Control bytes the text itself may hold (never tokens): NUL, BS, LF, CR (bit n = byte n). */
 const LITERAL_CONTROLS = 1 << 0 | 1 << 8 | 1 << 10 | 1 << 13;
 /** Token bytes in the order pairs are given them: 0x80..0xff, 0x7f, then the free control bytes. */
@@ -97,7 +100,9 @@ export function trainPairs(texts: string[]): number[][] {
 
 export class ConsoleTextTable {
   private readonly bytes: number[] = [];
-  private readonly offsets = new Map<string, number>();
+  /** Text number by text; text n's bytes start at starts[n]. */
+  private readonly numbers = new Map<string, number>();
+  private readonly starts: number[] = [];
   private readonly pairs: number[][];
 
   /** `corpus`: the texts to train the byte-pair table on (none: the text is stored as it is). */
@@ -112,7 +117,7 @@ export class ConsoleTextTable {
     return symbols;
   }
 
-  /** The packed reference of `text` (added once; identical texts share their bytes). */
+  /** The number of `text` (added once; identical texts share their number and bytes). */
   ref(text: string, where: string): number {
     for (let i = 0; i < text.length; i++) {
       const c = text.charCodeAt(i);
@@ -120,15 +125,16 @@ export class ConsoleTextTable {
         throw new Error(`${where}: console text must be printable ASCII, not U+${c.toString(16).padStart(4, "0")} in ${JSON.stringify(text)}`);
       }
     }
-    const stored = this.compress(text);
-    if (stored.length >= 1 << LENGTH_BITS) throw new Error(`${where}: console text of ${text.length} characters is too long`);
-    let offset = this.offsets.get(text);
-    if (offset === undefined) {
-      offset = this.bytes.length;
+    let n = this.numbers.get(text);
+    if (n === undefined) {
+      const stored = this.compress(text);
+      if (this.bytes.length + stored.length > MAX_TABLE_BYTES) throw new Error(`${where}: the console's text table would exceed ${MAX_TABLE_BYTES} bytes`);
+      n = this.starts.length;
+      this.starts.push(this.bytes.length);
       this.bytes.push(...stored);
-      this.offsets.set(text, offset);
+      this.numbers.set(text, n);
     }
-    return offset * (1 << LENGTH_BITS) + stored.length;
+    return n;
   }
 
   /** A console source with its literal out/outLine calls replaced by table references. */
@@ -143,7 +149,7 @@ export class ConsoleTextTable {
     return n === 0 ? source : `import { outText as __outText, outLineText as __outLineText } from "./out";\n${body}`;
   }
 
-  /** Bytes of the table (compressed text), without the pair table. */
+  /** Bytes of the table (compressed text), without the pair table and the index. */
   get size(): number {
     return this.bytes.length;
   }
@@ -160,6 +166,11 @@ export class ConsoleTextTable {
     return table;
   }
 
+  /** Bytes of the index (2 per text and 2 for the end). */
+  get indexBytes(): number {
+    return 2 * (this.starts.length + 1);
+  }
+
   /** Bytes of the pair table. */
   get pairBytes(): number {
     return this.pairTable().length;
@@ -169,6 +180,7 @@ export class ConsoleTextTable {
   module(): string {
     return `// Generated by host/firmware/console-text.ts for the release build: the console's text, ASCII.\n` +
       `export const CONSOLE_TEXT: usize = memory.data<u8>([${this.bytes.join(",")}]);\n` +
-      `export const CONSOLE_PAIRS: usize = memory.data<u8>([${this.pairTable().join(",") || "0,0"}]);\n`;
+      `export const CONSOLE_PAIRS: usize = memory.data<u8>([${this.pairTable().join(",") || "0,0"}]);\n` +
+      `export const CONSOLE_INDEX: usize = memory.data<u16>([${[...this.starts, this.bytes.length].join(",")}]);\n`;
   }
 }

@@ -48,7 +48,9 @@ test("the release module holds console text compressed, never as UTF-16, and the
   assert.throws(() => table.rewrite('out("phase \\u00b1 8");', "x.ts"), /printable ASCII/);
   assert.throws(() => table.rewrite('outLine("10°");', "x.ts"), /printable ASCII, not U\+00b0/);
   const a = table.rewrite('out("abc"); outLine("abc"); const t = T("de");', "y.ts");
-  assert.match(a, /__outText\(3\); __outLineText\(3\); const t = <u32>12290;/, "identical texts share their bytes; T(...) is the packed reference");
+  assert.match(a, /__outText\(0\); __outLineText\(0\); const t = <u32>1;/, "identical texts share their number; T(...) is the number");
+  // Text n starts at index entry n and ends where n + 1 starts: "abc" 3 bytes, then "de" 2.
+  assert.match(table.module(), /CONSOLE_INDEX: usize = memory.data<u16>\(\[0,3,5\]\)/);
 });
 
 /** Text bytes: printable ASCII, BS, LF, CR; every other byte is a token (docs/console.md). */

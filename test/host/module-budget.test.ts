@@ -2,7 +2,8 @@
 // translation (board shell included, the stub board of boards/native/size/) 64 KiB of flash.
 // Until the module reaches the target, the test holds it at the size measured when this budget
 // was set plus a small margin: it fails when the module grows, and says how far from the target it is.
-// The rv32imc -Os flash met its target (64 884 B, 2026-12-02) until issue 21's outputs came in.
+// (An earlier note here said the rv32imc -Os flash met its target at 64 884 B: that probe linked
+// only part of the firmware; see the 2026-12-02 session 5 note below.)
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
@@ -21,9 +22,15 @@ const TARGET_RV32_OS_FLASH_BYTES = 64 * 1024;
  * ~6 KB, its downlinks ~2.4 KB, issue 20's billing registers ~12 KB, issue 13's counter floor
  * ~1.6 KB) + ~2 % margin; lower them as the module shrinks, down to the targets.
  * 2026-12-02 (session 4): the outputs' day record in flash (a restart no longer resets the daily
- * limit) +1.5 KB, literal console runs joined −0.33 KB: 79 697 B / 87 868 B; rv32 budget +1 KB. */
+ * limit) +1.5 KB, literal console runs joined −0.33 KB: 79 697 B / 87 868 B; rv32 budget +1 KB.
+ * 2026-12-02 (session 5): the rv32 figure was a partial image until now: the size probe
+ * (boards/native/size/main.c) never called the console, the key, temperatures or shell_call, so
+ * the linker dropped ~29 KB of firmware a real shell links (117 204 B for the whole image at the
+ * session's start, not 88 196). The probe now reaches every entry point; the whole image is
+ * 99 092 B after this session's work (no f64, 32-bit addresses, link-time optimisation, text
+ * numbers), the module 79 758 B. */
 const BUDGET_WASM_BYTES_NOT_YET_TARGET = 80_000;
-const BUDGET_RV32_OS_FLASH_BYTES_NOT_YET_TARGET = 88_500;
+const BUDGET_RV32_OS_FLASH_BYTES_NOT_YET_TARGET = 100_000;
 /** wasm2c copies every data segment at each power-up with its own inline code (620 once cost 20 KB). */
 const MAX_DATA_SEGMENTS = 24; // 18 after issues 20 and 21: static buffers between the tables split them
 
@@ -48,4 +55,19 @@ test("rv32imc -Os translation within its flash budget", (t) => {
   const budget = Math.max(TARGET_RV32_OS_FLASH_BYTES, BUDGET_RV32_OS_FLASH_BYTES_NOT_YET_TARGET);
   t.diagnostic(`rv32imc -Os flash ${elf.flash_bytes} B (target ${TARGET_RV32_OS_FLASH_BYTES} B, ${elf.flash_bytes <= TARGET_RV32_OS_FLASH_BYTES ? "met" : `${elf.flash_bytes - TARGET_RV32_OS_FLASH_BYTES} B over`})`);
   assert.ok(elf.flash_bytes <= budget, `rv32imc -Os flash ${elf.flash_bytes} B, over its budget of ${budget} B (target ${TARGET_RV32_OS_FLASH_BYTES} B)`);
+});
+
+test("the size probe links every export of the firmware (a probe that skips one measures less than a board ships)", () => {
+  const r = spawnSync("sh", [path.join(projectRoot, "boards/native/size.sh"), "-O2"], { cwd: projectRoot, encoding: "utf8" });
+  if (r.status === 127) assert.fail(`size:native cannot run: ${r.stderr} (apt-get install gcc-riscv64-unknown-elf picolibc-riscv64-unknown-elf wabt)`);
+  assert.equal(r.status, 0, r.stderr);
+  // Reference: the module's own export list (every fw_* function), read from the .wasm's export names.
+  const exports = WebAssembly.Module.exports(new WebAssembly.Module(wasm)).filter((e) => e.kind === "function").map((e) => e.name);
+  assert.ok(exports.length > 20 && exports.includes("fw_console_input"), `exports: ${exports.join(" ")}`);
+  // -O2 keeps each export a symbol of its own (the -Os image's link-time optimisation inlines them).
+  const nm = spawnSync("riscv64-unknown-elf-nm", [path.join(projectRoot, "build/native/rv32imc/activemeter-O2.elf")], { encoding: "utf8" });
+  assert.equal(nm.status, 0, nm.stderr);
+  const linked = new Set([...nm.stdout.matchAll(/ T Z_firmwareZ_(fw_\w+)$/gm)].map((m) => m[1]));
+  const missing = exports.filter((e) => !linked.has(e));
+  assert.deepEqual(missing, [], `exports the size probe does not reach: ${missing.join(", ")}`);
 });
