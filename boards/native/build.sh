@@ -21,9 +21,10 @@ done
 [ -n "$rt_header" ] || { echo "build:native: wasm-rt.h not found (apt-get install -y wabt)" >&2; exit 1; }
 
 mkdir -p "$out"
-if [ ! -f "$out/firmware.c" ] || [ "$wasm" -nt "$out/firmware.c" ] || [ "$src/gen-glue.mjs" -nt "$out/fw-exports.c" ] || [ "$src/fixed-memory.mjs" -nt "$out/firmware.c" ] || [ "$src/call-depth.mjs" -nt "$out/firmware.c" ] || [ ! -f "$out/wasm-rt.h" ]; then
+if [ ! -f "$out/firmware.c" ] || [ "$wasm" -nt "$out/firmware.c" ] || [ "$src/gen-glue.mjs" -nt "$out/fw-exports.c" ] || [ "$src/fixed-memory.mjs" -nt "$out/firmware.c" ] || [ "$src/single-instance.mjs" -nt "$out/firmware.c" ] || [ "$src/call-depth.mjs" -nt "$out/firmware.c" ] || [ ! -f "$out/wasm-rt.h" ]; then
   wasm2c "$wasm" -n firmware -o "$out/firmware.c"
   node "$src/fixed-memory.mjs" "$out/firmware.c"   # bounds checks against the fixed 64 KiB memory
+  node "$src/single-instance.mjs" "$out/firmware.c" # the shells' one instance, not a parameter of every function
   cp "$rt_header" "$out/wasm-rt.h"
   node "$src/gen-glue.mjs" "$wasm" "$out/firmware.h" "$out"
   node "$src/call-depth.mjs" "$wasm" "$out/depth.flags" 2>/dev/null

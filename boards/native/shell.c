@@ -39,7 +39,8 @@ uint64_t shell_probe_overhead(void) { return probe_overhead; }
 #endif
 
 static struct Z_board_instance_t board;
-static Z_firmware_instance_t firmware;
+/* The firmware's one instance: the translation refers to it by name (single-instance.mjs). */
+Z_firmware_instance_t shell_firmware;
 static bool running;
 
 void shell_trap(int code) {
@@ -65,27 +66,27 @@ void shell_init(const board_ops_t* ops, void* ctx) {
 }
 
 void shell_power_down(void) {
-  if (running) Z_firmware_free(&firmware);
+  if (running) Z_firmware_free(&shell_firmware);
   running = false;
 }
 
 void shell_power_up(void) {
   shell_power_down();
-  Z_firmware_instantiate(&firmware, &board);
+  Z_firmware_instantiate(&shell_firmware, &board);
   running = true;
 }
 
-Z_firmware_instance_t* shell_instance(void) { return &firmware; }
+Z_firmware_instance_t* shell_instance(void) { return &shell_firmware; }
 
-bool shell_abi_ok(void) { return Z_firmwareZ_fw_abi_version(&firmware) == SHELL_ABI_VERSION; }
+bool shell_abi_ok(void) { return Z_firmwareZ_fw_abi_version(&shell_firmware) == SHELL_ABI_VERSION; }
 
 uint8_t* shell_memory(uint32_t ptr, uint32_t len) {
-  wasm_rt_memory_t* m = &firmware.w2c_memory;
+  wasm_rt_memory_t* m = &shell_firmware.w2c_memory;
   if (!running || (uint64_t)ptr + len > m->size) return NULL;
   return m->data + ptr;
 }
 
-uint32_t shell_memory_offset(const uint8_t* p) { return (uint32_t)(p - firmware.w2c_memory.data); }
+uint32_t shell_memory_offset(const uint8_t* p) { return (uint32_t)(p - shell_firmware.w2c_memory.data); }
 
 static uint8_t* span(uint32_t ptr, uint32_t len) {
   uint8_t* p = shell_memory(ptr, len);
@@ -131,11 +132,11 @@ int shell_call(const char* name, const int64_t* args, unsigned argc, int64_t* re
   last_cost.imports = last_cost.import_mask = 0;
   last_cost.export_index = (int)i;
   const uint64_t t0 = shell_instret();
-  *result = shell_exports[i].call(&firmware, args);
+  *result = shell_exports[i].call(&shell_firmware, args);
   const uint64_t spent = shell_instret() - t0 - import_instr - probe_overhead * (1u + last_cost.imports);
   last_cost.instructions = (int64_t)spent < 0 ? 0 : spent;
 #else
-  *result = shell_exports[i].call(&firmware, args);
+  *result = shell_exports[i].call(&shell_firmware, args);
 #endif
   *has_result = shell_exports[i].has_result;
   return 0;
@@ -208,17 +209,17 @@ void Z_boardZ_random_fill(struct Z_board_instance_t* b, u32 ptr, u32 len) {
 /* ---- typed helpers (ABI 1) ---- */
 
 int32_t shell_start(const uint8_t* descriptor, uint32_t len) {
-  if (len > Z_firmwareZ_fw_board_capacity(&firmware)) return -2;
-  memcpy(span(Z_firmwareZ_fw_board_ptr(&firmware), len), descriptor, len);
-  return (int32_t)Z_firmwareZ_fw_start(&firmware, len);
+  if (len > Z_firmwareZ_fw_board_capacity(&shell_firmware)) return -2;
+  memcpy(span(Z_firmwareZ_fw_board_ptr(&shell_firmware), len), descriptor, len);
+  return (int32_t)Z_firmwareZ_fw_start(&shell_firmware, len);
 }
 
 int32_t shell_set_key(const uint8_t key[16]) {
-  memcpy(span(Z_firmwareZ_fw_scratch_ptr(&firmware), 16), key, 16);
-  return (int32_t)Z_firmwareZ_fw_set_key(&firmware, 16);
+  memcpy(span(Z_firmwareZ_fw_scratch_ptr(&shell_firmware), 16), key, 16);
+  return (int32_t)Z_firmwareZ_fw_set_key(&shell_firmware, 16);
 }
 
-int32_t shell_tick(void) { return (int32_t)Z_firmwareZ_fw_tick(&firmware); }
+int32_t shell_tick(void) { return (int32_t)Z_firmwareZ_fw_tick(&shell_firmware); }
 
 static void put_u64(uint8_t* p, uint64_t v) {
   for (int i = 0; i < 8; i++) p[i] = (uint8_t)(v >> (8 * i));
@@ -228,11 +229,11 @@ static void put_i32(uint8_t* p, int32_t v) {
 }
 
 int32_t shell_pulse_events(const shell_pulse_event_t* events, uint32_t count) {
-  const uint32_t capacity = Z_firmwareZ_fw_pulse_capacity(&firmware);
+  const uint32_t capacity = Z_firmwareZ_fw_pulse_capacity(&shell_firmware);
   int32_t refused = 0;
   for (uint32_t first = 0; first < count; first += capacity) {
     const uint32_t n = count - first < capacity ? count - first : capacity;
-    uint8_t* buf = span(Z_firmwareZ_fw_pulse_ptr(&firmware), n * 16);
+    uint8_t* buf = span(Z_firmwareZ_fw_pulse_ptr(&shell_firmware), n * 16);
     memset(buf, 0, n * 16);
     for (uint32_t i = 0; i < n; i++) {
       put_u64(buf + 16 * i, events[first + i].time_us);
@@ -240,7 +241,7 @@ int32_t shell_pulse_events(const shell_pulse_event_t* events, uint32_t count) {
       buf[16 * i + 9] = events[first + i].level;
       buf[16 * i + 10] = events[first + i].flags;
     }
-    const int32_t r = (int32_t)Z_firmwareZ_fw_pulse_batch(&firmware, n);
+    const int32_t r = (int32_t)Z_firmwareZ_fw_pulse_batch(&shell_firmware, n);
     if (r < 0) return r;
     refused += r;
   }
@@ -248,30 +249,30 @@ int32_t shell_pulse_events(const shell_pulse_event_t* events, uint32_t count) {
 }
 
 int32_t shell_adc_block(const uint16_t* codes, uint32_t frames, uint32_t columns) {
-  const uint32_t capacity = columns ? Z_firmwareZ_fw_adc_capacity(&firmware) / columns : 0;
+  const uint32_t capacity = columns ? Z_firmwareZ_fw_adc_capacity(&shell_firmware) / columns : 0;
   if (capacity == 0) return -5;
   for (uint32_t first = 0; first < frames; first += capacity) {
     const uint32_t n = frames - first < capacity ? frames - first : capacity;
-    memcpy(span(Z_firmwareZ_fw_adc_ptr(&firmware), n * columns * 2), codes + (size_t)first * columns, n * columns * 2);
-    const int32_t r = (int32_t)Z_firmwareZ_fw_adc_block(&firmware, n);
+    memcpy(span(Z_firmwareZ_fw_adc_ptr(&shell_firmware), n * columns * 2), codes + (size_t)first * columns, n * columns * 2);
+    const int32_t r = (int32_t)Z_firmwareZ_fw_adc_block(&shell_firmware, n);
     if (r < 0) return r;
   }
   return 0;
 }
 
 int32_t shell_temperatures(const shell_temperature_t* records, uint32_t count) {
-  const uint32_t capacity = Z_firmwareZ_fw_temperature_capacity(&firmware);
+  const uint32_t capacity = Z_firmwareZ_fw_temperature_capacity(&shell_firmware);
   int32_t refused = 0;
   for (uint32_t first = 0; first < count; first += capacity) {
     const uint32_t n = count - first < capacity ? count - first : capacity;
-    uint8_t* buf = span(Z_firmwareZ_fw_temperature_ptr(&firmware), n * 12);
+    uint8_t* buf = span(Z_firmwareZ_fw_temperature_ptr(&shell_firmware), n * 12);
     memset(buf, 0, n * 12);
     for (uint32_t i = 0; i < n; i++) {
       buf[12 * i] = records[first + i].circuit;
       put_i32(buf + 12 * i + 4, records[first + i].supply_mC);
       put_i32(buf + 12 * i + 8, records[first + i].return_mC);
     }
-    const int32_t r = (int32_t)Z_firmwareZ_fw_temperatures(&firmware, n);
+    const int32_t r = (int32_t)Z_firmwareZ_fw_temperatures(&shell_firmware, n);
     if (r < 0) return r;
     refused += r;
   }
@@ -279,14 +280,14 @@ int32_t shell_temperatures(const shell_temperature_t* records, uint32_t count) {
 }
 
 int32_t shell_console_input(const uint8_t* data, uint32_t len) {
-  const uint32_t capacity = Z_firmwareZ_fw_console_capacity(&firmware);
+  const uint32_t capacity = Z_firmwareZ_fw_console_capacity(&shell_firmware);
   for (uint32_t first = 0; first < len; first += capacity) {
     const uint32_t n = len - first < capacity ? len - first : capacity;
-    memcpy(span(Z_firmwareZ_fw_console_ptr(&firmware), n), data + first, n);
-    const int32_t r = (int32_t)Z_firmwareZ_fw_console_input(&firmware, n);
+    memcpy(span(Z_firmwareZ_fw_console_ptr(&shell_firmware), n), data + first, n);
+    const int32_t r = (int32_t)Z_firmwareZ_fw_console_input(&shell_firmware, n);
     if (r < 0) return r;
   }
   return 0;
 }
 
-uint32_t shell_status(void) { return Z_firmwareZ_fw_status(&firmware); }
+uint32_t shell_status(void) { return Z_firmwareZ_fw_status(&shell_firmware); }
