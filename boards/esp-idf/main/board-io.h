@@ -27,13 +27,19 @@ void adc_deliver(void);
 void outputs_init(void);
 void outputs_update(void);
 
-/* io.c: store partition, console UART, ESP-NOW, and the board_ops_t for the shell. */
+/* io.c: store partition, console UART, and the board_ops_t for the shell. */
 void store_init(void);
 void console_init(void);
 void console_deliver(void);
 void console_flush(void);
-void radio_init(void);
 extern const board_ops_t activemeter_board_ops;
+
+/* radio.c: ESP-NOW. Frames out as broadcasts; downlinks in, queued by the Wi-Fi task and handed
+ * to the firmware (fw_downlink) by radio_deliver in the main loop. */
+void radio_init(void);
+void radio_send(const uint8_t* frame, uint32_t len);
+void radio_deliver(bool has_downlink);
+uint32_t radio_dropped(void); /* downlinks dropped because the queue was full, since the last call */
 
 /* main.c: an export by name if this firmware has it (-1 and a warning otherwise). */
 int64_t call_if_present(const char* name, int64_t arg, unsigned argc);

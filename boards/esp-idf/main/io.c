@@ -1,22 +1,18 @@
 /*
  * The rest of the board ABI on ESP-IDF: the store partition (flash_*), the installer console on
- * its own UART (logs go to USB-Serial-JTAG or another UART: sdkconfig.defaults.<chip>), ESP-NOW
- * for frames, the clock, randomness, logs, and panic/trap -> restart.
+ * its own UART (logs go to USB-Serial-JTAG or another UART: sdkconfig.defaults.<chip>), frames
+ * to radio.c, the clock, randomness, logs, and panic/trap -> restart.
  */
 #include <string.h>
 
 #include "board-io.h"
 #include "driver/uart.h"
 #include "esp_err.h"
-#include "esp_event.h"
 #include "esp_log.h"
-#include "esp_netif.h"
-#include "esp_now.h"
 #include "esp_partition.h"
 #include "esp_random.h"
 #include "esp_system.h"
 #include "esp_timer.h"
-#include "esp_wifi.h"
 #include "freertos/FreeRTOS.h"
 #include "sdkconfig.h"
 #include ACTIVEMETER_BOARD_HEADER
@@ -90,28 +86,11 @@ static void b_console_write(void* ctx, const uint8_t* data, uint32_t len) {
   uart_write_bytes(ACTIVEMETER_CONSOLE_UART, data, len);
 }
 
-/* ---------------- radio: ESP-NOW broadcast, one frame per datagram ---------------- */
-
-static const uint8_t broadcast[ESP_NOW_ETH_ALEN] = {0xff, 0xff, 0xff, 0xff, 0xff, 0xff};
-
-void radio_init(void) {
-  ESP_ERROR_CHECK(esp_netif_init());
-  ESP_ERROR_CHECK(esp_event_loop_create_default());
-  const wifi_init_config_t cfg = WIFI_INIT_CONFIG_DEFAULT();
-  ESP_ERROR_CHECK(esp_wifi_init(&cfg));
-  ESP_ERROR_CHECK(esp_wifi_set_storage(WIFI_STORAGE_RAM));
-  ESP_ERROR_CHECK(esp_wifi_set_mode(WIFI_MODE_STA));
-  ESP_ERROR_CHECK(esp_wifi_start());
-  ESP_ERROR_CHECK(esp_now_init());
-  esp_now_peer_info_t peer = {.channel = 0, .ifidx = WIFI_IF_STA, .encrypt = false};
-  memcpy(peer.peer_addr, broadcast, ESP_NOW_ETH_ALEN);
-  ESP_ERROR_CHECK(esp_now_add_peer(&peer));
-}
+/* ---------------- radio: ESP-NOW (radio.c) ---------------- */
 
 static void b_radio_send(void* ctx, const uint8_t* frame, uint32_t len) {
   (void)ctx;
-  if (len <= ESP_NOW_MAX_DATA_LEN) esp_now_send(broadcast, frame, len);
-  else ESP_LOGW(TAG, "frame of %u bytes does not fit an ESP-NOW datagram", (unsigned)len);
+  radio_send(frame, len);
 }
 
 /* ---------------- the rest of the board ABI ---------------- */

@@ -6,7 +6,8 @@
  *   GPIO edge interrupts in IRAM     -> fw_pulse_batch (edges.c)
  *   flash partition "amstore"        <- flash_read / flash_program / flash_erase (io.c, sized from the board file)
  *   UART0 (installer console only)  <-> fw_console_input / console_write (io.c; IDF logs elsewhere)
- *   ESP-NOW broadcast                <- radio_send (io.c)
+ *   ESP-NOW broadcast                <- radio_send (radio.c)
+ *   ESP-NOW downlinks (unicast)      -> fw_downlink    (radio.c: queued by the Wi-Fi task, handed over in the loop)
  *   relay / SSR GPIOs                <- fw_output_state (outputs.c)
  *
  * The main loop runs every 10 ms, like the twin's (docs/scenarios.md): drain the edge queue into
@@ -137,6 +138,7 @@ void app_main(void) {
   }
   const bool has_reset = firmware_has("fw_reset_pending");
   const bool has_clock = firmware_has("fw_set_time_utc");
+  const bool has_downlink = firmware_has("fw_downlink");
   if (has_clock) clock_init();
   unsigned clock_steps = 0;
   edges_init();
@@ -149,6 +151,7 @@ void app_main(void) {
     edges_deliver();
     adc_deliver();
     console_deliver();
+    radio_deliver(has_downlink);
     if (has_reset) reset_if_pending();
     if (has_clock && (sntp_synced || ++clock_steps >= 60000 / STEP_MS)) {
       sntp_synced = false;
@@ -160,6 +163,8 @@ void app_main(void) {
     if (has_reset) reset_if_pending();
     const uint32_t lost = edges_lost();
     if (lost) ESP_LOGE(TAG, "%u edges lost: ISR queue full", (unsigned)lost);
+    const uint32_t dropped = radio_dropped();
+    if (dropped) ESP_LOGW(TAG, "%u downlinks dropped: queue full", (unsigned)dropped);
     vTaskDelayUntil(&wake, pdMS_TO_TICKS(STEP_MS));
   }
 }
