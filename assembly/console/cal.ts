@@ -211,9 +211,19 @@ function applied(): void {
   finish();
 }
 
+/**
+ * A new gain (ppm) num / den, rounded; 0 (which every gain setter refuses) when den is 0 or the
+ * quotient is beyond an i32: a reading next to zero must be refused, never wrapped into range.
+ */
+export function gainOf(num: i64, den: i64): i32 {
+  if (den == 0) return 0;
+  const gain = divRound(num, den);
+  return gain > <i64>i32.MAX_VALUE || gain < <i64>i32.MIN_VALUE ? 0 : <i32>gain;
+}
+
 function finishVoltage(): void {
   // gain = before · true / measured, measured = sum / CAL_WINDOWS (mV): integers, rounded once
-  const gain = sum > 0 ? <i32>divRound(<i64>before * targetMilli * CAL_WINDOWS, sum) : 0;
+  const gain = sum > 0 ? gainOf(<i64>before * targetMilli * CAL_WINDOWS, sum) : 0;
   if (sum <= 0 || ctMeterSetVoltageGainMicro(gain) != 0) { fail(T("the voltage gain would leave 0.5 .. 2 (is the voltage reference wired?)")); return; }
   out("v.gain ");
   outFixed(before, 6);
@@ -239,7 +249,7 @@ function finishPower(): void {
   // P = gain·raw − offset (sign of the flow): scale the part the gain acts on.
   const offset = <i64>ctMeterOffsetMilliW(channel);
   const signedTarget = sum < 0 ? -targetMilli : targetMilli;
-  const gain = <i32>divRound(<i64>before * (signedTarget + offset) * CAL_WINDOWS, sum + offset * CAL_WINDOWS);
+  const gain = gainOf(<i64>before * (signedTarget + offset) * CAL_WINDOWS, sum + offset * CAL_WINDOWS);
   if (ctMeterSetGainMicro(channel, gain) != 0) { fail(T("the gain would leave 0.5 .. 2 (wrong clamp or wrong load?)")); return; }
   outCt();
   out(".gain ");

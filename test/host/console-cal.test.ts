@@ -103,3 +103,15 @@ test("the calibration survives a power cut only once saved; Ctrl-C cancels a mea
   assert.match(twin.consoleText, /ct1\.gain = 1\.000000\r\n(?:.*\r\n)*?am> log 4/, "not saved: back to 1 after the cut");
   assert.match(twin.consoleText, /setting ct1\.gain 1\.000000 -> 1\.0\d{5}/, "the change was logged anyway");
 });
+
+test("cal ctN power on a clamp without load whose offset_w makes it read -offset: refused, the gain unchanged, no panic", () => {
+  // The reading is the offset alone (≈ −1000 W with PF far from 0 in the firmware's terms), so the
+  // gain the wizard would compute is thousands of times the old one: it must be refused.
+  const twin = new Twin(parseScenario(scenario(UNIT_A, 30, 3, { ct1: { irms: 0.001, phi_deg: 0 } },
+    ["unlock 0000", "set ct1.offset_w 1000", "cal ct1 power 2000", "config"])));
+  twin.runToEnd();
+  const text = twin.consoleText;
+  assert.match(text, /am> cal ct1 power 2000\r\nct1: measuring over 5 s of whole mains cycles; Ctrl-C cancels\r\nerror: [^\r]*nothing was changed\r\n/);
+  assert.match(text, /\r\nct1\.gain = 1\.000000\r\n/);
+  assert.doesNotMatch(text, /panic/);
+});
