@@ -18,7 +18,7 @@ import { BOUNDARY_CROSSING } from "./sample";
 import { updateCoefficients, voltsPerCode, ampsPerCode, finePerMilliWFrame, followCurve } from "./calibration";
 import { Scaled, sInt, sRatio, sMul, sDiv, sMulInt, sDivInt, sSub, sAbs, sLess, sRound, sSqrt, sTimesPow2 } from "../util/scaled";
 import { registerEnergy } from "./registers";
-import { divSmall } from "../util/divide";
+import { divSmall, divRound } from "../util/divide";
 
 /** Ends the current cycle: folds its sums into the window, then starts the next cycle. */
 export function closeCycle(boundary: i32, crossingQ16: i64): void {
@@ -90,8 +90,7 @@ const FAST_FACTOR: i64 = 4;
 function crossingMilliHz(): i64 {
   const framesQ16 = crossLastQ16 - crossRefQ16;
   if (framesQ16 <= 0) return 0;
-  // ≤ 75 crossings · 2.1·10^7 mHz · 2^16: fits an i64
-  return (((<i64>crossCount * sampleRateMilliHz) << 16) + (framesQ16 >> 1)) / framesQ16;
+  return divRound((<i64>crossCount * sampleRateMilliHz) << 16, framesQ16); // ≤ 75 · 2.1·10^7 · 2^16: fits
 }
 /** The coefficients' frequency follows the mains between 40 and 70 Hz. */
 @inline function tunable(milliHz: i64): bool { return milliHz >= 40000 && milliHz <= 70000; }

@@ -71,3 +71,14 @@ test("the size probe links every export of the firmware (a probe that skips one 
   const missing = exports.filter((e) => !linked.has(e));
   assert.deepEqual(missing, [], `exports the size probe does not reach: ${missing.join(", ")}`);
 });
+
+test("the module has no f64 instruction (the ESP32-C3 has no FPU: f64 would bring back ≈ 8 KB of soft float)", () => {
+  // Read from the binary by wabt's disassembler, not from asc's text output.
+  const r = spawnSync("wasm-objdump", ["-d", path.join(projectRoot, "build", "firmware.wasm")], { encoding: "utf8", maxBuffer: 64 << 20 });
+  if (r.error) assert.fail(`wasm-objdump is not available (apt-get install wabt): ${r.error.message}`);
+  assert.equal(r.status, 0, r.stderr);
+  const instructions = r.stdout.split("\n").filter((l) => l.includes(" | "));
+  assert.ok(instructions.length > 10_000, `disassembly of ${instructions.length} instructions`);
+  const f64 = instructions.filter((l) => /\|\s*f64\./.test(l) || /\bf64\.const\b/.test(l));
+  assert.deepEqual(f64.slice(0, 5), [], `${f64.length} f64 instructions, e.g. ${f64.slice(0, 3).join(" / ")}`);
+});
